@@ -1,0 +1,1 @@
+"""Headless command line: every desk action has a CLI form."""

@@ -1,0 +1,13 @@
+"""Errors a command reports as one line on stderr (exit 1), or as a usage error (exit 2)."""
+
+from __future__ import annotations
+
+
+class CommandError(Exception):
+    """A failure the user can understand; printed without a traceback."""
+
+    exit_code = 1
+
+
+class UsageError(CommandError):
+    exit_code = 2

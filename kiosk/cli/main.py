@@ -1,0 +1,83 @@
+"""`python main.py` / `fee-kiosk`: argument parsing, dispatch, exit codes.
+
+Each command group lives in its own module exposing ``register(sub)``, which adds
+parsers whose ``func(args) -> int`` runs the command. Modules keep their heavy
+imports inside the handlers so that starting the desk stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from kiosk.cli.errors import CommandError
+
+COMMAND_MODULES = (
+    "kiosk.cli.ledger_commands",
+    "kiosk.cli.config_commands",
+    "kiosk.cli.payment_commands",
+    "kiosk.sandbox.cli",
+    "kiosk.relay.cli",
+    "kiosk.sync.cli",
+    "kiosk.receipts.cli",
+    "ui.cli",
+)
+
+log = logging.getLogger("kiosk.cli")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with one line, like argparse, but shorter
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="fee-kiosk", description="Fee Kiosk: the bursar's fee desk.")
+    parser.add_argument("--home", help="home folder (config, database, receipts, logs)")
+    parser.add_argument("--db", help="ledger database URL (SQLAlchemy); default: HOME/kiosk.db")
+    parser.add_argument("--debug", action="store_true", help="log to stderr and show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from kiosk.context import Context
+
+    args.ctx = Context.from_args(args)
+    if args.command is None:
+        args.command = "gui"
+        gui = importlib.import_module("ui.cli")
+        args.func = gui.run_gui
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(f"fee-kiosk: {exc}", file=sys.stderr)
+        if args.debug:
+            raise
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("fee-kiosk: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: one line, never a traceback without --debug
+        log.exception("command %s failed", args.command)
+        if args.debug:
+            raise
+        print(f"fee-kiosk: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Settings: config.toml in the home folder, each key overridable from the environment.
+
+Keys are dotted (``desk.name``). The environment override of ``section.key`` is
+``FEE_KIOSK_SECTION_KEY``, except the few that keep their established names
+(STRIPE_API_BASE, FEE_KIOSK_RELAY_URL). Secrets never live here: see kiosk.secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.atomic import write_text
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    default: Any
+    help: str
+    env: str | None = None
+
+    @property
+    def env_name(self) -> str:
+        return self.env or "FEE_KIOSK_" + self.key.replace(".", "_").upper()
+
+    def parse(self, raw: Any) -> Any:
+        """Coerce a typed-in or environment value to the option's type, or raise ValueError."""
+        kind = type(self.default)
+        if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
+            return raw
+        text = str(raw).strip()
+        if kind is bool:
+            if text.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if text.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"{self.key} takes true or false, not {text!r}")
+        if kind is int:
+            try:
+                return int(text)
+            except ValueError:
+                raise ValueError(f"{self.key} takes a whole number, not {text!r}") from None
+        return text
+
+
+OPTIONS: dict[str, Option] = {
+    o.key: o
+    for o in (
+        Option("institution.name", "Demo University", "institution name on receipts"),
+        Option("institution.address", "1 University Road, Bengaluru 560001", "postal address"),
+        Option("institution.logo", "", "path to a PNG/JPEG logo for receipts"),
+        Option("desk.name", "Desk 1", "this desk's name, shown on receipts and in the audit log"),
+        Option("desk.locale", "en_IN", "locale for money and dates"),
+        Option("desk.currency", "INR", "default ISO 4217 currency"),
+        Option("desk.timezone", "Asia/Kolkata", "timezone for receipts and the day's summary"),
+        Option("stripe.api_base", "", "Stripe API base URL (empty = api.stripe.com)", "STRIPE_API_BASE"),
+        Option("stripe.session_minutes", 30, "Checkout Session lifetime, 30 to 1440 minutes"),
+        Option("stripe.success_url", "https://example.edu/fees/paid?session={CHECKOUT_SESSION_ID}",
+               "where Checkout sends the payer after paying"),
+        Option("stripe.cancel_url", "https://example.edu/fees/cancelled", "Checkout's back link"),
+        Option("relay.url", "", "webhook relay base URL", "FEE_KIOSK_RELAY_URL"),
+        Option("relay.offline_after_seconds", 60, "offline this long: poll Stripe, then reconcile"),
+        Option("receipts.prefix", "R", "receipt number prefix (R-2026-000123)"),
+        Option("receipts.layout", "a5", "receipt layout: a4, a5 or thermal80"),
+        Option("receipts.printer", "", "default printer name (empty = system default)"),
+        Option("receipts.auto_print", False, "print a receipt automatically after each payment"),
+        Option("receipts.auto_email", False, "email a receipt automatically after each payment"),
+        Option("smtp.host", "", "SMTP server (empty = email off)"),
+        Option("smtp.port", 587, "SMTP port"),
+        Option("smtp.security", "starttls", "starttls, ssl or none"),
+        Option("smtp.user", "", "SMTP user name (the password lives in the keyring)"),
+        Option("smtp.sender", "bursar@example.edu", "From address of receipt emails"),
+        Option("ui.idle_lock_minutes", 3, "lock the desk after this many idle minutes"),
+        Option("ui.kiosk_mode", False, "full-screen kiosk mode with large touch targets"),
+        Option("ui.theme", "light", "light or dark"),
+    )
+}
+
+
+class ConfigError(ValueError):
+    """A bad key or value in config.toml, the environment or `config set`."""
+
+
+def option(key: str) -> Option:
+    try:
+        return OPTIONS[key]
+    except KeyError:
+        raise ConfigError(f"unknown setting {key!r}; see `config show` for the list") from None
+
+
+class Settings:
+    """Resolved settings: environment, then config.toml, then defaults."""
+
+    def __init__(self, path: Path, values: dict[str, Any], env: dict[str, str] | None = None):
+        self.path = path
+        self._file = values
+        self._env = os.environ if env is None else env
+
+    @classmethod
+    def load(cls, path: Path, env: dict[str, str] | None = None) -> Settings:
+        values: dict[str, Any] = {}
+        if path.exists():
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+            for section, table in data.items():
+                if not isinstance(table, dict):
+                    raise ConfigError(f"{path}: [{section}] must be a table")
+                for name, raw in table.items():
+                    key = f"{section}.{name}"
+                    try:
+                        values[key] = option(key).parse(raw)
+                    except ValueError as exc:
+                        raise ConfigError(f"{path}: {exc}") from None
+        return cls(path, values, env)
+
+    def source(self, key: str) -> str:
+        opt = option(key)
+        if opt.env_name in self._env:
+            return f"env {opt.env_name}"
+        return "config.toml" if key in self._file else "default"
+
+    def get(self, key: str) -> Any:
+        opt = option(key)
+        if opt.env_name in self._env:
+            try:
+                return opt.parse(self._env[opt.env_name])
+            except ValueError as exc:
+                raise ConfigError(f"environment variable {opt.env_name}: {exc}") from None
+        return self._file.get(key, opt.default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.get(key)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: self.get(key) for key in OPTIONS}
+
+    def set(self, key: str, raw: Any) -> None:
+        """Validate and store one value in config.toml (atomically)."""
+        opt = option(key)
+        try:
+            value = opt.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        _validate(key, value)
+        self._file[key] = value
+        self.save()
+
+    def save(self) -> None:
+        import tomli_w
+
+        tables: dict[str, dict[str, Any]] = {}
+        for key, value in sorted(self._file.items()):
+            section, name = key.split(".", 1)
+            tables.setdefault(section, {})[name] = value
+        write_text(self.path, tomli_w.dumps(tables))
+
+
+def _validate(key: str, value: Any) -> None:
+    if key == "stripe.session_minutes" and not 30 <= value <= 1440:
+        raise ConfigError("stripe.session_minutes must be between 30 and 1440 (Stripe's limits)")
+    if key == "receipts.layout" and value not in {"a4", "a5", "thermal80"}:
+        raise ConfigError("receipts.layout must be a4, a5 or thermal80")
+    if key == "smtp.security" and value not in {"starttls", "ssl", "none"}:
+        raise ConfigError("smtp.security must be starttls, ssl or none")
+    if key == "ui.theme" and value not in {"light", "dark"}:
+        raise ConfigError("ui.theme must be light or dark")
+    if key == "desk.currency":
+        from kiosk.money import currency_exponent
+
+        currency_exponent(value)
+    if key == "ui.idle_lock_minutes" and not 1 <= value <= 240:
+        raise ConfigError("ui.idle_lock_minutes must be between 1 and 240")

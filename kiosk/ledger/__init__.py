@@ -1,0 +1,1 @@
+"""The fee ledger: students, invoices, payments, allocations, refunds, receipts, audit."""

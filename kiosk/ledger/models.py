@@ -1,0 +1,311 @@
+"""Ledger tables (SQLAlchemy 2 typed ORM). The schema itself comes from Alembic migrations.
+
+Money columns hold integer minor units; the currency is the invoice's.
+Paid and balance are never stored: they are sums over allocations, which refunds
+reverse with negative rows, so the figures cannot disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from kiosk.ledger.types import UTCDateTime, utcnow
+
+Amount = BigInteger
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Student(Base):
+    __tablename__ = "students"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    programme: Mapped[str] = mapped_column(String(200), default="")
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(64))
+    # Lowercased, accent-folded "name number email" for the non-FTS search fallback.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    invoices: Mapped[list[Invoice]] = relationship(back_populates="student")
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    student: Mapped[Student] = relationship(back_populates="invoices")
+    components: Mapped[list[FeeComponent]] = relationship(
+        back_populates="invoice", order_by="FeeComponent.position", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="invoice", order_by="Payment.id"
+    )
+
+
+class FeeComponent(Base):
+    """An invoice line. Payments fill components by priority, then due date, then position."""
+
+    __tablename__ = "fee_components"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "name"),
+        CheckConstraint("amount > 0", name="component_amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    amount: Mapped[int] = mapped_column(Amount)
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="components")
+
+
+class PaymentAttempt(Base):
+    """A Checkout Session, Payment Link or card-reader PaymentIntent started for an invoice.
+
+    Written before Stripe is called. `live_invoice_id` equals `invoice_id` while a desk
+    attempt is live, and its unique constraint allows one live desk attempt per invoice.
+    """
+
+    __tablename__ = "payment_attempts"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="attempt_amount_positive"),
+        Index("ix_attempts_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    live_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))  # checkout | payment_link | fee_slip | terminal
+    amount: Mapped[int] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    # created | open | paid | declined | expired | cancelled | failed
+    status: Mapped[str] = mapped_column(String(20), default="created")
+    stripe_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    stripe_session_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    desk: Mapped[str] = mapped_column(String(80), default="")
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    invoice: Mapped[Invoice] = relationship(foreign_keys=[invoice_id])
+
+
+class Payment(Base):
+    """Money actually received. One row per Stripe PaymentIntent, enforced by the database."""
+
+    __tablename__ = "payments"
+    __table_args__ = (CheckConstraint("amount > 0", name="payment_amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("payment_attempts.id"), index=True)
+    stripe_payment_intent: Mapped[str] = mapped_column(String(100), unique=True)
+    stripe_charge_id: Mapped[str | None] = mapped_column(String(100))
+    stripe_session_id: Mapped[str | None] = mapped_column(String(100))
+    amount: Mapped[int] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[str] = mapped_column(String(20), default="checkout")
+    card_brand: Mapped[str] = mapped_column(String(30), default="")
+    card_last4: Mapped[str] = mapped_column(String(4), default="")
+    source: Mapped[str] = mapped_column(String(20), default="poll")  # poll | relay | reconcile
+    desk: Mapped[str] = mapped_column(String(80), default="")
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set when money arrived for an attempt the desk had cancelled: staff refund or keep it.
+    flag: Mapped[str] = mapped_column(String(40), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="payments")
+    allocations: Mapped[list[Allocation]] = relationship(
+        back_populates="payment", order_by="Allocation.id"
+    )
+    refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
+
+
+class Allocation(Base):
+    """Payment → component. Refund reversals are negative rows carrying `refund_id`."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (CheckConstraint("amount <> 0", name="allocation_amount_nonzero"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("fee_components.id"), index=True)
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"), index=True)
+    amount: Mapped[int] = mapped_column(Amount)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    payment: Mapped[Payment] = relationship(back_populates="allocations")
+    component: Mapped[FeeComponent] = relationship()
+
+
+class Refund(Base):
+    """A refund of (part of) a payment. Counted once Stripe confirms it."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount > 0", name="refund_amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    amount: Mapped[int] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # requested | pending | succeeded | failed | canceled
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    failure_reason: Mapped[str] = mapped_column(String(80), default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    desk: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+
+class ReceiptCounter(Base):
+    """Gapless receipt numbers: one row per (prefix, year), bumped inside the ledger transaction."""
+
+    __tablename__ = "receipt_counters"
+
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Receipt(Base):
+    """A numbered receipt for a payment, or a refund note. The row is the "receipt due" request;
+    `file_path` and `sha256` are filled once the PDF is rendered."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (
+        UniqueConstraint("prefix", "year", "seq"),
+        CheckConstraint(
+            "(payment_id IS NULL) <> (refund_id IS NULL)", name="receipt_for_payment_or_refund"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    prefix: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))  # payment | refund
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"), unique=True)
+    file_path: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    verification_code: Mapped[str | None] = mapped_column(String(64))
+    print_count: Mapped[int] = mapped_column(Integer, default=0)
+    desk: Mapped[str] = mapped_column(String(80), default="")
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class MailMessage(Base):
+    """Outbox for receipt emails: retried with backoff, sent at most once."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))  # cashier | supervisor
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Append-only: database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(120), default="")
+    desk: Mapped[str] = mapped_column(String(80), default="")
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(120), default="")
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+
+
+class ProcessedEvent(Base):
+    """Every Stripe event the desk has seen, by id: the dedupe for relay and backfill."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    type: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+    created: Mapped[int] = mapped_column(BigInteger, default=0)  # Stripe's event.created
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SyncCursor(Base):
+    """Each desk's position in the relay's event stream, moved in the apply transaction."""
+
+    __tablename__ = "sync_cursors"
+
+    desk: Mapped[str] = mapped_column(String(80), primary_key=True)
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class KeyValue(Base):
+    """Small ledger-wide state, e.g. the last successful reconcile run."""
+
+    __tablename__ = "ledger_state"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,98 @@
+"""Staff accounts: scrypt password hashes, sign-in, and the supervisor check."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.ledger.models import User
+
+ROLES = ("cashier", "supervisor")
+_N, _R, _P = 2**14, 8, 1
+
+
+class AuthError(PermissionError):
+    """Wrong credentials, or a role that may not do this. The message is safe to show."""
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    b64 = base64.b64encode
+    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
+                             p=int(p), dklen=len(expected))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, expected)
+
+
+def _view(user: User) -> StaffUser:
+    return StaffUser(user.id, user.username, user.display_name or user.username, user.role)
+
+
+def create_user(session: Session, username: str, password: str, role: str,
+                display_name: str = "") -> StaffUser:
+    if role not in ROLES:
+        raise ValueError(f"role must be cashier or supervisor, not {role!r}")
+    if len(password) < 8:
+        raise ValueError("a password needs at least 8 characters")
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        user = User(username=username.strip().lower(), password_hash=hash_password(password),
+                    role=role, display_name=display_name)
+        session.add(user)
+        session.flush()
+    return _view(user)
+
+
+def authenticate(session: Session, username: str, password: str) -> StaffUser:
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.active or not verify_password(password, user.password_hash):
+        raise AuthError("wrong username or password")
+    return _view(user)
+
+
+def require_supervisor(session: Session, username: str, password: str | None = None) -> StaffUser:
+    """The named user must exist and be a supervisor (and know their password, if given)."""
+    if password is not None:
+        staff = authenticate(session, username, password)
+    else:
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+        if user is None or not user.active:
+            raise AuthError(f"no active staff user {username!r}")
+        staff = _view(user)
+    if not staff.is_supervisor:
+        raise AuthError(f"{staff.username} is a cashier; a supervisor must approve this")
+    return staff
+
+
+def find_user(session: Session, username: str) -> StaffUser | None:
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    return _view(user) if user else None

@@ -1,0 +1,1 @@
+"""The relay's storage: its own models and engine, never the desk ledger's."""
