@@ -1,0 +1,111 @@
+"""Shared fixtures: a fresh ledger per test (SQLite), PostgreSQL when reachable, a desk home."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import stripe
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+stripe.enable_telemetry = False
+
+PG_ENV = "FEE_KIOSK_TEST_PG"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's real home, keyring or Stripe settings."""
+    for name in ("FEE_KIOSK_HOME", "FEE_KIOSK_DB", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+                 "FEE_KIOSK_RELAY_TOKEN", "FEE_KIOSK_SMTP_PASSWORD", "STRIPE_API_BASE",
+                 "FEE_KIOSK_RELAY_URL", "FEE_KIOSK_RECEIPT_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    import keyring
+
+    from tests.memory_keyring import MemoryKeyring
+
+    keyring.set_keyring(MemoryKeyring())
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    h = tmp_path / "home"
+    h.mkdir()
+    return h
+
+
+@pytest.fixture
+def ctx(home: Path):
+    from kiosk.context import Context
+
+    c = Context(home)
+    yield c
+    if "ledger" in c.__dict__:
+        c.ledger.close()
+
+
+@pytest.fixture
+def ledger(ctx):
+    return ctx.ledger
+
+
+def _pg_admin_url() -> str | None:
+    return os.environ.get(PG_ENV)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; skipped with the reason when none."""
+    admin = _pg_admin_url()
+    if not admin:
+        pytest.skip(f"PostgreSQL not configured: set {PG_ENV} (CI starts one)")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    try:
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        name = f"kiosk_test_{uuid.uuid4().hex[:12]}"
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # unreachable server: skip, saying why
+        pytest.skip(f"PostgreSQL at {PG_ENV} unreachable: {type(exc).__name__}")
+    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture
+def make_invoice(ledger):
+    """Create a student and an invoice: make_invoice("INV-1", [("Tuition", 5000000, 1), ...])."""
+    from kiosk.ledger.models import FeeComponent, Invoice, Student
+
+    counter = iter(range(1, 10**6))
+
+    def make(number: str = "INV-T-0001", components=None, *, currency: str = "INR",
+             due: date | None = None, student_number: str | None = None,
+             email: str = "student@example.com", name: str = "Asha Verma") -> int:
+        components = components or [("Tuition", 5_000_000, 1), ("Hostel", 1_100_000, 2)]
+        with ledger.begin() as s:
+            st = Student(number=student_number or f"S{next(counter):07d}", name=name,
+                         email=email, search_text=name.lower())
+            s.add(st)
+            s.flush()
+            inv = Invoice(number=number, student_id=st.id, currency=currency,
+                          issue_date=date.today(), due_date=due or date.today() + timedelta(30))
+            inv.components = [FeeComponent(name=n, amount=a, priority=p, position=i)
+                              for i, (n, a, p) in enumerate(components)]
+            s.add(inv)
+            s.flush()
+            return inv.id
+
+    return make
