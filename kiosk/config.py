@@ -57,10 +57,15 @@ OPTIONS: dict[str, Option] = {
         Option("desk.locale", "en_IN", "locale for money and dates"),
         Option("desk.currency", "INR", "default ISO 4217 currency"),
         Option("desk.timezone", "Asia/Kolkata", "timezone for receipts and the day's summary"),
-        Option("stripe.api_base", "", "Stripe API base URL (empty = api.stripe.com)", "STRIPE_API_BASE"),
+        Option(
+            "stripe.api_base", "", "Stripe API base URL (empty = api.stripe.com)", "STRIPE_API_BASE"
+        ),
         Option("stripe.session_minutes", 30, "Checkout Session lifetime, 30 to 1440 minutes"),
-        Option("stripe.success_url", "https://example.edu/fees/paid?session={CHECKOUT_SESSION_ID}",
-               "where Checkout sends the payer after paying"),
+        Option(
+            "stripe.success_url",
+            "https://example.edu/fees/paid?session={CHECKOUT_SESSION_ID}",
+            "where Checkout sends the payer after paying",
+        ),
         Option("stripe.cancel_url", "https://example.edu/fees/cancelled", "Checkout's back link"),
         Option("relay.url", "", "webhook relay base URL", "FEE_KIOSK_RELAY_URL"),
         Option("relay.offline_after_seconds", 60, "offline this long: poll Stripe, then reconcile"),

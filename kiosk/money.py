@@ -10,20 +10,58 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 
 # Stripe's zero-decimal currencies (amounts are not multiplied by 100).
 ZERO_DECIMAL = frozenset(
-    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "JPY",
+        "KMF",
+        "KRW",
+        "MGA",
+        "PYG",
+        "RWF",
+        "UGX",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
 )
 THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 
 # Stripe's minimum charge in minor units; currencies not listed use 50.
 MINIMUM_CHARGE = {
-    "USD": 50, "EUR": 50, "INR": 50, "GBP": 30, "JPY": 50, "MXN": 1000, "HKD": 400,
-    "AED": 200, "AUD": 50, "CAD": 50, "SGD": 50, "CHF": 50, "NZD": 50, "DKK": 250,
-    "NOK": 300, "SEK": 300, "PLN": 200, "CZK": 1500, "HUF": 17500, "BRL": 50, "THB": 1000,
-    "MYR": 200, "BGN": 100, "RON": 200, "KWD": 100,
+    "USD": 50,
+    "EUR": 50,
+    "INR": 50,
+    "GBP": 30,
+    "JPY": 50,
+    "MXN": 1000,
+    "HKD": 400,
+    "AED": 200,
+    "AUD": 50,
+    "CAD": 50,
+    "SGD": 50,
+    "CHF": 50,
+    "NZD": 50,
+    "DKK": 250,
+    "NOK": 300,
+    "SEK": 300,
+    "PLN": 200,
+    "CZK": 1500,
+    "HUF": 17500,
+    "BRL": 50,
+    "THB": 1000,
+    "MYR": 200,
+    "BGN": 100,
+    "RON": 200,
+    "KWD": 100,
 }
 MAX_AMOUNT = 99_999_999  # Stripe: at most 8 digits
 
@@ -32,7 +70,7 @@ class MoneyError(ValueError):
     """A money value a person typed, or a currency, that cannot be used."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _known_currencies() -> frozenset[str]:
     from babel.numbers import list_currencies
 
@@ -77,7 +115,9 @@ class Money:
 
     def _same(self, other: Money) -> None:
         if not isinstance(other, Money) or other.currency != self.currency:
-            raise MoneyError(f"cannot combine {self.currency} with {getattr(other, 'currency', other)}")
+            raise MoneyError(
+                f"cannot combine {self.currency} with {getattr(other, 'currency', other)}"
+            )
 
     def __add__(self, other: Money) -> Money:
         self._same(other)
@@ -117,8 +157,9 @@ def format_money(minor: int, currency: str, locale: str = "en_IN") -> str:
     if get_currency_precision(cur) == exp:
         return format_currency(amount, cur, locale=locale)
     # Stripe's exponent differs from CLDR's (e.g. ISK): keep every digit we hold.
-    return format_currency(amount, cur, locale=locale, currency_digits=False,
-                           decimal_quantization=False)
+    return format_currency(
+        amount, cur, locale=locale, currency_digits=False, decimal_quantization=False
+    )
 
 
 _GROUPED = re.compile(r"^\d{1,3}(,\d{2,3})*$")
@@ -161,10 +202,16 @@ def parse_money(text: str, currency: str) -> Money:
 def _strip_symbol(text: str, currency: str) -> str:
     from babel.numbers import get_currency_symbol
 
-    for token in {currency, get_currency_symbol(currency, "en_IN"),
-                  get_currency_symbol(currency, "en_US"), "Rs.", "Rs", "₹"}:
+    for token in {
+        currency,
+        get_currency_symbol(currency, "en_IN"),
+        get_currency_symbol(currency, "en_US"),
+        "Rs.",
+        "Rs",
+        "₹",
+    }:
         if token and text.upper().startswith(token.upper()):
-            return text[len(token):]
+            return text[len(token) :]
         if token and text.upper().endswith(token.upper()):
             return text[: -len(token)]
     return text

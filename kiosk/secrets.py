@@ -5,6 +5,7 @@ A secret is never written to config.toml, the database, logs or a message.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
@@ -89,10 +90,8 @@ def delete_secret(name: str) -> None:
     kr = _keyring()
     if kr is None:
         return
-    try:
+    with contextlib.suppress(Exception):
         kr.delete_password(SERVICE, name)
-    except Exception:
-        pass
 
 
 def mask(value: str | None) -> str:

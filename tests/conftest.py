@@ -20,9 +20,17 @@ PG_ENV = "FEE_KIOSK_TEST_PG"
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's real home, keyring or Stripe settings."""
-    for name in ("FEE_KIOSK_HOME", "FEE_KIOSK_DB", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
-                 "FEE_KIOSK_RELAY_TOKEN", "FEE_KIOSK_SMTP_PASSWORD", "STRIPE_API_BASE",
-                 "FEE_KIOSK_RELAY_URL", "FEE_KIOSK_RECEIPT_KEY"):
+    for name in (
+        "FEE_KIOSK_HOME",
+        "FEE_KIOSK_DB",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "FEE_KIOSK_RELAY_TOKEN",
+        "FEE_KIOSK_SMTP_PASSWORD",
+        "STRIPE_API_BASE",
+        "FEE_KIOSK_RELAY_URL",
+        "FEE_KIOSK_RECEIPT_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
@@ -91,19 +99,37 @@ def make_invoice(ledger):
 
     counter = iter(range(1, 10**6))
 
-    def make(number: str = "INV-T-0001", components=None, *, currency: str = "INR",
-             due: date | None = None, student_number: str | None = None,
-             email: str = "student@example.com", name: str = "Asha Verma") -> int:
+    def make(
+        number: str = "INV-T-0001",
+        components=None,
+        *,
+        currency: str = "INR",
+        due: date | None = None,
+        student_number: str | None = None,
+        email: str = "student@example.com",
+        name: str = "Asha Verma",
+    ) -> int:
         components = components or [("Tuition", 5_000_000, 1), ("Hostel", 1_100_000, 2)]
         with ledger.begin() as s:
-            st = Student(number=student_number or f"S{next(counter):07d}", name=name,
-                         email=email, search_text=name.lower())
+            st = Student(
+                number=student_number or f"S{next(counter):07d}",
+                name=name,
+                email=email,
+                search_text=name.lower(),
+            )
             s.add(st)
             s.flush()
-            inv = Invoice(number=number, student_id=st.id, currency=currency,
-                          issue_date=date.today(), due_date=due or date.today() + timedelta(30))
-            inv.components = [FeeComponent(name=n, amount=a, priority=p, position=i)
-                              for i, (n, a, p) in enumerate(components)]
+            inv = Invoice(
+                number=number,
+                student_id=st.id,
+                currency=currency,
+                issue_date=date.today(),
+                due_date=due or date.today() + timedelta(30),
+            )
+            inv.components = [
+                FeeComponent(name=n, amount=a, priority=p, position=i)
+                for i, (n, a, p) in enumerate(components)
+            ]
             s.add(inv)
             s.flush()
             return inv.id

@@ -10,8 +10,22 @@ from sqlalchemy.orm import Session
 from kiosk.ledger.models import AuditEntry
 
 
-def record(session: Session, action: str, *, username: str = "", desk: str = "",
-           target: str = "", **details: Any) -> None:
+def record(
+    session: Session,
+    action: str,
+    *,
+    username: str = "",
+    desk: str = "",
+    target: str = "",
+    **details: Any,
+) -> None:
     """Add an entry inside the caller's transaction (so it commits with the change it explains)."""
-    session.add(AuditEntry(username=username, desk=desk, action=action, target=target,
-                           details=json.dumps(details, default=str, sort_keys=True)))
+    session.add(
+        AuditEntry(
+            username=username,
+            desk=desk,
+            action=action,
+            target=target,
+            details=json.dumps(details, default=str, sort_keys=True),
+        )
+    )

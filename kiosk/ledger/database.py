@@ -1,8 +1,8 @@
 """Opening the ledger: engine, sessions, and automatic Alembic migrations.
 
-    ledger = Ledger.open("sqlite:///kiosk.db")
-    with ledger.begin() as s:      # one session per unit of work, committed on exit
-        ...
+ledger = Ledger.open("sqlite:///kiosk.db")
+with ledger.begin() as s:      # one session per unit of work, committed on exit
+    ...
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
+
         # SQLite: take the write lock at BEGIN, so concurrent writers queue instead of
         # failing on lock upgrade (pysqlite's deferred BEGIN breaks this otherwise).
         @event.listens_for(engine, "connect")

@@ -82,23 +82,36 @@ def status_expr(total, paid, today: date):
 def summary_select(today: date | None = None) -> Select:
     today = today or date.today()
     total, paid = total_expr(), paid_expr()
-    return (
-        select(
-            Invoice.id, Invoice.number, Student.number, Student.name, Student.email,
-            Invoice.currency, Invoice.issue_date, Invoice.due_date,
-            total.label("total"), paid.label("paid"),
-            (received_expr() - paid).label("credit"),
-            status_expr(total, paid, today).label("status"),
-        )
-        .join(Student, Student.id == Invoice.student_id)
-    )
+    return select(
+        Invoice.id,
+        Invoice.number,
+        Student.number,
+        Student.name,
+        Student.email,
+        Invoice.currency,
+        Invoice.issue_date,
+        Invoice.due_date,
+        total.label("total"),
+        paid.label("paid"),
+        (received_expr() - paid).label("credit"),
+        status_expr(total, paid, today).label("status"),
+    ).join(Student, Student.id == Invoice.student_id)
 
 
 def to_row(r) -> InvoiceRow:
     return InvoiceRow(
-        id=r[0], number=r[1], student_number=r[2], student_name=r[3], student_email=r[4],
-        currency=r[5], issue_date=r[6], due_date=r[7], total=int(r[8]), paid=int(r[9]),
-        credit=int(r[10]), status=str(r[11]),
+        id=r[0],
+        number=r[1],
+        student_number=r[2],
+        student_name=r[3],
+        student_email=r[4],
+        currency=r[5],
+        issue_date=r[6],
+        due_date=r[7],
+        total=int(r[8]),
+        paid=int(r[9]),
+        credit=int(r[10]),
+        status=str(r[11]),
     )
 
 
@@ -134,8 +147,11 @@ def invoice_detail(session: Session, number: str, today: date | None = None) -> 
         for r in session.scalars(
             select(Receipt).where(
                 (Receipt.payment_id.in_([p.id for p in inv.payments]))
-                | (Receipt.refund_id.in_(select(Refund.id).join(Payment).where(
-                    Payment.invoice_id == inv.id)))
+                | (
+                    Receipt.refund_id.in_(
+                        select(Refund.id).join(Payment).where(Payment.invoice_id == inv.id)
+                    )
+                )
             )
         )
     }
@@ -143,23 +159,44 @@ def invoice_detail(session: Session, number: str, today: date | None = None) -> 
     for p in inv.payments:
         done = sum(r.amount for r in p.refunds if r.status == "succeeded")
         rec = receipts.get((p.id, None))
-        payments.append(PaymentView(
-            p.id, p.stripe_payment_intent, p.amount, done, p.channel, p.card_brand,
-            p.card_last4, p.source, p.desk, p.flag, p.received_at,
-            rec.number if rec else None,
-            [AllocationView(names[a.component_id], a.amount) for a in p.allocations],
-        ))
+        payments.append(
+            PaymentView(
+                p.id,
+                p.stripe_payment_intent,
+                p.amount,
+                done,
+                p.channel,
+                p.card_brand,
+                p.card_last4,
+                p.source,
+                p.desk,
+                p.flag,
+                p.received_at,
+                rec.number if rec else None,
+                [AllocationView(names[a.component_id], a.amount) for a in p.allocations],
+            )
+        )
         for r in p.refunds:
             note = receipts.get((None, r.id))
-            refunds.append(RefundView(
-                r.id, p.stripe_payment_intent, r.stripe_refund_id, r.amount, r.status,
-                r.reason, r.failure_reason, r.created_at, note.number if note else None,
-            ))
+            refunds.append(
+                RefundView(
+                    r.id,
+                    p.stripe_payment_intent,
+                    r.stripe_refund_id,
+                    r.amount,
+                    r.status,
+                    r.reason,
+                    r.failure_reason,
+                    r.created_at,
+                    note.number if note else None,
+                )
+            )
     receipt_views = sorted(
-        (ReceiptView(r.number, r.kind, r.issued_at, r.file_path, r.sha256)
-         for r in receipts.values()),
+        (
+            ReceiptView(r.number, r.kind, r.issued_at, r.file_path, r.sha256)
+            for r in receipts.values()
+        ),
         key=lambda r: r.number,
     )
     st = inv.student
-    return InvoiceDetail(row, st.phone, st.programme, components, payments, refunds,
-                         receipt_views)
+    return InvoiceDetail(row, st.phone, st.programme, components, payments, refunds, receipt_views)

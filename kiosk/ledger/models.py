@@ -66,9 +66,7 @@ class Invoice(Base):
     components: Mapped[list[FeeComponent]] = relationship(
         back_populates="invoice", order_by="FeeComponent.position", cascade="all, delete-orphan"
     )
-    payments: Mapped[list[Payment]] = relationship(
-        back_populates="invoice", order_by="Payment.id"
-    )
+    payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
 
 
 class FeeComponent(Base):
@@ -108,7 +106,9 @@ class PaymentAttempt(Base):
     public_id: Mapped[str] = mapped_column(String(40), unique=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     live_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), unique=True)
-    channel: Mapped[str] = mapped_column(String(20))  # checkout | payment_link | fee_slip | terminal
+    channel: Mapped[str] = mapped_column(
+        String(20)
+    )  # checkout | payment_link | fee_slip | terminal
     amount: Mapped[int] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
     # created | open | paid | declined | expired | cancelled | failed
@@ -245,7 +245,9 @@ class MailMessage(Base):
     receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
     to_address: Mapped[str] = mapped_column(String(320))
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | sending | sent | failed
+    status: Mapped[str] = mapped_column(
+        String(10), default="queued"
+    )  # queued | sending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")

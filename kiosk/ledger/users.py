@@ -46,8 +46,14 @@ def verify_password(password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         expected = base64.b64decode(digest)
-        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                             p=int(p), dklen=len(expected))
+        got = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, expected)
@@ -57,16 +63,21 @@ def _view(user: User) -> StaffUser:
     return StaffUser(user.id, user.username, user.display_name or user.username, user.role)
 
 
-def create_user(session: Session, username: str, password: str, role: str,
-                display_name: str = "") -> StaffUser:
+def create_user(
+    session: Session, username: str, password: str, role: str, display_name: str = ""
+) -> StaffUser:
     if role not in ROLES:
         raise ValueError(f"role must be cashier or supervisor, not {role!r}")
     if len(password) < 8:
         raise ValueError("a password needs at least 8 characters")
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
-        user = User(username=username.strip().lower(), password_hash=hash_password(password),
-                    role=role, display_name=display_name)
+        user = User(
+            username=username.strip().lower(),
+            password_hash=hash_password(password),
+            role=role,
+            display_name=display_name,
+        )
         session.add(user)
         session.flush()
     return _view(user)

@@ -114,8 +114,11 @@ def row_json(row: InvoiceRow, locale: str = "en_IN") -> dict[str, Any]:
 
     return {
         "number": row.number,
-        "student": {"number": row.student_number, "name": row.student_name,
-                    "email": row.student_email},
+        "student": {
+            "number": row.student_number,
+            "name": row.student_name,
+            "email": row.student_email,
+        },
         "currency": cur,
         "issue_date": row.issue_date.isoformat(),
         "due_date": row.due_date.isoformat(),
@@ -140,30 +143,55 @@ def detail_json(d: InvoiceDetail, locale: str = "en_IN") -> dict[str, Any]:
     out = row_json(d.row, locale)
     out["student"].update(phone=d.student_phone, programme=d.programme)
     out["components"] = [
-        {"name": c.name, "priority": c.priority, "amount": c.amount, "paid": c.paid,
-         "balance": c.balance, "formatted": {"amount": fmt(c.amount), "paid": fmt(c.paid),
-                                             "balance": fmt(c.balance)}}
+        {
+            "name": c.name,
+            "priority": c.priority,
+            "amount": c.amount,
+            "paid": c.paid,
+            "balance": c.balance,
+            "formatted": {"amount": fmt(c.amount), "paid": fmt(c.paid), "balance": fmt(c.balance)},
+        }
         for c in d.components
     ]
     out["payments"] = [
-        {"payment_intent": p.stripe_payment_intent, "amount": p.amount,
-         "formatted": fmt(p.amount), "refunded": p.refunded, "channel": p.channel,
-         "card": {"brand": p.card_brand, "last4": p.card_last4} if p.card_last4 else None,
-         "source": p.source, "desk": p.desk, "flag": p.flag or None,
-         "received_at": p.received_at.isoformat(), "receipt": p.receipt_number,
-         "allocations": [{"component": a.component, "amount": a.amount} for a in p.allocations]}
+        {
+            "payment_intent": p.stripe_payment_intent,
+            "amount": p.amount,
+            "formatted": fmt(p.amount),
+            "refunded": p.refunded,
+            "channel": p.channel,
+            "card": {"brand": p.card_brand, "last4": p.card_last4} if p.card_last4 else None,
+            "source": p.source,
+            "desk": p.desk,
+            "flag": p.flag or None,
+            "received_at": p.received_at.isoformat(),
+            "receipt": p.receipt_number,
+            "allocations": [{"component": a.component, "amount": a.amount} for a in p.allocations],
+        }
         for p in d.payments
     ]
     out["refunds"] = [
-        {"payment_intent": r.payment_intent, "refund": r.stripe_refund_id, "amount": r.amount,
-         "formatted": fmt(r.amount), "status": r.status, "reason": r.reason,
-         "failure_reason": r.failure_reason or None, "created_at": r.created_at.isoformat(),
-         "receipt": r.receipt_number}
+        {
+            "payment_intent": r.payment_intent,
+            "refund": r.stripe_refund_id,
+            "amount": r.amount,
+            "formatted": fmt(r.amount),
+            "status": r.status,
+            "reason": r.reason,
+            "failure_reason": r.failure_reason or None,
+            "created_at": r.created_at.isoformat(),
+            "receipt": r.receipt_number,
+        }
         for r in d.refunds
     ]
     out["receipts"] = [
-        {"number": r.number, "kind": r.kind, "issued_at": r.issued_at.isoformat(),
-         "file": r.file_path, "sha256": r.sha256}
+        {
+            "number": r.number,
+            "kind": r.kind,
+            "issued_at": r.issued_at.isoformat(),
+            "file": r.file_path,
+            "sha256": r.sha256,
+        }
         for r in d.receipts
     ]
     return out

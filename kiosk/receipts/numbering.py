@@ -53,9 +53,15 @@ def issue_receipt(
     year = issued.astimezone(ZoneInfo(timezone)).year
     seq = next_seq(session, prefix, year)
     receipt = Receipt(
-        number=format_number(prefix, year, seq), prefix=prefix, year=year, seq=seq,
+        number=format_number(prefix, year, seq),
+        prefix=prefix,
+        year=year,
+        seq=seq,
         kind="payment" if payment_id is not None else "refund",
-        payment_id=payment_id, refund_id=refund_id, desk=desk, issued_at=issued,
+        payment_id=payment_id,
+        refund_id=refund_id,
+        desk=desk,
+        issued_at=issued,
     )
     session.add(receipt)
     session.flush()

@@ -1,0 +1,73 @@
+"""`sync`: pull the relay's events and apply them (headless form of the desk's sync worker)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from kiosk.cli.errors import CommandError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sync", help="pull Stripe events from the relay and apply them")
+    p.add_argument("--once", action="store_true", help="one round, then exit")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=25.0,
+        metavar="SECONDS",
+        help="long-poll wait per request (0-60, default 25)",
+    )
+    p.add_argument("--status", action="store_true", help="show the last known sync state")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    ctx = args.ctx
+    if not 0 <= args.wait <= 60:
+        raise CommandError("--wait must be between 0 and 60 seconds")
+    if args.status:
+        return _status(ctx)
+    from kiosk.sync.client import RelayError
+    from kiosk.sync.loop import build_sync_loop
+
+    try:
+        loop = build_sync_loop(
+            ctx, wait=args.wait, on_state=lambda st: print(st.describe(), flush=True)
+        )
+    except RelayError as exc:
+        raise CommandError(str(exc)) from None
+    if args.once:
+        try:
+            n = loop.run_once(args.wait)
+        except RelayError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"applied {n} event(s); cursor {loop.cursor()}")
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        loop.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
+def _status(ctx) -> int:
+    from zoneinfo import ZoneInfo
+
+    from kiosk.ledger.models import SyncCursor
+    from kiosk.sync.state import load_state
+
+    with ctx.ledger.begin() as s:
+        state = load_state(s, ctx.desk)
+        row = s.get(SyncCursor, ctx.desk)
+    tz = ZoneInfo(str(ctx.settings.get("desk.timezone")))
+    if state is None:
+        print(f"{ctx.desk}: never synced")
+        return 0
+    print(f"{ctx.desk}: {state.describe(tz)}; cursor {row.cursor if row else 0}")
+    if state.last_event_at:
+        print(f"last event applied at {state.last_event_at.astimezone(tz):%Y-%m-%d %H:%M:%S}")
+    return 0
