@@ -50,8 +50,12 @@ class EventStore:
     def insert_batch(self, items: Sequence[Incoming]) -> set[str]:
         """Insert in one transaction, ignoring known ids; return the ids actually inserted."""
         rows = [
-            {"event_id": i.event_id, "type": i.type, "received_at": i.received_at,
-             "payload": i.payload}
+            {
+                "event_id": i.event_id,
+                "type": i.type,
+                "received_at": i.received_at,
+                "payload": i.payload,
+            }
             for i in items
         ]
         stmt = (
@@ -89,4 +93,3 @@ class EventStore:
             total += n
             if n < chunk:
                 return total
-

@@ -1,0 +1,71 @@
+"""A relay inside this process, on loopback: for tests and the desk's demo mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+
+from kiosk.relay.app import create_app
+from kiosk.relay.settings import RelaySettings
+from kiosk.relay.storage.engine import create_schema, make_engine
+from kiosk.relay.tokens import create_token
+from kiosk.serving import ServerThread
+
+
+class _ServerThread(ServerThread):
+    # kiosk.serving calls Config.setup_event_loop(), which uvicorn >= 0.36 removed;
+    # Server.run() picks the loop (uvloop) itself. Drop this once kiosk.serving does the same.
+    def _run(self) -> None:
+        self._server.run(sockets=[self._sock])
+
+
+@dataclass
+class RunningRelay:
+    url: str
+    app: FastAPI
+    server: ServerThread
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> RelaySettings:
+        return self.app.state.settings
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def __enter__(self) -> RunningRelay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def issue_tokens(db_url: str, names: Iterable[str]) -> dict[str, str]:
+    """Fresh tokens for `names` (replacing any active ones) in the relay database."""
+    engine = make_engine(db_url)
+    try:
+        create_schema(engine)
+        return {name: create_token(engine, name, replace=True) for name in names}
+    finally:
+        engine.dispose()
+
+
+def start_relay(
+    db_url: str,
+    secrets: Iterable[str],
+    tokens: Iterable[str] = (),
+    host: str = "127.0.0.1",
+    port: int = 0,
+    **settings: Any,
+) -> RunningRelay:
+    """Serve a relay on host:port (0 = ephemeral) and issue a token per name in `tokens`.
+
+    Extra keyword arguments are RelaySettings fields (retention_days, metrics_interval, ...).
+    """
+    app = create_app(RelaySettings(db_url, tuple(secrets), **settings))
+    issued = issue_tokens(db_url, tokens)
+    server = _ServerThread(app, host, port, timeout_graceful_shutdown=1).start()
+    return RunningRelay(server.url, app, server, issued)

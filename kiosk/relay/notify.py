@@ -1,0 +1,58 @@
+"""Wake-ups for long-polls: in-process, plus PostgreSQL LISTEN/NOTIFY across workers.
+
+A long-poll takes `notifier.ticket()` BEFORE reading the database and waits on it only
+if the read found nothing, so an event committed between the read and the wait still
+wakes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from kiosk.relay.storage.events import NOTIFY_CHANNEL
+
+log = logging.getLogger("kiosk.relay.notify")
+
+
+class Notifier:
+    """Every `notify()` sets the current event and starts a new one."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def ticket(self) -> asyncio.Event:
+        return self._event
+
+    def notify(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    @staticmethod
+    async def wait(ticket: asyncio.Event, timeout: float) -> bool:
+        """True when woken, False when `timeout` passed first."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ticket.wait(), timeout)
+        return ticket.is_set()
+
+
+async def listen_postgres(conninfo: str, notifier: Notifier, retry_max: float = 30.0) -> None:
+    """Forward NOTIFYs from any worker to this process's notifier until cancelled."""
+    import psycopg
+
+    delay = 0.5
+    while True:
+        try:
+            async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                notifier.notify()  # whatever arrived while we were not listening
+                delay = 0.5
+                async for _ in conn.notifies():
+                    notifier.notify()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("LISTEN connection lost (%s); retrying in %.1f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, retry_max)

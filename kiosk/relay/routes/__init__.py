@@ -1,0 +1,1 @@
+"""HTTP routes: the Stripe webhook, the desks' event feed, and health."""

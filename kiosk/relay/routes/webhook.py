@@ -1,0 +1,68 @@
+"""POST /stripe/webhook: verify, store durably, acknowledge."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from kiosk.relay.deps import RelayDep, SettingsDep
+from kiosk.relay.inbound import Rejected, check_signature, parse_event, read_limited
+
+router = APIRouter(tags=["stripe"])
+log = logging.getLogger("kiosk.relay.webhook")
+
+_ACK = {
+    True: Response(b'{"received":true,"duplicate":false}', media_type="application/json"),
+    False: Response(b'{"received":true,"duplicate":true}', media_type="application/json"),
+}
+_BODY_DOC = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"type": "object", "description": "a Stripe event"}}
+    },
+}
+_SIG_DOC = {
+    "name": "Stripe-Signature",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+}
+
+
+class WebhookAck(BaseModel):
+    received: bool
+    duplicate: bool
+
+
+class Problem(BaseModel):
+    detail: str
+    reason: str | None = None
+
+
+@router.post(
+    "/stripe/webhook",
+    response_model=WebhookAck,
+    responses={400: {"model": Problem}, 413: {"model": Problem}, 503: {"model": Problem}},
+    openapi_extra={"requestBody": _BODY_DOC, "parameters": [_SIG_DOC]},
+)
+async def receive_webhook(request: Request, settings: SettingsDep, relay: RelayDep) -> Response:
+    """Answer 200 only once the event is committed; a known event id is a 200 duplicate."""
+    try:
+        body = await read_limited(request, settings.max_body_bytes)
+        header = request.headers.get("stripe-signature")
+        check_signature(body, header, settings.webhook_secrets, settings.signature_tolerance)
+        incoming = parse_event(body)
+    except Rejected as exc:
+        relay.metrics.rejected[exc.reason] += 1
+        log.warning("webhook rejected", extra={"reason": exc.reason, "status": exc.status})
+        return JSONResponse({"detail": exc.message, "reason": exc.reason}, exc.status)
+    try:
+        fresh = await relay.writer.submit(incoming)
+    except Exception:  # the database, not the sender: 503 so Stripe retries later
+        return JSONResponse({"detail": "the relay could not store the event"}, 503)
+    relay.metrics.received += 1
+    relay.metrics.duplicates += not fresh
+    return _ACK[fresh]

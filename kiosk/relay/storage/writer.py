@@ -1,0 +1,106 @@
+"""Group commit: one writer thread inserts queued events many to a transaction.
+
+Each webhook request queues its event and awaits a future that resolves only after the
+transaction holding it has committed, so "200" still means "durably stored" while a
+burst of requests costs one commit instead of one each. SQLite allows one writer at a
+time anyway; on PostgreSQL the single writer per process also keeps cursor order simple.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+
+from kiosk.relay.storage.events import EventStore, Incoming
+
+log = logging.getLogger("kiosk.relay.writer")
+
+_Job = tuple[Incoming, asyncio.Future[bool]]
+_STOP = None
+
+
+class GroupWriter:
+    def __init__(
+        self,
+        store: EventStore,
+        loop: asyncio.AbstractEventLoop,
+        on_commit: Callable[[], None] = lambda: None,
+        max_batch: int = 500,
+    ) -> None:
+        self._store = store
+        self._loop = loop
+        self._on_commit = on_commit
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="relay-writer", daemon=True)
+
+    def start(self) -> GroupWriter:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish everything queued so far, then end the thread."""
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    async def submit(self, item: Incoming) -> bool:
+        """Store `item`; True if it was new, False for a duplicate event id."""
+        future: asyncio.Future[bool] = self._loop.create_future()
+        self._queue.put((item, future))
+        return await future
+
+    def _run(self) -> None:
+        while True:
+            batch, stopping = self._take()
+            if batch:
+                self._write(batch)
+            if stopping:
+                return
+
+    def _take(self) -> tuple[list[_Job], bool]:
+        job = self._queue.get()
+        if job is _STOP:
+            return [], True
+        batch = [job]
+        while len(batch) < self._max_batch:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is _STOP:
+                return batch, True
+            batch.append(job)
+        return batch, False
+
+    def _write(self, batch: list[_Job]) -> None:
+        try:
+            inserted = self._store.insert_batch([item for item, _ in batch])
+        except Exception as exc:
+            if len(batch) > 1:  # one bad row must not fail its neighbours: retry one by one
+                for job in batch:
+                    self._write([job])
+                return
+            log.error("storing event %s failed: %s", batch[0][0].event_id, exc)
+            self._loop.call_soon_threadsafe(_fail, batch, exc)
+            return
+        self._loop.call_soon_threadsafe(_resolve, batch, inserted, self._on_commit)
+
+
+def _resolve(batch: Sequence[_Job], inserted: set[str], on_commit: Callable[[], None]) -> None:
+    """The first occurrence of an inserted id is new; every other is a duplicate."""
+    fresh = set(inserted)
+    for item, future in batch:
+        if not future.done():
+            future.set_result(item.event_id in fresh)
+        fresh.discard(item.event_id)
+    if inserted:
+        on_commit()
+
+
+def _fail(batch: Sequence[_Job], exc: Exception) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)

@@ -1,0 +1,153 @@
+"""Relay fixtures: a real relay under uvicorn on an ephemeral loopback port.
+
+- `relay_db`: a SQLite URL in tmp_path.
+- `relay`: a RunningRelay (kiosk.relay.start_relay) with secret SECRET and a token for
+  "desk1" (`relay.tokens["desk1"]`).
+- `desk`: an httpx.Client for /v1/events with desk1's bearer token.
+- `run_cli(*args)`: `python main.py relay ...` in a subprocess.
+- `RelayProcess`: `python -m kiosk.relay serve` as a subprocess, for kill -9 and workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kiosk.relay import start_relay
+from kiosk.relay.embedded import RunningRelay
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "whsec_test_relay_primary_0123456789"
+OLD_SECRET = "whsec_test_relay_previous_987654321"
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "") -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def relay_db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'relay.db'}"
+
+
+@pytest.fixture
+def relay(relay_db: str) -> Iterator[RunningRelay]:
+    with start_relay(relay_db, [SECRET], tokens=["desk1"]) as running:
+        yield running
+
+
+@pytest.fixture
+def desk(relay: RunningRelay) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {relay.tokens['desk1']}"}
+    with httpx.Client(base_url=relay.url, headers=headers, timeout=70) as client:
+        yield client
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "FEE_KIOSK_"))}
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "main.py", "--home", str(tmp_path / "home"), "relay", *args]
+        return subprocess.run(
+            cmd, cwd=ROOT, env=cli_env(**env), capture_output=True, text=True, timeout=60
+        )
+
+    return run
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RelayProcess:
+    """`python -m kiosk.relay serve` in a subprocess; its stderr (JSON lines) goes to `log_path`."""
+
+    def __init__(self, db_url: str, log_path: Path, *extra: str, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        cmd = [
+            sys.executable,
+            "-m",
+            "kiosk.relay",
+            "serve",
+            "--db",
+            db_url,
+            "--port",
+            str(self.port),
+            *extra,
+        ]
+        env.setdefault("STRIPE_WEBHOOK_SECRET", SECRET)
+        with open(log_path, "w") as log:
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=cli_env(**env), stdout=subprocess.DEVNULL, stderr=log
+            )
+
+    def log_lines(self) -> list[dict]:
+        lines = self.log_path.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def wait_ready(self, timeout: float = 20.0) -> RelayProcess:
+        def up() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"relay exited: {self.log_path.read_text()}")
+            try:
+                return httpx.get(self.url + "/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(up, timeout, "the relay process to answer /healthz")
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs (single-worker relays only)."""
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+@pytest.fixture
+def relay_process(tmp_path: Path) -> Iterator[Callable[..., RelayProcess]]:
+    started: list[RelayProcess] = []
+
+    def start(db_url: str, *extra: str, **env: str) -> RelayProcess:
+        proc = RelayProcess(db_url, tmp_path / f"relay-{len(started)}.log", *extra, **env)
+        started.append(proc)
+        return proc.wait_ready()
+
+    yield start
+    for proc in started:
+        proc.stop()
