@@ -1,0 +1,11 @@
+"""Taking payments: where money moves.
+
+The payment path, in the order money travels:
+
+- `attempts`  start / cancel a Checkout Session or Payment Link (written to the ledger first)
+- `gateway`   the only module that talks to Stripe (idempotency keys, timeouts, retries)
+- `apply`     the one idempotent path every outcome takes into the ledger
+- `poller`, `reconcile`  two of the three sources of truth (the relay is the third)
+- `refunds`   supervisor refunds, counted when Stripe confirms them
+- `status`    the PaymentStatus enum and the publish/subscribe bus the UI listens to
+"""

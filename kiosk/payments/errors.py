@@ -1,0 +1,57 @@
+"""Payment errors. Each carries `.message`, a sentence a cashier can read: never a secret,
+never a traceback, never Stripe's raw exception text unscrubbed."""
+
+from __future__ import annotations
+
+import re
+
+_KEY = re.compile(r"\b(sk|rk|pk|whsec)_(test_|live_)?[A-Za-z0-9*]+")
+
+
+def scrub(text: str) -> str:
+    """Mask anything shaped like a Stripe key, so a message can be shown and logged."""
+    return _KEY.sub(lambda m: f"{m.group(1)}_{m.group(2) or ''}***", text or "")
+
+
+class PaymentError(Exception):
+    """Base class: a payment step failed for a reason the desk can show."""
+
+    def __init__(self, message: str) -> None:
+        self.message = scrub(message)
+        super().__init__(self.message)
+
+
+class AmountError(PaymentError):
+    """The amount typed cannot be charged (zero, above the balance, under Stripe's minimum)."""
+
+
+class NotFound(PaymentError):
+    """No such invoice, attempt, receipt or payment."""
+
+
+class StripeUnavailable(PaymentError):
+    """Network failure, timeout, 5xx or rate limit: worth retrying with the same key."""
+
+
+class StripeRejected(PaymentError):
+    """Stripe refused the request (bad key, missing permission, invalid parameters)."""
+
+
+class CardDeclined(PaymentError):
+    """The payer's card was declined; `reason` is Stripe's decline code."""
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(message or f"card declined: {reason.replace('_', ' ')}")
+
+
+class AlreadyPaid(PaymentError):
+    """The attempt or invoice is already paid."""
+
+
+class NotRefundable(PaymentError):
+    """The refund is larger than what remains, or the payment cannot be refunded."""
+
+
+class AttemptBusy(PaymentError):
+    """Another desk changed the same invoice's attempt at the same moment."""

@@ -1,0 +1,223 @@
+"""The only module that talks to Stripe.
+
+Every call has a timeout and network retries; every POST carries our own Idempotency-Key
+derived from the ledger record it is for (`kiosk:<attempt id>:create-session`), so a
+retry after a timeout or a crash can never create a second session, link or refund.
+Stripe's exceptions become our own (kiosk.payments.errors) with messages a cashier can
+read. Objects come back as plain dicts. The key is never logged; restricted keys (rk_…)
+work as long as they carry the permissions listed in docs/payments.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import stripe
+
+from kiosk.payments.errors import (
+    CardDeclined,
+    NotFound,
+    PaymentError,
+    StripeRejected,
+    StripeUnavailable,
+)
+
+if TYPE_CHECKING:
+    from kiosk.context import Context
+
+stripe.enable_telemetry = False
+log = logging.getLogger(__name__)
+
+SESSION_EXPAND = ["payment_intent", "payment_intent.latest_charge"]
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+@contextlib.contextmanager
+def translated(action: str) -> Iterator[None]:
+    """Turn a stripe exception raised while doing `action` into a PaymentError."""
+    try:
+        yield
+    except stripe.CardError as exc:
+        err = exc.error
+        reason = getattr(err, "decline_code", None) or exc.code or "card_declined"
+        raise CardDeclined(reason) from None
+    except stripe.APIConnectionError:
+        raise StripeUnavailable("Stripe is unreachable; retrying") from None
+    except stripe.RateLimitError:
+        raise StripeUnavailable("Stripe is busy (rate limit); retrying") from None
+    except stripe.AuthenticationError:
+        raise StripeRejected("Stripe rejected the key; check the Stripe key in settings") from None
+    except stripe.PermissionError as exc:
+        raise StripeRejected(
+            f"the Stripe key may not {action}; give it the permission listed in the README "
+            f"({exc.user_message or 'permission denied'})"
+        ) from None
+    except stripe.IdempotencyError:
+        raise StripeRejected(
+            f"Stripe refused to {action}: a retried request differed from the first one"
+        ) from None
+    except stripe.InvalidRequestError as exc:
+        message = exc.user_message or "invalid request"
+        if exc.code == "resource_missing":
+            raise NotFound(f"Stripe has no such object ({message})") from None
+        raise StripeRejected(f"Stripe refused to {action}: {message}") from None
+    except stripe.APIError as exc:
+        status = exc.http_status or "no status"
+        raise StripeUnavailable(f"Stripe had a problem (HTTP {status}); retrying") from None
+    except stripe.StripeError as exc:
+        raise PaymentError(f"Stripe error while trying to {action}: {type(exc).__name__}") from None
+
+
+class StripeGateway:
+    def __init__(
+        self,
+        api_key: str,
+        api_base: str | None = None,
+        *,
+        timeout: float = 20.0,
+        max_retries: int = 2,
+    ) -> None:
+        if not api_key:
+            raise StripeRejected(
+                "no Stripe key is set: run `config secret stripe_secret_key` "
+                "or set STRIPE_SECRET_KEY"
+            )
+        bases: dict[str, str] = {"api": api_base.rstrip("/")} if api_base else {}
+        self.api_base = api_base or "https://api.stripe.com"
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses=bases,  # type: ignore[arg-type]
+            max_network_retries=max_retries,
+            http_client=stripe.RequestsClient(timeout=timeout),
+        )
+        self.v1 = self._client.v1
+
+    @classmethod
+    def from_context(cls, ctx: Context, **kwargs: Any) -> StripeGateway:
+        from kiosk.secrets import get_secret
+
+        key = get_secret("stripe_secret_key") or ""
+        return cls(key, ctx.settings.get("stripe.api_base") or None, **kwargs)
+
+    def __repr__(self) -> str:  # never the key
+        return f"StripeGateway({self.api_base!r})"
+
+    # Customers ---------------------------------------------------------------------------
+
+    def find_or_create_customer(
+        self, *, email: str, name: str, student_number: str, idempotency_key: str
+    ) -> str:
+        """The customer with this email (list filter: Customer search is not available to
+        Indian accounts and is eventually consistent), else a new one."""
+        with translated("look up the student's Stripe customer"):
+            if email:
+                found = self.v1.customers.list({"email": email, "limit": 1})
+                if found.data:
+                    return found.data[0].id
+            customer = self.v1.customers.create(
+                {"email": email or None, "name": name, "metadata": {"student": student_number}},
+                options={"idempotency_key": idempotency_key},
+            )
+        return customer.id
+
+    # Checkout Sessions ---------------------------------------------------------------------
+
+    def create_checkout_session(
+        self, params: dict[str, Any], idempotency_key: str
+    ) -> dict[str, Any]:
+        with translated("create the checkout session"):
+            cs = self.v1.checkout.sessions.create(
+                params, options={"idempotency_key": idempotency_key}
+            )  # type: ignore[arg-type]
+        return as_dict(cs)
+
+    def retrieve_session(self, session_id: str) -> dict[str, Any]:
+        with translated("read the checkout session"):
+            cs = self.v1.checkout.sessions.retrieve(session_id, {"expand": SESSION_EXPAND})
+        return as_dict(cs)
+
+    def expire_session(self, session_id: str, idempotency_key: str) -> dict[str, Any]:
+        """Expire an open session. A session that is no longer open is returned as it is
+        (Stripe answers 400 for those: gotcha 9)."""
+        try:
+            with translated("cancel the checkout session"):
+                cs = self.v1.checkout.sessions.expire(
+                    session_id, options={"idempotency_key": idempotency_key}
+                )
+            return as_dict(cs)
+        except StripeRejected:
+            current = self.retrieve_session(session_id)
+            if current.get("status") == "open":
+                raise
+            return current
+
+    def list_sessions(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": 100, "expand": ["data.payment_intent"], **filters}
+        with translated("list checkout sessions"):
+            for cs in self.v1.checkout.sessions.list(params).auto_paging_iter():
+                yield as_dict(cs)
+
+    # Prices and Payment Links -------------------------------------------------------------
+
+    def create_price(self, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        with translated("create the price for the payment link"):
+            price = self.v1.prices.create(params, options={"idempotency_key": idempotency_key})
+        return as_dict(price)
+
+    def create_payment_link(self, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        with translated("create the payment link"):
+            link = self.v1.payment_links.create(
+                params, options={"idempotency_key": idempotency_key}
+            )  # type: ignore[arg-type]
+        return as_dict(link)
+
+    def retrieve_payment_link(self, link_id: str) -> dict[str, Any]:
+        with translated("read the payment link"):
+            return as_dict(self.v1.payment_links.retrieve(link_id))
+
+    def deactivate_payment_link(
+        self, link_id: str, idempotency_key: str, inactive_message: str | None = None
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"active": False}
+        if inactive_message:
+            params["inactive_message"] = inactive_message
+        with translated("deactivate the payment link"):
+            link = self.v1.payment_links.update(
+                link_id, params, options={"idempotency_key": idempotency_key}
+            )  # type: ignore[arg-type]
+        return as_dict(link)
+
+    # PaymentIntents and refunds -----------------------------------------------------------
+
+    def retrieve_payment_intent(self, pi_id: str) -> dict[str, Any]:
+        with translated("read the payment"):
+            pi = self.v1.payment_intents.retrieve(pi_id, {"expand": ["latest_charge"]})
+        return as_dict(pi)
+
+    def create_refund(self, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        with translated("refund the payment"):
+            refund = self.v1.refunds.create(params, options={"idempotency_key": idempotency_key})  # type: ignore[arg-type]
+        return as_dict(refund)
+
+    def retrieve_refund(self, refund_id: str) -> dict[str, Any]:
+        with translated("read the refund"):
+            return as_dict(self.v1.refunds.retrieve(refund_id))
+
+    # Events ------------------------------------------------------------------------------
+
+    def list_events(
+        self, types: list[str], created_gte: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Stripe's events (newest first, kept 30 days), auto-paginated."""
+        params: dict[str, Any] = {"limit": 100, "types": types}
+        if created_gte:
+            params["created"] = {"gte": created_gte}
+        with translated("list Stripe events"):
+            for event in self.v1.events.list(params).auto_paging_iter():
+                yield as_dict(event)

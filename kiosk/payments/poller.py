@@ -1,0 +1,241 @@
+"""Polling Stripe for the outcome of open attempts: one source of truth among three.
+
+`poll_attempt` reads one attempt's session (or its link's sessions) from Stripe and hands
+what it finds to the same apply path as relay events and reconcile. `Poller` runs it
+for every open attempt on a worker thread, with backoff per attempt: 1 s, growing to
+10 s, until the attempt is paid, cancelled or expired. It waits on an Event, so `stop()`
+and `wake()` take effect at once and an idle desk makes no busy loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from kiosk.ledger.models import PaymentAttempt
+from kiosk.ledger.types import utcnow
+from kiosk.payments import attempts
+from kiosk.payments.apply import ApplyResult, apply_checkout_session, finish
+from kiosk.payments.errors import NotFound, PaymentError, StripeUnavailable
+from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
+
+if TYPE_CHECKING:
+    from kiosk.context import Context
+    from kiosk.payments.gateway import StripeGateway
+
+log = logging.getLogger(__name__)
+
+MIN_DELAY, MAX_DELAY, GROWTH = 1.0, 10.0, 1.6
+LINKS = ("payment_link", "fee_slip")
+
+
+def pollable(ctx: Context) -> list[str]:
+    """Public ids of attempts whose outcome Stripe may still change."""
+    with ctx.ledger.begin() as s:
+        return list(
+            s.scalars(
+                select(PaymentAttempt.public_id)
+                .where(
+                    PaymentAttempt.status.in_([st.value for st in LIVE])
+                    | (
+                        (PaymentAttempt.status == PaymentStatus.CANCELLED.value)
+                        & (PaymentAttempt.last_error == attempts.UNCONFIRMED_CANCEL)
+                    )
+                )
+                .order_by(PaymentAttempt.id)
+            )
+        )
+
+
+def poll_once(ctx: Context, gateway: StripeGateway) -> list[StatusChange]:
+    """One pass over the open attempts (and pending refunds); applies what changed."""
+    from kiosk.payments.refunds import poll_refunds
+
+    changes: list[StatusChange] = []
+    for public_id in pollable(ctx):
+        changes += poll_attempt(ctx, gateway, public_id)
+    poll_refunds(ctx, gateway)
+    return changes
+
+
+def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[StatusChange]:
+    """Ask Stripe about one attempt and apply the answer. Raises StripeUnavailable."""
+    with ctx.ledger.begin() as s:
+        a = s.scalar(select(PaymentAttempt).where(PaymentAttempt.public_id == public_id))
+        if a is None:
+            raise NotFound(f"no payment attempt {public_id!r}")
+        status, channel, stripe_id = PaymentStatus(a.status), a.channel, a.stripe_id
+        timed_out = (
+            channel == "payment_link"
+            and a.expires_at is not None
+            and utcnow() >= a.expires_at
+            and status in LIVE
+        )
+    if status == PaymentStatus.CREATED:
+        view = attempts.open_attempt(ctx, gateway, public_id)
+        return [] if view.status == status else [_change(view)]
+    if status == PaymentStatus.CANCELLED:
+        attempts.tell_stripe_cancelled(ctx, gateway, public_id)
+        return []
+    if not stripe_id:
+        return []
+    if channel in LINKS and timed_out:
+        attempts.deactivate_link(gateway, public_id, stripe_id)
+    sessions = _sessions(gateway, channel, stripe_id)
+    results: list[ApplyResult] = []
+    with ctx.ledger.begin() as s:
+        for cs in sessions:
+            results.append(
+                apply_checkout_session(
+                    s, cs, source="poll", desk=ctx.desk, gateway=gateway, settings=ctx.settings
+                )
+            )
+        if timed_out:
+            from kiosk.payments.apply import Applier
+
+            a = s.scalar(select(PaymentAttempt).where(PaymentAttempt.public_id == public_id))
+            results.append(
+                Applier(s, "poll", ctx.desk, None, ctx.settings).set_status(
+                    a, PaymentStatus.EXPIRED, "timed out at the desk"
+                )
+            )
+    finish(ctx, gateway, results)
+    return [c for r in results for c in r.changes]
+
+
+def _sessions(gateway: StripeGateway, channel: str, stripe_id: str) -> list[dict]:
+    if channel == "checkout":
+        return [gateway.retrieve_session(stripe_id)]
+    # A link's payers each get a session; newest first, so apply oldest first.
+    return list(reversed(list(gateway.list_sessions(payment_link=stripe_id))))
+
+
+def _change(view: attempts.AttemptView) -> StatusChange:
+    return StatusChange(view.public_id, view.invoice_number, view.status, view.reason)
+
+
+class Backoff:
+    """1 s, growing by half again each quiet poll, to 10 s; back to 1 s on any change."""
+
+    def __init__(self, low: float = MIN_DELAY, high: float = MAX_DELAY) -> None:
+        self.low, self.high, self.delay = low, high, low
+
+    def quiet(self) -> float:
+        current = self.delay
+        self.delay = min(self.delay * GROWTH, self.high)
+        return current
+
+    def changed(self) -> float:
+        self.delay = self.low
+        return self.low
+
+
+def wait_for_outcome(
+    ctx: Context,
+    gateway: StripeGateway,
+    public_id: str,
+    *,
+    stop: threading.Event | None = None,
+    on_change: Callable[[StatusChange], None] | None = None,
+    on_error: Callable[[str], None] | None = None,
+    low: float = MIN_DELAY,
+) -> attempts.AttemptView:
+    """Poll one attempt until it is paid, cancelled, expired or failed (a declined card
+    keeps the session open for a retry until it expires)."""
+    stop = stop or threading.Event()
+    backoff = Backoff(low)
+    while True:
+        view = attempts.attempt_view(ctx, public_id)
+        if view.status not in LIVE or stop.is_set():
+            return view
+        try:
+            changes = poll_attempt(ctx, gateway, public_id)
+        except StripeUnavailable as exc:
+            if on_error:
+                on_error(exc.message)
+            changes = []
+        for change in changes:
+            if on_change:
+                on_change(change)
+        stop.wait(backoff.changed() if changes else backoff.quiet())
+
+
+class Poller:
+    """Polls every open attempt from one worker thread until stopped.
+
+    poller = Poller(ctx, gateway); poller.start(); ...; poller.wake(); ...; poller.stop()
+    Changes are published on the status bus (kiosk.payments.status) as they are applied.
+    """
+
+    def __init__(
+        self,
+        ctx: Context,
+        gateway: StripeGateway,
+        *,
+        low: float = MIN_DELAY,
+        high: float = MAX_DELAY,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self.ctx, self.gateway = ctx, gateway
+        self.low, self.high = low, high
+        self.on_error = on_error
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._due: dict[str, tuple[float, Backoff]] = {}
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="payment-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        """A new attempt was started: look now, and restart its backoff."""
+        self._due.clear()
+        self._wake.set()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                delay = self.step()
+            except Exception:  # keep polling; the next step retries
+                log.exception("payment poller step failed")
+                delay = self.high
+            self._wake.wait(delay)
+            self._wake.clear()
+
+    def step(self) -> float:
+        """Poll what is due; return how long to sleep before something else is due."""
+        now = time.monotonic()
+        live = pollable(self.ctx)
+        self._due = {k: v for k, v in self._due.items() if k in live}
+        for public_id in live:
+            if self._stop.is_set():
+                break
+            due, backoff = self._due.setdefault(public_id, (now, Backoff(self.low, self.high)))
+            if due > now:
+                continue
+            try:
+                changed = bool(poll_attempt(self.ctx, self.gateway, public_id))
+            except StripeUnavailable as exc:
+                changed = False
+                if self.on_error:
+                    self.on_error(exc.message)
+            except PaymentError as exc:
+                log.warning("polling %s: %s", public_id, exc.message)
+                changed = False
+            wait = backoff.changed() if changed else backoff.quiet()
+            self._due[public_id] = (time.monotonic() + wait, backoff)
+        if not self._due:
+            return self.high
+        return max(0.0, min(d for d, _ in self._due.values()) - time.monotonic())
