@@ -55,9 +55,7 @@ def unknown_param(param: str) -> StripeError:
 
 
 def missing_param(param: str) -> StripeError:
-    return StripeError(
-        f"Missing required param: {param}.", param=param, code="parameter_missing"
-    )
+    return StripeError(f"Missing required param: {param}.", param=param, code="parameter_missing")
 
 
 def only_one_of(*params: str) -> StripeError:

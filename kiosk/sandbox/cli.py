@@ -1,0 +1,83 @@
+"""`python main.py sandbox`: serve the Stripe sandbox (light imports: argparse only)."""
+
+from __future__ import annotations
+
+import argparse
+
+DEFAULT_PORT = 12111
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "sandbox",
+        help="run the local Stripe sandbox (API + hosted checkout pages)",
+        description="Serve a local emulator of the Stripe API with hosted checkout pages.",
+    )
+    parser.add_argument(
+        "--host",
+        dest="sandbox_host",
+        default="127.0.0.1",
+        help="interface to listen on (default 127.0.0.1; 0.0.0.0 for phones)",
+    )
+    parser.add_argument(
+        "--port",
+        dest="sandbox_port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT})",
+    )
+    parser.add_argument(
+        "--public-url",
+        dest="sandbox_public_url",
+        metavar="URL",
+        help="base URL payers reach (e.g. http://192.168.1.20:12111)",
+    )
+    parser.add_argument(
+        "--state",
+        dest="sandbox_state",
+        metavar="FILE",
+        help="keep state in FILE so it survives restarts",
+    )
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    import logging
+
+    from kiosk.cli.errors import CommandError
+
+    port = args.sandbox_port
+    if not 0 <= port <= 65535:
+        raise CommandError(f"invalid port: {port}")
+    public = args.sandbox_public_url or f"http://{_display_host(args.sandbox_host)}:{port}"
+    if not public.startswith(("http://", "https://")):
+        raise CommandError(f"--public-url must start with http:// or https:// (got {public})")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _serve(args.sandbox_host, port, public, args.sandbox_state)
+    return 0
+
+
+def _display_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def _serve(host: str, port: int, public: str, state: str | None) -> None:
+    import uvicorn
+
+    from kiosk.cli.errors import CommandError
+    from kiosk.sandbox.app import create_app
+
+    try:
+        app = create_app(public_url=public, state_file=state)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot load sandbox state {state}: {exc}") from exc
+    print(f"Stripe sandbox: API http://{_display_host(host)}:{port}/v1, pages {public}", flush=True)
+    api = f"http://{_display_host(host)}:{port}"
+    print(
+        f"Point stripe at it: StripeClient('sk_test_…', base_addresses={{'api': '{api}'}})",
+        flush=True,
+    )
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {host}:{port}: {exc}") from exc

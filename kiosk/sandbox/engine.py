@@ -1,0 +1,165 @@
+"""The sandbox's state and background work: store, events, webhooks, timers, saving."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.sandbox import ids, shapes
+from kiosk.sandbox.idempotency import IdempotencyCache
+from kiosk.sandbox.scheduler import Scheduler
+from kiosk.sandbox.store import Obj, Store
+from kiosk.sandbox.webhooks import DEFAULT_RETRY_DELAYS, Deliverer, Delivery
+
+log = logging.getLogger("kiosk.sandbox")
+
+
+@dataclass
+class Settings:
+    public_url: str = "http://127.0.0.1:12111"
+    state_file: str | None = None
+    merchant_name: str = "Fee Kiosk (test sandbox)"
+    webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS
+    webhook_timeout: float = 10.0
+    refund_failure_delay: float = 1.0
+    expiry_sweep_interval: float = 1.0
+    save_interval: float = 0.5
+
+
+@dataclass
+class Call:
+    """One API request as the handlers see it."""
+
+    method: str
+    path: str
+    params: dict[str, Any]
+    args: dict[str, str] = field(default_factory=dict)
+    request_id: str | None = None
+    idempotency_key: str | None = None
+
+
+class Sandbox:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store()
+        self.lock = self.store.lock
+        self.idempotency = IdempotencyCache()
+        self.scheduler = Scheduler()
+        self.deliverer = Deliverer(
+            self.scheduler,
+            self._delivered,
+            settings.webhook_retry_delays,
+            settings.webhook_timeout,
+        )
+        self.open_sessions: set[str] = set()
+        self._load()
+
+    # lifecycle -----------------------------------------------------------
+    def start(self) -> None:
+        from kiosk.sandbox.sessions_logic import sweep_expired
+
+        self.scheduler.start()
+        self.scheduler.every(self.settings.expiry_sweep_interval, lambda: sweep_expired(self))
+        if self.settings.state_file:
+            self.scheduler.every(self.settings.save_interval, self.save)
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        self.deliverer.close()
+        self.save()
+
+    @property
+    def public_url(self) -> str:
+        return self.settings.public_url.rstrip("/")
+
+    def now(self) -> int:
+        return int(time.time())
+
+    # events --------------------------------------------------------------
+    def emit(
+        self, type_: str, obj: Obj, call: Call | None, previous: dict[str, Any] | None = None
+    ) -> Obj:
+        """Record an Event for a state change and queue its webhook deliveries."""
+        data: dict[str, Any] = {"object": json.loads(json.dumps(obj))}
+        if previous is not None:
+            data["previous_attributes"] = previous
+        endpoints = self._endpoints_for(type_)
+        event = shapes.new(
+            "event",
+            id=ids.new_id("evt"),
+            created=self.now(),
+            type=type_,
+            data=data,
+            api_version=shapes.API_VERSION,
+            pending_webhooks=len(endpoints),
+            request={
+                "id": call.request_id if call else None,
+                "idempotency_key": call.idempotency_key if call else None,
+            },
+        )
+        self.store.add(event, failed=0)
+        self._deliver(event, endpoints)
+        return event
+
+    def _endpoints_for(self, type_: str) -> list[Obj]:
+        found = []
+        for endpoint_id in self.store.order.get("webhook_endpoint", []):
+            ep = self.store.get("webhook_endpoint", endpoint_id)
+            if ep and ep["status"] == "enabled" and _wants(ep, type_):
+                found.append(ep)
+        return found
+
+    def _deliver(self, event: Obj, endpoints: list[Obj]) -> None:
+        if not endpoints:
+            return
+        body = json.dumps(event, indent=2).encode("utf-8")
+        for ep in endpoints:
+            secret = self.store.side(ep["id"])["secret"]
+            self.deliverer.submit(Delivery(event["id"], ep["id"], ep["url"], secret, body))
+
+    def _delivered(self, delivery: Delivery, ok: bool) -> None:
+        with self.lock:
+            event = self.store.get("event", delivery.event_id)
+            if event is None:
+                return
+            if ok:
+                event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)
+            else:
+                self.store.side(event["id"])["failed"] = 1
+            self.store.dirty = True
+
+    # persistence ---------------------------------------------------------
+    def save(self) -> None:
+        path = self.settings.state_file
+        if not path:
+            return
+        with self.lock:
+            if not self.store.dirty:
+                return
+            text = json.dumps({"version": 1, **self.store.snapshot()})
+            self.store.dirty = False
+        from kiosk.atomic import write_text
+
+        write_text(path, text)
+
+    def _load(self) -> None:
+        path = self.settings.state_file
+        if not path or not Path(path).exists():
+            return
+        data = json.loads(Path(path).read_text("utf-8"))
+        self.store.restore(data)
+        self.open_sessions = {
+            i
+            for i in self.store.order.get("checkout.session", [])
+            if (self.store.objects.get(i) or {}).get("status") == "open"
+        }
+        log.info("sandbox state loaded from %s", path)
+
+
+def _wants(endpoint: Obj, type_: str) -> bool:
+    return "*" in endpoint["enabled_events"] or type_ in endpoint["enabled_events"]

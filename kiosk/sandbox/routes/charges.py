@@ -1,0 +1,38 @@
+"""Charges (created by payments): retrieve, update, list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.sandbox import expand, params
+from kiosk.sandbox.engine import Call, Sandbox
+from kiosk.sandbox.routes.common import LIST_SPEC, given, list_page, retrieve, update
+
+UPDATE: params.Spec = {
+    "metadata": params.metadata,
+    "description": params.string(),
+    "expand": params.expand_list,
+}
+LIST: params.Spec = {**LIST_SPEC, "customer": params.string(), "payment_intent": params.string()}
+
+
+def modify(sb: Sandbox, call: Call) -> dict[str, Any]:
+    v = params.validate(UPDATE, call.params)
+    ch = sb.store.require("charge", call.args["id"])
+    update(sb, call, ch, given(v, "metadata", "description"), "charge.updated")
+    return expand.render(sb, ch, v.get("expand"))
+
+
+def listing(sb: Sandbox, call: Call) -> dict[str, Any]:
+    v = params.validate(LIST, call.params)
+    wanted = {k: v[k] for k in ("customer", "payment_intent") if v.get(k)}
+    return list_page(
+        sb, call, "charge", "/v1/charges", v, lambda o: all(o[k] == x for k, x in wanted.items())
+    )
+
+
+ROUTES = [
+    ("GET", "/v1/charges", listing),
+    ("GET", "/v1/charges/{id}", lambda sb, call: retrieve(sb, call, "charge")),
+    ("POST", "/v1/charges/{id}", modify),
+]

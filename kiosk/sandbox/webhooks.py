@@ -1,0 +1,122 @@
+"""Webhook delivery: POST each event's JSON (serialised once) to every matching endpoint,
+signed `Stripe-Signature: t=…,v1=…` (Stripe's HMAC-SHA256 scheme), in background
+threads, retried with bounded backoff. Every attempt is logged and kept in `attempts`.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.sandbox.scheduler import Scheduler
+
+log = logging.getLogger("kiosk.sandbox.webhooks")
+
+DEFAULT_RETRY_DELAYS = (60.0, 600.0, 3600.0)  # 4 attempts in all, like test mode's few retries
+USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+
+
+def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    """The Stripe-Signature header for `payload` (what stripe.Webhook verifies)."""
+    t = int(time.time()) if timestamp is None else timestamp
+    signed = f"{t}.".encode() + payload
+    mac = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+@dataclass
+class Delivery:
+    event_id: str
+    endpoint_id: str
+    url: str
+    secret: str
+    body: bytes
+    attempt: int = 0
+    log: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Deliverer:
+    """Sends deliveries on a small thread pool; the scheduler times the retries."""
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        on_result: Callable[[Delivery, bool], None],
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        timeout: float = 10.0,
+    ) -> None:
+        self._scheduler = scheduler
+        self._on_result = on_result
+        self.retry_delays = tuple(retry_delays)
+        self.timeout = timeout
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-webhook")
+        self.attempts: collections.deque[dict[str, Any]] = collections.deque(maxlen=5000)
+        self._closed = False
+
+    def submit(self, delivery: Delivery) -> None:
+        if not self._closed:
+            self._pool.submit(self._attempt, delivery)
+
+    def close(self) -> None:
+        self._closed = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _attempt(self, delivery: Delivery) -> None:
+        delivery.attempt += 1
+        status, error = self._post(delivery)
+        ok = status is not None and 200 <= status < 300
+        self._record(delivery, status, error, ok)
+        if ok or delivery.attempt > len(self.retry_delays):
+            self._on_result(delivery, ok)
+            return
+        delay = self.retry_delays[delivery.attempt - 1]
+        self._scheduler.call_later(delay, lambda: self.submit(delivery))
+
+    def _post(self, delivery: Delivery) -> tuple[int | None, str | None]:
+        import requests
+
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Stripe-Signature": sign(delivery.body, delivery.secret),
+            "User-Agent": USER_AGENT,
+        }
+        try:
+            resp = requests.post(
+                delivery.url,
+                data=delivery.body,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            return None, f"{type(exc).__name__}: {exc}"
+        return resp.status_code, None
+
+    def _record(self, d: Delivery, status: int | None, error: str | None, ok: bool) -> None:
+        entry = {
+            "event": d.event_id,
+            "endpoint": d.endpoint_id,
+            "url": d.url,
+            "attempt": d.attempt,
+            "status": status,
+            "error": error,
+            "ok": ok,
+            "at": time.time(),
+        }
+        self.attempts.append(entry)
+        level = logging.INFO if ok else logging.WARNING
+        log.log(
+            level,
+            "webhook %s -> %s attempt %d: %s",
+            d.event_id,
+            d.url,
+            d.attempt,
+            status if status is not None else error,
+        )

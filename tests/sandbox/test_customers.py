@@ -1,0 +1,62 @@
+"""Customers: create, retrieve, update, list by email (case-sensitive), metadata rules."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import stripe
+
+
+def test_create_retrieve_update(stripe_client):
+    cus = stripe_client.v1.customers.create(
+        {"email": "asha@example.edu", "name": "Asha", "metadata": {"roll": "42", "hostel": "B"}}
+    )
+    assert cus.id.startswith("cus_") and cus.object == "customer"
+    assert cus.livemode is False and cus.metadata.to_dict() == {"roll": "42", "hostel": "B"}
+    got = stripe_client.v1.customers.retrieve(cus.id)
+    assert got.email == "asha@example.edu"
+    updated = stripe_client.v1.customers.update(
+        cus.id, {"name": "Asha K", "metadata": {"hostel": ""}}
+    )
+    assert updated.name == "Asha K"
+    assert updated.metadata.to_dict() == {"roll": "42"}
+
+
+def test_update_records_previous_attributes(stripe_client):
+    cus = stripe_client.v1.customers.create({"name": "Before"})
+    stripe_client.v1.customers.update(cus.id, {"name": "After"})
+    events = stripe_client.v1.events.list({"type": "customer.updated", "limit": 5})
+    event = next(e for e in events.data if e.data.object.id == cus.id)
+    assert event.data.previous_attributes.to_dict() == {"name": "Before"}
+    assert event.data.object.name == "After"
+
+
+def test_list_filters_by_email_case_sensitively(stripe_client):
+    email = f"{uuid.uuid4().hex[:8]}@Example.edu"
+    a = stripe_client.v1.customers.create({"email": email})
+    b = stripe_client.v1.customers.create({"email": email})
+    stripe_client.v1.customers.create({"email": email.lower()})
+    found = stripe_client.v1.customers.list({"email": email})
+    assert [c.id for c in found.data] == [b.id, a.id]
+
+
+def test_empty_metadata_clears_all(stripe_client):
+    cus = stripe_client.v1.customers.create({"metadata": {"a": "1", "b": "2"}})
+    cleared = stripe_client.v1.customers.update(cus.id, {"metadata": ""})  # type: ignore
+    assert cleared.metadata.to_dict() == {}
+
+
+@pytest.mark.parametrize(
+    "metadata, fragment",
+    [
+        ({f"k{i}": "v" for i in range(51)}, "at most 50 keys"),
+        ({"k" * 41: "v"}, "at most 40 characters"),
+        ({"k": "v" * 501}, "at most 500 characters"),
+    ],
+)
+def test_metadata_limits(stripe_client, metadata, fragment):
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.customers.create({"metadata": metadata})
+    assert fragment in exc.value.user_message
+    assert exc.value.param.startswith("metadata")
