@@ -21,6 +21,7 @@ class Notifier:
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self.waiting = 0  # long-polls held right now, for /healthz
 
     def ticket(self) -> asyncio.Event:
         return self._event
@@ -29,11 +30,14 @@ class Notifier:
         self._event.set()
         self._event = asyncio.Event()
 
-    @staticmethod
-    async def wait(ticket: asyncio.Event, timeout: float) -> bool:
+    async def wait(self, ticket: asyncio.Event, timeout: float) -> bool:
         """True when woken, False when `timeout` passed first."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ticket.wait(), timeout)
+        self.waiting += 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ticket.wait(), timeout)
+        finally:
+            self.waiting -= 1
         return ticket.is_set()
 
 

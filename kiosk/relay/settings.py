@@ -14,6 +14,7 @@ ENV_DB = "FEE_KIOSK_RELAY_DB"
 ENV_RETENTION_DAYS = "FEE_KIOSK_RELAY_RETENTION_DAYS"
 ENV_METRICS_INTERVAL = "FEE_KIOSK_RELAY_METRICS_INTERVAL"
 ENV_PRUNE_INTERVAL = "FEE_KIOSK_RELAY_PRUNE_INTERVAL"
+ENV_POLL_FALLBACK = "FEE_KIOSK_RELAY_POLL_FALLBACK"
 SECRET_ENV = "STRIPE_WEBHOOK_SECRET"
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -67,4 +68,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> RelaySettings:
         retention_days=int(env.get(ENV_RETENTION_DAYS, 35)),
         prune_interval=float(env.get(ENV_PRUNE_INTERVAL, 3600)),
         metrics_interval=float(env.get(ENV_METRICS_INTERVAL, 60)),
+        poll_fallback=float(env.get(ENV_POLL_FALLBACK, 1.0)),
     )

@@ -21,11 +21,16 @@ class Health(BaseModel):
     last_event_at: str | None
     dialect: str
     pid: int
+    long_polls: int
 
 
 @router.get("/healthz", response_model=Health, responses={503: {"model": Health}})
 async def healthz(relay: RelayDep) -> JSONResponse:
-    info = {"dialect": relay.engine.dialect.name, "pid": os.getpid()}
+    info = {
+        "dialect": relay.engine.dialect.name,
+        "pid": os.getpid(),
+        "long_polls": relay.notifier.waiting,
+    }
     try:
         last = await asyncio.to_thread(relay.store.last_received_at)
     except Exception:

@@ -1,0 +1,99 @@
+"""`python main.py relay ...` in subprocesses: tokens, prune, serve's refusal, metrics line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from kiosk.relay import start_relay
+from kiosk.relay.storage.engine import create_schema, make_engine
+from kiosk.relay.storage.events import EventStore, Incoming
+from kiosk.relay.testing import make_event, post, sign
+from tests.relay.conftest import SECRET, wait_until
+
+
+def test_token_create_list_revoke_against_a_live_relay(run_cli, relay_db):
+    created = run_cli("token", "create", "desk7", "--db", relay_db)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("fkr_") and len(token) > 40
+    assert token not in run_cli("token", "list", "--db", relay_db).stdout
+    with start_relay(relay_db, [SECRET]) as relay:
+        feed = relay.url + "/v1/events"
+        auth = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(feed, headers=auth).status_code == 200
+        listing = run_cli("token", "list", "--db", relay_db).stdout
+        assert "desk7" in listing and "active" in listing
+        assert run_cli("token", "revoke", "desk7", "--db", relay_db).returncode == 0
+        assert httpx.get(feed, headers=auth).status_code == 401
+        assert "revoked" in run_cli("token", "list", "--db", relay_db).stdout
+
+
+def test_token_is_stored_only_as_a_hash(run_cli, relay_db, tmp_path):
+    token = run_cli("token", "create", "desk1", "--db", relay_db).stdout.splitlines()[-1]
+    raw = (tmp_path / "relay.db").read_bytes()
+    assert token.encode() not in raw
+    assert token[4:].encode() not in raw
+
+
+def test_token_errors_are_one_line(run_cli, relay_db):
+    assert run_cli("token", "create", "desk1", "--db", relay_db).returncode == 0
+    again = run_cli("token", "create", "desk1", "--db", relay_db)
+    assert again.returncode == 1 and "already has a token" in again.stderr
+    missing = run_cli("token", "revoke", "nobody", "--db", relay_db)
+    assert missing.returncode == 1 and "no desk token named 'nobody'" in missing.stderr
+    assert "Traceback" not in again.stderr + missing.stderr
+
+
+def test_default_db_is_relay_db_in_the_home(run_cli, tmp_path):
+    assert run_cli("token", "create", "desk1").returncode == 0
+    assert (tmp_path / "home" / "relay.db").exists()
+
+
+def test_prune_deletes_only_old_events(run_cli, relay_db):
+    engine = make_engine(relay_db)
+    create_schema(engine)
+    store = EventStore(engine)
+    now = datetime.now(UTC)
+    store.insert_batch(
+        [
+            Incoming("evt_old", "x", now - timedelta(days=40), b"{}"),
+            Incoming("evt_new", "x", now - timedelta(days=30), b"{}"),
+        ]
+    )
+    result = run_cli("prune", "--days", "35", "--db", relay_db)
+    assert result.returncode == 0 and "pruned 1 " in result.stdout
+    assert [e.event_id for e in store.fetch(0, 10)] == ["evt_new"]
+    assert "pruned 1 " in run_cli("prune", "--days", "29", "--db", relay_db).stdout
+    engine.dispose()
+
+
+def test_serve_refuses_without_a_secret(run_cli, relay_db):
+    result = run_cli("serve", "--db", relay_db, "--port", "0")
+    assert result.returncode == 1
+    assert "STRIPE_WEBHOOK_SECRET" in result.stderr and "keyring" in result.stderr
+
+
+def test_serve_logs_json_lines_and_a_metrics_line(relay_process, relay_db):
+    proc = relay_process(relay_db, FEE_KIOSK_RELAY_METRICS_INTERVAL="0.3")
+    body = make_event()
+    assert post(proc.url, body, sign(body, [SECRET])).status_code == 200
+    assert post(proc.url, body, sign(body, [SECRET])).json()["duplicate"] is True
+    assert post(proc.url, body, "t=1,v1=00").status_code == 400
+    assert post(proc.url, b"{}", sign(b"{}", [SECRET])).status_code == 400
+
+    def totals() -> dict | None:
+        lines = [line for line in proc.log_lines() if line["msg"] == "metrics"]
+        received = sum(line["metrics"]["received"] for line in lines)
+        return lines if received >= 2 else None
+
+    lines = wait_until(totals, 10, "a metrics line counting the webhooks")
+    rejected: dict[str, int] = {}
+    for line in lines:
+        for reason, n in line["metrics"]["rejected"].items():
+            rejected[reason] = rejected.get(reason, 0) + n
+    assert sum(line["metrics"]["duplicates"] for line in lines) == 1
+    assert rejected == {"bad_signature": 1, "not_event": 1}
+    assert all({"ts", "level", "logger", "msg"} <= set(line) for line in proc.log_lines())
+    assert SECRET not in proc.log_path.read_text()

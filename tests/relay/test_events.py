@@ -1,0 +1,143 @@
+"""GET /v1/events: pages by cursor, type filter, long-poll, parameter errors, tokens."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from kiosk.relay.testing import make_event, post_event
+from tests.relay.conftest import SECRET, wait_until
+
+
+def send(relay, n: int, type: str = "checkout.session.completed") -> list[bytes]:
+    bodies = [make_event(type) for _ in range(n)]
+    for body in bodies:
+        assert post_event(relay.url, body, SECRET).status_code == 200
+    return bodies
+
+
+def test_pages_by_cursor_and_returns_the_stripe_event(relay, desk):
+    bodies = send(relay, 5)
+    first = desk.get("/v1/events", params={"limit": 2}).json()
+    cursors = [e["cursor"] for e in first["events"]]
+    assert len(cursors) == 2 and cursors[0] < cursors[1] == first["cursor"]
+    rest = desk.get("/v1/events", params={"after": first["cursor"]}).json()
+    events = first["events"] + rest["events"]
+    assert [e["payload"] for e in events] == [json.loads(b) for b in bodies]
+    assert [e["id"] for e in events] == [json.loads(b)["id"] for b in bodies]
+    assert {e["type"] for e in events} == {"checkout.session.completed"}
+    received = datetime.fromisoformat(events[0]["received_at"])
+    assert received.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - received) < timedelta(seconds=30)
+    empty = desk.get("/v1/events", params={"after": rest["cursor"]}).json()
+    assert empty == {"events": [], "cursor": rest["cursor"]}
+
+
+def test_types_filter(relay, desk):
+    send(relay, 2, "charge.refunded")
+    send(relay, 1, "checkout.session.expired")
+    send(relay, 1, "refund.created")
+    page = desk.get("/v1/events", params={"types": "refund.created, checkout.session.expired"})
+    assert [e["type"] for e in page.json()["events"]] == [
+        "checkout.session.expired",
+        "refund.created",
+    ]
+
+
+def test_empty_feed_answers_with_after_as_cursor(desk):
+    assert desk.get("/v1/events", params={"after": 41}).json() == {"events": [], "cursor": 41}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 1001},
+        {"limit": "ten"},
+        {"wait": 61},
+        {"wait": -1},
+        {"wait": "nan"},
+        {"wait": "inf"},
+        {"after": -1},
+        {"after": 2**63},
+        {"after": "x"},
+        {"types": ",".join(f"t{i}" for i in range(51))},
+    ],
+)
+def test_bad_parameters_are_400_json(desk, params):
+    r = desk.get("/v1/events", params=params)
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"]
+    assert next(iter(params)) in r.json()["detail"]
+
+
+def test_long_poll_answers_at_once_when_events_wait(relay, desk):
+    send(relay, 1)
+    started = time.monotonic()
+    page = desk.get("/v1/events", params={"wait": 30}).json()
+    assert len(page["events"]) == 1
+    assert time.monotonic() - started < 1.0
+
+
+def test_long_poll_is_woken_by_a_webhook(relay, desk):
+    result: dict[str, object] = {}
+
+    def poll() -> None:
+        result["page"] = desk.get("/v1/events", params={"wait": 20}).json()
+        result["at"] = time.monotonic()
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    wait_for_held_polls(relay, 1)
+    body = make_event()
+    assert post_event(relay.url, body, SECRET).status_code == 200
+    acked = time.monotonic()
+    poller.join(10)
+    assert result["page"]["events"][0]["id"] == json.loads(body)["id"]
+    assert result["at"] - acked < 0.25
+
+
+def test_long_poll_ends_empty_when_the_wait_ends(desk):
+    started = time.monotonic()
+    page = desk.get("/v1/events", params={"wait": 0.6, "after": 5}).json()
+    elapsed = time.monotonic() - started
+    assert page == {"events": [], "cursor": 5}
+    assert 0.55 <= elapsed < 3
+
+
+def test_filtered_long_poll_ignores_other_types(relay, desk):
+    started = time.monotonic()
+    threading.Timer(0.1, send, (relay, 1, "charge.refunded")).start()
+    page = desk.get("/v1/events", params={"wait": 0.8, "types": "refund.failed"}).json()
+    assert page["events"] == []
+    assert time.monotonic() - started >= 0.75
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic ZGVzazE6eA=="},
+        {"Authorization": "Bearer fkr_not_a_real_token"},
+        {"Authorization": "Bearer ÿ".encode("latin-1")},
+    ],
+)
+def test_missing_or_unknown_token_is_401(relay, headers):
+    r = httpx.get(relay.url + "/v1/events", headers=headers)
+    assert r.status_code == 401
+    assert r.json()["detail"]
+
+
+def wait_for_held_polls(relay, n: int) -> None:
+    """Until the relay reports `n` long-polls held (so the webhook comes after them)."""
+    wait_until(
+        lambda: httpx.get(relay.url + "/healthz").json()["long_polls"] >= n,
+        10,
+        f"{n} held long-polls",
+    )

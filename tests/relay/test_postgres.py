@@ -1,0 +1,144 @@
+"""The relay on PostgreSQL: LISTEN/NOTIFY across processes, cursor order, a lost database.
+
+Uses the `pg_url` fixture (tests/conftest.py): skipped, with the reason, without
+FEE_KIOSK_TEST_PG or when it is unreachable.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from kiosk.relay import start_relay
+from kiosk.relay.embedded import issue_tokens
+from kiosk.relay.testing import make_event, post_event
+from tests.relay.conftest import SECRET, wait_until
+from tests.relay.tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.postgres
+NO_FALLBACK = {"FEE_KIOSK_RELAY_POLL_FALLBACK": "30"}  # only a NOTIFY can wake a poll
+
+
+def held_polls(url: str) -> int:
+    return httpx.get(url + "/healthz").json()["long_polls"]
+
+
+def poll_in_thread(url: str, token: str, after: int = 0) -> tuple[threading.Thread, dict]:
+    result: dict = {}
+
+    def run() -> None:
+        r = httpx.get(
+            url + "/v1/events",
+            params={"after": after, "wait": 20},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        result.update(page=r.json(), at=time.monotonic())
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, result
+
+
+def test_round_trip_duplicates_and_wake_up(pg_url):
+    with start_relay(pg_url, [SECRET], tokens=["desk1"]) as relay:
+        token = relay.tokens["desk1"]
+        thread, result = poll_in_thread(relay.url, token)
+        wait_until(lambda: held_polls(relay.url) == 1, 10, "a held long-poll")
+        body = make_event()
+        assert post_event(relay.url, body, SECRET).json() == {"received": True, "duplicate": False}
+        acked = time.monotonic()
+        assert post_event(relay.url, body, SECRET).json()["duplicate"] is True
+        thread.join(10)
+        assert [e["id"] for e in result["page"]["events"]] == [json.loads(body)["id"]]
+        assert result["at"] - acked < 0.25
+        assert httpx.get(relay.url + "/healthz").json()["dialect"] == "postgresql"
+
+
+def test_webhook_on_one_relay_wakes_a_long_poll_on_another(pg_url, relay_process):
+    token = issue_tokens(pg_url, ["desk1"])["desk1"]
+    a = relay_process(pg_url, **NO_FALLBACK)
+    b = relay_process(pg_url, **NO_FALLBACK)
+    thread, result = poll_in_thread(b.url, token)
+    wait_until(lambda: held_polls(b.url) == 1, 10, "a long-poll held on relay B")
+    body = make_event()
+    assert post_event(a.url, body, SECRET).status_code == 200
+    acked = time.monotonic()
+    thread.join(10)
+    assert [e["id"] for e in result["page"]["events"]] == [json.loads(body)["id"]]
+    assert result["at"] - acked < 0.5
+
+
+def test_two_workers_wake_every_held_poll(pg_url, relay_process):
+    token = issue_tokens(pg_url, ["desk1"])["desk1"]
+    proc = relay_process(pg_url, "--workers", "2", **NO_FALLBACK)
+    polls = [poll_in_thread(proc.url, token) for _ in range(8)]
+    wait_until(lambda: held_polls(proc.url) >= 1, 10, "held long-polls")
+    body = make_event()
+    assert post_event(proc.url, body, SECRET).status_code == 200
+    acked = time.monotonic()
+    for thread, result in polls:
+        thread.join(10)
+        assert [e["id"] for e in result["page"]["events"]] == [json.loads(body)["id"]]
+        assert result["at"] - acked < 0.5
+
+
+def test_concurrent_writers_on_two_relays_never_make_a_reader_skip(pg_url, relay_process):
+    token = issue_tokens(pg_url, ["desk1"])["desk1"]
+    relays = [relay_process(pg_url), relay_process(pg_url)]
+    bodies = [make_event() for _ in range(400)]
+    seen: list[dict] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        after = 0
+        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=10) as c:
+            while not done.is_set() or after < max_cursor:
+                page = c.get(relays[0].url + "/v1/events", params={"after": after, "wait": 0.2})
+                seen.extend(page.json()["events"])
+                after = page.json()["cursor"]
+
+    max_cursor = 2**62
+    thread = threading.Thread(target=reader)
+    thread.start()
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(lambda i: post_event(relays[i % 2].url, bodies[i], SECRET), range(len(bodies)))
+        )
+    assert {a.status_code for a in answers} == {200}
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as c:
+        everything = c.get(relays[1].url + "/v1/events", params={"limit": 1000}).json()
+    max_cursor = everything["cursor"]
+    done.set()
+    thread.join(30)
+    assert [e["id"] for e in seen] == [e["id"] for e in everything["events"]]
+    assert {e["id"] for e in seen} == {json.loads(b)["id"] for b in bodies}
+
+
+def test_lost_database_is_503_then_recovers(pg_url):
+    url = make_url(pg_url)
+    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    via_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+    with start_relay(via_proxy, [SECRET], tokens=["desk1"]) as relay:
+        assert post_event(relay.url, make_event(), SECRET).status_code == 200
+        proxy.close()
+        assert httpx.get(relay.url + "/healthz").status_code == 503
+        assert post_event(relay.url, make_event(), SECRET).status_code == 503
+        feed = httpx.get(
+            relay.url + "/v1/events", headers={"Authorization": f"Bearer {relay.tokens['desk1']}"}
+        )
+        assert feed.status_code == 503
+        proxy = TcpProxy(proxy.target, proxy.port)
+        wait_until(
+            lambda: httpx.get(relay.url + "/healthz").status_code == 200,
+            10,
+            "the relay to reach the database again",
+        )
+        assert post_event(relay.url, make_event(), SECRET).status_code == 200
+        proxy.close()
