@@ -1,0 +1,323 @@
+"""Deterministic demo data for trying the desk, and bulk data for benchmarks.
+
+    load_demo_data(ledger, students=200, seed=0)  # idempotent: a second run adds nothing
+    generate_bulk(ledger, 100_000)                 # fast Core inserts, INV-BULK-000001...
+
+Partial payments are real Payment rows (fake PaymentIntent ids `pi_demo_...`) split
+across components by kiosk.ledger.allocation, exactly as a Stripe payment would be.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from kiosk.ledger import audit
+from kiosk.ledger import demo_names as names
+from kiosk.ledger.allocation import ComponentDue, allocate
+from kiosk.ledger.database import Ledger
+from kiosk.ledger.demo_plan import InvoicePlan, StudentPlan, plan
+from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Student
+from kiosk.ledger.search import bulk_indexing, fold, search_text
+from kiosk.ledger.users import create_user, find_user
+
+STAFF = (
+    ("cashier@example.com", "cashierpass123", "cashier", "Demo Cashier"),
+    ("admin@example.com", "adminpass123", "supervisor", "Demo Supervisor"),
+)
+BRANDS = (("visa", "4242"), ("mastercard", "4444"), ("rupay", "0005"), ("amex", "8431"))
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    students: int
+    invoices: int
+    students_created: int
+    invoices_created: int
+    payments_created: int
+    users_created: int
+
+
+def load_demo_data(
+    ledger: Ledger,
+    students: int = 200,
+    seed: int = 0,
+    today: date | None = None,
+    desk: str = "demo",
+) -> DemoSummary:
+    """Create whatever part of the demo data is missing; existing rows are left alone."""
+    plans = plan(students, seed, today or date.today())
+    with ledger.begin() as s:
+        created = _write_students(s, plans)
+        users = _write_staff(s)
+        counts = DemoSummary(len(plans), sum(len(p.invoices) for p in plans), *created, users)
+        if counts.students_created or counts.invoices_created or users:
+            audit.record(
+                s,
+                "demo_data",
+                desk=desk,
+                target=f"seed {seed}",
+                students=counts.students_created,
+                invoices=counts.invoices_created,
+            )
+    return counts
+
+
+def _write_students(s: Session, plans: list[StudentPlan]) -> tuple[int, int, int]:
+    numbers = [p.number for p in plans]
+    existing = {
+        st.number: st for st in s.scalars(select(Student).where(Student.number.in_(numbers)))
+    }
+    invoice_numbers = [i.number for p in plans for i in p.invoices]
+    have = set(s.scalars(select(Invoice.number).where(Invoice.number.in_(invoice_numbers))))
+    students = invoices = payments = 0
+    for p in plans:
+        student = existing.get(p.number)
+        if student is None:
+            student = _add_student(s, p)
+            students += 1
+        for inv in p.invoices:
+            if inv.number not in have:
+                payments += _add_invoice(s, student, inv)
+                invoices += 1
+    return students, invoices, payments
+
+
+def _add_student(s: Session, p: StudentPlan) -> Student:
+    student = Student(
+        number=p.number, name=p.name, email=p.email, phone=p.phone, programme=p.programme
+    )
+    s.add(student)
+    s.flush()
+    return student
+
+
+def _add_invoice(s: Session, student: Student, p: InvoicePlan) -> int:
+    invoice = Invoice(
+        number=p.number,
+        student_id=student.id,
+        currency=p.currency,
+        issue_date=p.issue_date,
+        due_date=p.due_date,
+    )
+    invoice.components = [
+        FeeComponent(name=n, amount=a, priority=prio, position=i)
+        for i, (n, a, prio) in enumerate(p.components)
+    ]
+    s.add(invoice)
+    s.flush()
+    for k, (amount, day) in enumerate(p.payments, start=1):
+        _add_payment(s, invoice, k, amount, day)
+    return len(p.payments)
+
+
+def _add_payment(s: Session, invoice: Invoice, k: int, amount: int, day: date) -> None:
+    brand, last4 = BRANDS[(invoice.id + k) % len(BRANDS)]
+    suffix = invoice.number.removeprefix("INV-DEMO-")
+    payment = Payment(
+        invoice_id=invoice.id,
+        stripe_payment_intent=f"pi_demo_{suffix}_{k}",
+        amount=amount,
+        currency=invoice.currency,
+        channel="checkout",
+        card_brand=brand,
+        card_last4=last4,
+        source="demo",
+        desk="Desk 1",
+        received_at=datetime.combine(day, time(5, 30), tzinfo=UTC).replace(hour=5 + k),
+    )
+    s.add(payment)
+    s.flush()
+    dues = _dues(s, invoice)
+    for component_id, part in allocate(amount, dues).parts:
+        s.add(
+            Allocation(
+                payment_id=payment.id,
+                component_id=component_id,
+                amount=part,
+                created_at=payment.received_at,
+            )
+        )
+    s.flush()
+
+
+def _dues(s: Session, invoice: Invoice) -> list[ComponentDue]:
+    paid = dict(
+        s.execute(
+            select(Allocation.component_id, func.sum(Allocation.amount))
+            .join(FeeComponent, FeeComponent.id == Allocation.component_id)
+            .where(FeeComponent.invoice_id == invoice.id)
+            .group_by(Allocation.component_id)
+        )
+        .tuples()
+        .all()
+    )
+    return [
+        ComponentDue(c.id, c.amount, int(paid.get(c.id, 0)), c.priority, c.due_date, c.position)
+        for c in invoice.components
+    ]
+
+
+def _write_staff(s: Session) -> int:
+    created = 0
+    for username, password, role, display in STAFF:
+        if find_user(s, username) is None:
+            create_user(s, username, password, role, display)
+            created += 1
+    return created
+
+
+# --- bulk data for benchmarks -------------------------------------------------------------
+
+BULK_PREFIX = "INV-BULK-"
+_BULK_PARTS = (("Tuition", 1, 5_000_000), ("Hostel", 2, 1_100_000), ("Exam fee", 3, 200_000))
+
+
+def generate_bulk(ledger: Ledger, n_invoices: int, seed: int = 1) -> int:
+    """Make sure INV-BULK-000001..n exist (two invoices per student, three components each,
+    every fifth one partly paid). Returns how many invoices were added.
+
+    Plain Core executemany with ids assigned here, inside one write transaction."""
+    with ledger.begin() as s:
+        have = s.scalar(select(func.count()).where(Invoice.number.like(f"{BULK_PREFIX}%"))) or 0
+        todo = range(int(have) + 1, n_invoices + 1)
+        if not todo:
+            return 0
+        students = _bulk_students(s, todo, seed)
+        with bulk_indexing(s):
+            invoice_ids = _bulk_invoices(s, todo, students)
+        _bulk_money(s, todo, invoice_ids)
+        _sync_sequences(s)
+    return len(todo)
+
+
+def _next_ids(s: Session, model: type, count: int) -> range:
+    start = int(s.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
+    return range(start, start + count)
+
+
+def _bulk_students(s: Session, todo: range, seed: int) -> dict[int, int]:
+    rng = random.Random(seed)
+    keys = sorted({(n + 1) // 2 for n in todo})
+    existing = dict(
+        s.execute(
+            select(Student.number, Student.id).where(
+                Student.number.in_([f"B{k:07d}" for k in keys[:1]])
+            )
+        )
+        .tuples()
+        .all()
+    )
+    new = [k for k in keys if f"B{k:07d}" not in existing]
+    rows = []
+    for k, sid in zip(new, _next_ids(s, Student, len(new)), strict=True):
+        pool = (
+            (names.INDIAN_FIRST, names.INDIAN_LAST)
+            if rng.random() < 0.8
+            else (names.INTERNATIONAL_FIRST, names.INTERNATIONAL_LAST)
+        )
+        first, last = rng.choice(pool[0]), rng.choice(pool[1])
+        name, number = f"{first} {last}", f"B{k:07d}"
+        email = f"{fold(first)}.{fold(last).replace(chr(39), '')}{k % 1000}@students.example.edu"
+        rows.append(
+            {
+                "id": sid,
+                "number": number,
+                "name": name,
+                "email": email,
+                "search_text": search_text(name, number, email),
+            }
+        )
+    _insert(s, Student, rows)
+    by_number = {**existing, **{r["number"]: r["id"] for r in rows}}
+    return {k: by_number[f"B{k:07d}"] for k in keys}
+
+
+def _bulk_invoices(s: Session, todo: range, students: dict[int, int]) -> dict[int, int]:
+    day = date.today().toordinal()
+    ids = dict(zip(todo, _next_ids(s, Invoice, len(todo)), strict=True))
+    _insert(
+        s,
+        Invoice,
+        [
+            {
+                "id": ids[n],
+                "number": f"{BULK_PREFIX}{n:06d}",
+                "student_id": students[(n + 1) // 2],
+                "currency": "INR",
+                "issue_date": date.fromordinal(day - 40 + n % 30),
+                "due_date": date.fromordinal(day - 20 + n % 60),
+            }
+            for n in todo
+        ],
+    )
+    return ids
+
+
+def _bulk_money(s: Session, todo: range, invoice_ids: dict[int, int]) -> None:
+    width = len(_BULK_PARTS)
+    cids = _next_ids(s, FeeComponent, width * len(todo))
+    _insert(
+        s,
+        FeeComponent,
+        [
+            {
+                "id": cids[i * width + pos],
+                "invoice_id": invoice_ids[n],
+                "name": name,
+                "priority": prio,
+                "position": pos,
+                "amount": amount + (n % 7) * 10_000,
+            }
+            for i, n in enumerate(todo)
+            for pos, (name, prio, amount) in enumerate(_BULK_PARTS)
+        ],
+    )
+    paid = [(i, n) for i, n in enumerate(todo) if n % 5 == 0]
+    pids = _next_ids(s, Payment, len(paid))
+    _insert(
+        s,
+        Payment,
+        [
+            {
+                "id": pid,
+                "invoice_id": invoice_ids[n],
+                "stripe_payment_intent": f"pi_bulk_{n:06d}",
+                "amount": 2_000_000,
+                "currency": "INR",
+                "source": "demo",
+            }
+            for pid, (_, n) in zip(pids, paid, strict=True)
+        ],
+    )
+    _insert(
+        s,
+        Allocation,
+        [
+            {"payment_id": pid, "component_id": cids[i * width], "amount": 2_000_000}
+            for pid, (i, _) in zip(pids, paid, strict=True)
+        ],
+    )
+
+
+def _insert(s: Session, model: type, rows: list[dict]) -> None:
+    if rows:
+        s.execute(insert(model.__table__), rows)
+
+
+def _sync_sequences(s: Session) -> None:
+    """PostgreSQL: explicit ids leave the serial sequences behind; move them on."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    for model in (Student, Invoice, FeeComponent, Payment):
+        table = model.__tablename__
+        s.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
+        )

@@ -1,0 +1,326 @@
+"""Importing invoices from CSV: check the whole file, then write all of it or nothing.
+
+    summary = import_csv(ledger, "fees.csv", progress=on_progress, cancel=stop_event)
+
+The file is read and checked first (kiosk.ledger.csv_format), then compared with the
+ledger and written in one transaction. Re-importing a file changes nothing. An invoice
+that already has payments keeps its components and currency: a file that would change
+them is an error, not a silent overwrite. `progress(done, total)` counts each row twice
+(checked, then written); setting `cancel` rolls everything back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from kiosk.ledger import audit
+from kiosk.ledger.csv_format import (
+    CsvImportError,
+    InvoiceIn,
+    RowError,
+    StudentIn,
+    check,
+    decode,
+    read_rows,
+)
+from kiosk.ledger.database import Ledger
+from kiosk.ledger.models import FeeComponent, Invoice, Payment, PaymentAttempt, Student
+from kiosk.ledger.search import bulk_indexing
+from kiosk.money import format_money
+
+Progress = Callable[[int, int], None]
+LIVE_ATTEMPTS = ("created", "open")
+_CHUNK = 500
+_BULK = 200  # index new invoices in one statement when a file adds at least this many
+
+
+class ImportCancelled(Exception):
+    """The import was cancelled; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    rows: int
+    invoices: int
+    invoices_created: int
+    invoices_updated: int
+    students_created: int
+    students_updated: int
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (
+                self.invoices_created,
+                self.invoices_updated,
+                self.students_created,
+                self.students_updated,
+            )
+        )
+
+
+class _Reporter:
+    """Rate-limited progress in units of rows: total = 2 x rows (checked + written)."""
+
+    def __init__(self, progress: Progress | None, cancel: threading.Event | None, rows: int):
+        self.progress, self.cancel, self.total = progress, cancel, 2 * rows
+        self.step = max(self.total // 200, 1)
+        self.last = -1
+
+    def __call__(self, done: int) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise ImportCancelled("import cancelled; nothing was written")
+        if (
+            self.progress
+            and done != self.last
+            and (done - self.last >= self.step or done == self.total)
+        ):
+            self.last = done
+            self.progress(done, self.total)
+
+
+def import_csv(
+    ledger: Ledger,
+    path: str | Path,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    username: str = "",
+    desk: str = "",
+) -> ImportSummary:
+    """Import `path`. Raises CsvImportError listing what is wrong (by line and column),
+    ImportCancelled when `cancel` was set, OSError when the file can't be read; in each
+    case nothing was written."""
+    source = Path(path)
+    data = source.read_bytes()
+    header, rows = read_rows(decode(data))
+    report = _Reporter(progress, cancel, len(rows))
+    invoices = check(header, rows, report)
+    report(len(rows))
+    with ledger.begin() as s:
+        summary = _apply(s, invoices, len(rows), report)
+        if summary.changed:
+            audit.record(
+                s,
+                "import_csv",
+                username=username,
+                desk=desk,
+                target=source.name,
+                rows=summary.rows,
+                created=summary.invoices_created,
+                updated=summary.invoices_updated,
+            )
+        report(2 * len(rows))
+    return summary
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+def _load_students(s: Session, numbers: list[str]) -> dict[str, Student]:
+    found: dict[str, Student] = {}
+    for chunk in _chunks(numbers):
+        found.update(
+            (st.number, st) for st in s.scalars(select(Student).where(Student.number.in_(chunk)))
+        )
+    return found
+
+
+def _load_invoices(s: Session, numbers: list[str]) -> dict[str, Invoice]:
+    found: dict[str, Invoice] = {}
+    for chunk in _chunks(numbers):
+        query = (
+            select(Invoice)
+            .where(Invoice.number.in_(chunk))
+            .options(selectinload(Invoice.components), selectinload(Invoice.student))
+        )
+        found.update((inv.number, inv) for inv in s.scalars(query))
+    return found
+
+
+def _apply(s: Session, invoices: list[InvoiceIn], rows: int, report: _Reporter) -> ImportSummary:
+    students = _load_students(s, sorted({i.student.number for i in invoices}))
+    existing = _load_invoices(s, [i.number for i in invoices])
+    changes = _plan_changes(s, invoices, existing)
+    new_students = updated_students = 0
+    for st in {i.student.number: i.student for i in invoices}.values():
+        if st.number not in students:
+            students[st.number] = _add_student(s, st)
+            new_students += 1
+        elif _update_student(students[st.number], st):
+            updated_students += 1
+    s.flush()
+    created = [i for i in invoices if i.number not in existing]
+    done = rows
+    with bulk_indexing(s) if len(created) >= _BULK else contextlib.nullcontext():
+        for inv in created:
+            _add_invoice(s, inv, students[inv.student.number])
+            done += len(inv.components)
+            report(done)
+        s.flush()
+    for inv in changes:
+        _update_invoice(s, existing[inv.number], inv)
+    return ImportSummary(
+        rows, len(invoices), len(created), len(changes), new_students, updated_students
+    )
+
+
+def _plan_changes(
+    s: Session, invoices: list[InvoiceIn], existing: dict[str, Invoice]
+) -> list[InvoiceIn]:
+    """Invoices in the ledger that the file changes; errors for changes that aren't allowed."""
+    errors: list[RowError] = []
+    changed: list[InvoiceIn] = []
+    for inv in invoices:
+        old = existing.get(inv.number)
+        if old is None or not _differs(old, inv):
+            continue
+        error = _refusal(s, old, inv)
+        if error:
+            errors.append(error)
+        else:
+            changed.append(inv)
+    if errors:
+        raise CsvImportError(errors)
+    return changed
+
+
+def _wanted(inv: InvoiceIn) -> list[tuple[str, int, int]]:
+    return [(c.name, c.amount, c.priority) for c in inv.components]
+
+
+def _held(old: Invoice) -> list[tuple[str, int, int]]:
+    ordered = sorted(old.components, key=lambda c: (c.position, c.id))
+    return [(c.name, c.amount, c.priority) for c in ordered]
+
+
+def _differs(old: Invoice, inv: InvoiceIn) -> bool:
+    return (
+        old.student.number != inv.student.number
+        or old.currency != inv.currency
+        or old.issue_date != inv.issue_date
+        or old.due_date != inv.due_date
+        or _held(old) != _wanted(inv)
+    )
+
+
+def _refusal(s: Session, old: Invoice, inv: InvoiceIn) -> RowError | None:
+    line = inv.line
+    if old.student.number != inv.student.number:
+        return RowError(
+            line,
+            "student_number",
+            f"invoice {inv.number} belongs to student "
+            f"{old.student.number} in the ledger, not {inv.student.number}",
+        )
+    if old.voided_at is not None:
+        return RowError(line, "invoice_number", f"invoice {inv.number} is void; it can't change")
+    money_changes = old.currency != inv.currency or _held(old) != _wanted(inv)
+    if not money_changes:
+        return None
+    if s.scalar(select(exists().where(Payment.invoice_id == old.id))):
+        return RowError(
+            _first_difference(old, inv),
+            "component",
+            f"invoice {inv.number} "
+            f"already has payments; its components can't change ({_diff(old, inv)})",
+        )
+    if s.scalar(
+        select(
+            exists().where(
+                PaymentAttempt.invoice_id == old.id, PaymentAttempt.status.in_(LIVE_ATTEMPTS)
+            )
+        )
+    ):
+        return RowError(
+            line,
+            "invoice_number",
+            f"invoice {inv.number} has a payment in "
+            "progress; finish or cancel it before changing the invoice",
+        )
+    return None
+
+
+def _first_difference(old: Invoice, inv: InvoiceIn) -> int:
+    held = _held(old)
+    for i, c in enumerate(inv.components):
+        if i >= len(held) or held[i] != (c.name, c.amount, c.priority):
+            return c.line
+    return inv.line
+
+
+def _diff(old: Invoice, inv: InvoiceIn) -> str:
+    if old.currency != inv.currency:
+        return f"currency {old.currency} in the ledger, {inv.currency} in the file"
+    held = {n: a for n, a, _ in _held(old)}
+    wanted = {n: a for n, a, _ in _wanted(inv)}
+    for name in sorted(held.keys() | wanted.keys()):
+        if held.get(name) != wanted.get(name):
+
+            def show(minor: int | None) -> str:
+                return "none" if minor is None else format_money(minor, old.currency)
+
+            return f"{name}: {show(held.get(name))} in the ledger, {show(wanted.get(name))} in the file"
+    return "priorities or order differ"
+
+
+def _add_student(s: Session, st: StudentIn) -> Student:
+    student = Student(
+        number=st.number, name=st.name, email=st.email, phone=st.phone, programme=st.programme
+    )
+    s.add(student)
+    return student
+
+
+def _update_student(student: Student, st: StudentIn) -> bool:
+    changed = False
+    for attr in ("name", "email", "phone", "programme"):
+        if getattr(student, attr) != getattr(st, attr):
+            setattr(student, attr, getattr(st, attr))
+            changed = True
+    return changed
+
+
+def _components(inv: InvoiceIn) -> list[FeeComponent]:
+    return [
+        FeeComponent(name=c.name, amount=c.amount, priority=c.priority, position=i)
+        for i, c in enumerate(inv.components)
+    ]
+
+
+def _add_invoice(s: Session, inv: InvoiceIn, student: Student) -> None:
+    s.add(
+        Invoice(
+            number=inv.number,
+            student_id=student.id,
+            currency=inv.currency,
+            issue_date=inv.issue_date,
+            due_date=inv.due_date,
+            components=_components(inv),
+        )
+    )
+
+
+def _update_invoice(s: Session, old: Invoice, inv: InvoiceIn) -> None:
+    """Dates always; currency and components only when there is no payment (checked above)."""
+    old.issue_date, old.due_date = inv.issue_date, inv.due_date
+    if old.currency == inv.currency and _held(old) == _wanted(inv):
+        return
+    old.currency = inv.currency
+    by_name = {c.name: c for c in old.components}
+    keep = []
+    for i, c in enumerate(inv.components):
+        comp = by_name.pop(c.name, None) or FeeComponent(name=c.name)
+        comp.amount, comp.priority, comp.position = c.amount, c.priority, i
+        keep.append(comp)
+    old.components = keep
+    s.flush()
