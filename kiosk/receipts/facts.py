@@ -1,0 +1,189 @@
+"""What a receipt says, read from the ledger into a plain dataclass.
+
+`receipt_facts(session, number)` is the one read behind rendering, reprints, email,
+verification and export. The balance is the invoice's balance *as of* the receipt
+(allocation rows up to and including this payment's or refund's own), so a reprint
+years later says exactly what the original said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk.ledger.models import (
+    Allocation,
+    FeeComponent,
+    Invoice,
+    Payment,
+    Receipt,
+    Refund,
+    User,
+)
+
+ONLINE_CHANNELS = frozenset({"payment_link", "fee_slip"})
+
+
+class ReceiptNotFound(LookupError):
+    def __init__(self, number: str) -> None:
+        super().__init__(f"no receipt numbered {number!r}")
+        self.number = number
+
+
+@dataclass(frozen=True)
+class LineFact:
+    component: str
+    amount: int  # positive: paid to it, or (refund note) taken back from it
+
+
+@dataclass(frozen=True)
+class ReceiptFacts:
+    number: str
+    kind: str  # payment | refund
+    issued_at: datetime  # aware UTC
+    desk: str
+    cashier: str
+    currency: str
+    amount: int  # paid, or refunded; positive minor units
+    lines: tuple[LineFact, ...]
+    unallocated: int  # paid beyond what was owed, or refunded from that credit
+    invoice_number: str
+    invoice_total: int
+    balance_after: int
+    student_name: str
+    student_number: str
+    student_email: str
+    payment_intent: str
+    channel: str
+    card_brand: str
+    card_last4: str
+    stripe_refund_id: str | None = None
+    refund_reason: str = ""
+    payment_receipt: str | None = None  # refund notes: the receipt of the refunded payment
+    verification_code: str | None = None
+    print_count: int = 0
+    file_path: str | None = None
+    sha256: str | None = None
+
+    @property
+    def is_refund(self) -> bool:
+        return self.kind == "refund"
+
+    def signed_fields(self) -> dict[str, str]:
+        """The key facts the verification code covers (see kiosk.receipts.verification)."""
+        return {
+            "number": self.number,
+            "kind": self.kind,
+            "issued_at": self.issued_at.isoformat(timespec="seconds"),
+            "currency": self.currency,
+            "amount": str(self.amount),
+            "invoice": self.invoice_number,
+            "student": self.student_number,
+            "payment_intent": self.payment_intent,
+            "refund": self.stripe_refund_id or "",
+        }
+
+
+def find_receipt(session: Session, number: str) -> Receipt:
+    receipt = session.scalar(select(Receipt).where(Receipt.number == number.strip().upper()))
+    if receipt is None:
+        raise ReceiptNotFound(number)
+    return receipt
+
+
+def receipt_facts(session: Session, number: str) -> ReceiptFacts:
+    return facts_for(session, find_receipt(session, number))
+
+
+def facts_for(session: Session, receipt: Receipt) -> ReceiptFacts:
+    refund = session.get(Refund, receipt.refund_id) if receipt.refund_id else None
+    payment = session.get(Payment, refund.payment_id if refund else receipt.payment_id)
+    assert payment is not None
+    invoice = session.get(Invoice, payment.invoice_id)
+    assert invoice is not None
+    rows = _own_allocations(session, payment.id, refund.id if refund else None)
+    lines = _lines(session, rows, negate=refund is not None)
+    total = sum(c.amount for c in invoice.components)
+    paid = _paid_as_of(session, invoice.id, max((r.id for r in rows), default=None), receipt)
+    amount = refund.amount if refund else payment.amount
+    student = invoice.student
+    return ReceiptFacts(
+        number=receipt.number,
+        kind=receipt.kind,
+        issued_at=receipt.issued_at,
+        desk=receipt.desk or payment.desk,
+        cashier=_cashier(
+            session, refund.requested_by_id if refund else payment.staff_user_id, payment.channel
+        ),
+        currency=payment.currency,
+        amount=amount,
+        lines=lines,
+        unallocated=max(amount - sum(ln.amount for ln in lines), 0),
+        invoice_number=invoice.number,
+        invoice_total=total,
+        balance_after=max(total - paid, 0),
+        student_name=student.name,
+        student_number=student.number,
+        student_email=student.email,
+        payment_intent=payment.stripe_payment_intent,
+        channel=payment.channel,
+        card_brand=payment.card_brand,
+        card_last4=payment.card_last4,
+        stripe_refund_id=refund.stripe_refund_id if refund else None,
+        refund_reason=refund.reason if refund else "",
+        payment_receipt=_payment_receipt(session, payment.id) if refund else None,
+        verification_code=receipt.verification_code,
+        print_count=receipt.print_count,
+        file_path=receipt.file_path,
+        sha256=receipt.sha256,
+    )
+
+
+def _own_allocations(session: Session, payment_id: int, refund_id: int | None) -> list[Allocation]:
+    stmt = select(Allocation).where(Allocation.payment_id == payment_id)
+    if refund_id is None:
+        stmt = stmt.where(Allocation.refund_id.is_(None), Allocation.amount > 0)
+    else:
+        stmt = stmt.where(Allocation.refund_id == refund_id)
+    return list(session.scalars(stmt.order_by(Allocation.id)))
+
+
+def _lines(session: Session, rows: list[Allocation], negate: bool) -> tuple[LineFact, ...]:
+    by_component: dict[int, int] = {}
+    for row in rows:
+        by_component[row.component_id] = by_component.get(row.component_id, 0) + row.amount
+    components = {
+        c.id: c
+        for c in session.scalars(select(FeeComponent).where(FeeComponent.id.in_(by_component)))
+    }
+    ordered = sorted(by_component, key=lambda cid: (components[cid].position, cid))
+    sign = -1 if negate else 1
+    return tuple(LineFact(components[cid].name, sign * by_component[cid]) for cid in ordered)
+
+
+def _paid_as_of(session: Session, invoice_id: int, last_row: int | None, receipt: Receipt) -> int:
+    """Allocated to the invoice up to this receipt's own allocation rows (or its issue time)."""
+    stmt = (
+        select(func.coalesce(func.sum(Allocation.amount), 0))
+        .join(FeeComponent, FeeComponent.id == Allocation.component_id)
+        .where(FeeComponent.invoice_id == invoice_id)
+    )
+    if last_row is not None:
+        stmt = stmt.where(Allocation.id <= last_row)
+    else:
+        stmt = stmt.where(Allocation.created_at <= receipt.issued_at)
+    return int(session.scalar(stmt) or 0)
+
+
+def _cashier(session: Session, user_id: int | None, channel: str) -> str:
+    user = session.get(User, user_id) if user_id else None
+    if user is not None:
+        return user.display_name or user.username
+    return "Online (self-service)" if channel in ONLINE_CHANNELS else "—"
+
+
+def _payment_receipt(session: Session, payment_id: int) -> str | None:
+    return session.scalar(select(Receipt.number).where(Receipt.payment_id == payment_id))

@@ -1,0 +1,166 @@
+"""Lists of receipts, the JSON form, and the day's CSV export for accounting."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from kiosk.atomic import write_text
+from kiosk.ledger.models import MailMessage, Receipt
+from kiosk.receipts.facts import ReceiptFacts, facts_for
+from kiosk.receipts.wording import Wording, payment_method
+
+if TYPE_CHECKING:
+    from kiosk.context import Context
+
+CSV_COLUMNS = (
+    "number",
+    "kind",
+    "issued_at",
+    "date",
+    "invoice",
+    "student_number",
+    "student_name",
+    "currency",
+    "amount",
+    "amount_minor",
+    "signed_amount_minor",
+    "payment_method",
+    "card_brand",
+    "card_last4",
+    "stripe_payment_intent",
+    "stripe_refund_id",
+    "refund_of_receipt",
+    "desk",
+    "cashier",
+    "balance_after_minor",
+    "verification_code",
+    "sha256",
+)
+
+
+def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
+    """The UTC instants where the desk's local `day` starts and ends."""
+    tz = ZoneInfo(timezone)
+    start = datetime.combine(day, time.min, tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def list_receipts(
+    ctx: Context, day: date | None = None, pending: bool = False, limit: int | None = None
+) -> list[ReceiptFacts]:
+    """Receipts newest first; `day` is a local date in the desk's timezone."""
+    stmt = select(Receipt)
+    if day is not None:
+        start, end = day_bounds(day, ctx.settings.get("desk.timezone"))
+        stmt = stmt.where(Receipt.issued_at >= start, Receipt.issued_at < end)
+    if pending:
+        stmt = stmt.where(Receipt.file_path.is_(None))
+    stmt = stmt.order_by(Receipt.issued_at.desc(), Receipt.id.desc())
+    with ctx.ledger.begin() as s:
+        rows = s.scalars(stmt.limit(limit) if limit else stmt).all()
+        return [facts_for(s, r) for r in rows]
+
+
+def mail_log(ctx: Context, number: str) -> list[dict[str, Any]]:
+    with ctx.ledger.begin() as s:
+        rows = s.scalars(
+            select(MailMessage)
+            .join(Receipt, Receipt.id == MailMessage.receipt_id)
+            .where(Receipt.number == number)
+            .order_by(MailMessage.id)
+        ).all()
+        return [
+            {
+                "to": m.to_address,
+                "status": m.status,
+                "attempts": m.attempts,
+                "message_id": m.message_id,
+                "last_error": m.last_error or None,
+                "next_attempt_at": m.next_attempt_at.isoformat(timespec="seconds"),
+                "sent_at": m.sent_at.isoformat(timespec="seconds") if m.sent_at else None,
+            }
+            for m in rows
+        ]
+
+
+def facts_json(f: ReceiptFacts, wording: Wording) -> dict[str, Any]:
+    def money(minor: int) -> dict[str, Any]:
+        return {"amount": minor, "formatted": wording.money(minor, f.currency)}
+
+    return {
+        "number": f.number,
+        "kind": f.kind,
+        "issued_at": f.issued_at.isoformat(),
+        "issued_local": wording.when(f.issued_at),
+        "desk": f.desk,
+        "cashier": f.cashier,
+        "student": {"number": f.student_number, "name": f.student_name, "email": f.student_email},
+        "invoice": f.invoice_number,
+        "currency": f.currency,
+        "total": money(f.amount),
+        "lines": [{"component": ln.component, **money(ln.amount)} for ln in f.lines],
+        "credit": money(f.unallocated) if f.unallocated else None,
+        "balance_after": money(f.balance_after),
+        "payment_method": payment_method(f),
+        "card": {"brand": f.card_brand, "last4": f.card_last4} if f.card_last4 else None,
+        "payment_intent": f.payment_intent,
+        "refund": f.stripe_refund_id,
+        "refund_reason": f.refund_reason or None,
+        "refund_of": f.payment_receipt,
+        "verification_code": f.verification_code,
+        "print_count": f.print_count,
+        "file": f.file_path,
+        "sha256": f.sha256,
+    }
+
+
+def export_csv(ctx: Context, day: date, out: Path) -> int:
+    """Write the local day's receipts (oldest first) as CSV, atomically; returns the count."""
+    receipts = list(reversed(list_receipts(ctx, day=day)))
+    wording = Wording(ctx.settings.get("desk.locale"), ctx.settings.get("desk.timezone"))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for f in receipts:
+        writer.writerow(_csv_row(f, wording))
+    write_text(out, buf.getvalue())
+    return len(receipts)
+
+
+def _csv_row(f: ReceiptFacts, w: Wording) -> list[str]:
+    from kiosk.money import Money
+
+    local = f.issued_at.astimezone(ZoneInfo(w.timezone))
+    sign = -1 if f.is_refund else 1
+    return [
+        f.number,
+        f.kind,
+        local.isoformat(timespec="seconds"),
+        local.date().isoformat(),
+        f.invoice_number,
+        f.student_number,
+        f.student_name,
+        f.currency,
+        str(Money(f.amount, f.currency).to_decimal()),
+        str(f.amount),
+        str(sign * f.amount),
+        payment_method(f),
+        f.card_brand,
+        f.card_last4,
+        f.payment_intent,
+        f.stripe_refund_id or "",
+        f.payment_receipt or "",
+        f.desk,
+        f.cashier,
+        str(f.balance_after),
+        f.verification_code or "",
+        f.sha256 or "",
+    ]

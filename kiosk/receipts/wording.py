@@ -1,0 +1,57 @@
+"""How receipt facts read to people: money, times, the payment method. Shared by the PDF
+layouts, the email, the CLI and the CSV export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from kiosk.money import format_money
+from kiosk.receipts.facts import ReceiptFacts
+
+CHANNEL_NAMES = {
+    "checkout": "Stripe Checkout",
+    "payment_link": "Payment Link",
+    "fee_slip": "Fee slip QR",
+    "terminal": "Card reader",
+}
+
+
+@dataclass(frozen=True)
+class Wording:
+    locale: str
+    timezone: str
+
+    def money(self, minor: int, currency: str) -> str:
+        return format_money(minor, currency, self.locale)
+
+    def when(self, moment: datetime) -> str:
+        """26 Nov 2026, 20:51 IST (the desk's timezone)."""
+        from babel.dates import format_datetime
+
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        text = format_datetime(local, "d MMM yyyy, HH:mm", locale=self.locale)
+        return f"{text} {local.tzname()}"
+
+    def date(self, moment: datetime) -> str:
+        from babel.dates import format_date
+
+        return format_date(
+            moment.astimezone(ZoneInfo(self.timezone)).date(), "d MMM yyyy", locale=self.locale
+        )
+
+
+def payment_method(facts: ReceiptFacts) -> str:
+    """Visa •••• 4242 · Stripe Checkout; or just the channel when Stripe gave no card."""
+    channel = CHANNEL_NAMES.get(facts.channel, facts.channel.replace("_", " ").title())
+    if facts.card_last4:
+        brand = (facts.card_brand or "card").replace("_", " ").title()
+        if brand.lower() in {"amex", "american express"}:
+            brand = "American Express"
+        return f"{brand} •••• {facts.card_last4} · {channel}"
+    return channel
+
+
+def title(facts: ReceiptFacts) -> str:
+    return "REFUND NOTE" if facts.is_refund else "RECEIPT"
