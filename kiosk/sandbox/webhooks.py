@@ -69,8 +69,12 @@ class Deliverer:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _attempt(self, delivery: Delivery) -> None:
+        if self._closed:
+            return
         delivery.attempt += 1
         status, error = self._post(delivery)
+        if self._closed:
+            return
         ok = status is not None and 200 <= status < 300
         self._record(delivery, status, error, ok)
         if ok or delivery.attempt > len(self.retry_delays):
