@@ -20,7 +20,7 @@ from sqlalchemy import select
 from kiosk.ledger.models import PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.payments import attempts
-from kiosk.payments.apply import ApplyResult, apply_checkout_session, finish
+from kiosk.payments.apply import ApplyResult, apply_checkout_session, apply_event, finish
 from kiosk.payments.errors import NotFound, PaymentError, StripeUnavailable
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
 
@@ -70,6 +70,7 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
         if a is None:
             raise NotFound(f"no payment attempt {public_id!r}")
         status, channel, stripe_id = PaymentStatus(a.status), a.channel, a.stripe_id
+        since = int(a.created_at.timestamp()) - 60
         timed_out = (
             channel == "payment_link"
             and a.expires_at is not None
@@ -87,8 +88,15 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
     if channel in LINKS and timed_out:
         attempts.deactivate_link(gateway, public_id, stripe_id)
     sessions = _sessions(gateway, channel, stripe_id)
+    declines = [] if _done(sessions) else _declines(gateway, public_id, since)
     results: list[ApplyResult] = []
     with ctx.ledger.begin() as s:
+        for event in declines:
+            results.append(
+                apply_event(
+                    s, event, source="poll", desk=ctx.desk, gateway=gateway, settings=ctx.settings
+                )
+            )
         for cs in sessions:
             results.append(
                 apply_checkout_session(
@@ -113,6 +121,22 @@ def _sessions(gateway: StripeGateway, channel: str, stripe_id: str) -> list[dict
         return [gateway.retrieve_session(stripe_id)]
     # A link's payers each get a session; newest first, so apply oldest first.
     return list(reversed(list(gateway.list_sessions(payment_link=stripe_id))))
+
+
+def _done(sessions: list[dict]) -> bool:
+    return any(cs.get("status") == "complete" for cs in sessions)
+
+
+def _declines(gateway: StripeGateway, public_id: str, since: int) -> list[dict]:
+    """Declined card attempts for this attempt, oldest first. A session stays open after a
+    decline (the payer may retry), so the decline is learnt from the PaymentIntent's event."""
+    found = [
+        e
+        for e in gateway.list_events(["payment_intent.payment_failed"], since)
+        if ((e.get("data") or {}).get("object") or {}).get("metadata", {}).get("attempt")
+        == public_id
+    ]
+    return list(reversed(found))
 
 
 def _change(view: attempts.AttemptView) -> StatusChange:

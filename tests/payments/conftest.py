@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -35,8 +36,10 @@ def gateway(sandbox: SandboxHandle) -> StripeGateway:
 
 @pytest.fixture
 def invoice(make_invoice) -> str:
-    make_invoice("INV-1", [("Tuition", TUITION, 1), ("Hostel", HOSTEL, 2)])
-    return "INV-1"
+    """A fresh invoice number per test: the session-wide sandbox keeps every test's objects."""
+    number = f"INV-{uuid.uuid4().hex[:8].upper()}"
+    make_invoice(number, [("Tuition", TUITION, 1), ("Hostel", HOSTEL, 2)])
+    return number
 
 
 def pay(client: stripe.StripeClient, session_id: str, card: str = "4242424242424242") -> Any:
@@ -79,3 +82,117 @@ def wait_for(condition: Callable[[], Any], timeout: float = 10.0, what: str = "i
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+class FaultyProxy:
+    """A real HTTP proxy on 127.0.0.1 in front of the sandbox that misbehaves on purpose.
+
+    For requests matching `path_prefix` and `method`: the first `fail_first` answer 500
+    without reaching the sandbox; the next `delay_first` are forwarded (so the sandbox
+    acts on them) and answered only after `delay` seconds, past the client's timeout.
+    `forwarded` is set when a delayed request has reached the sandbox.
+    """
+
+    def __init__(
+        self, upstream: str, path_prefix: str = "/v1/checkout/sessions", method: str = "POST"
+    ) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.upstream, self.path_prefix, self.method = upstream, path_prefix, method
+        self.fail_first = 0
+        self.delay_first = 0
+        self.delay = 2.0
+        self.hits: list[str] = []
+        self.forwarded = threading.Event()
+        self._lock = threading.Lock()
+        self._release = threading.Event()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                proxy._handle(self, "GET")
+
+            def do_POST(self) -> None:
+                proxy._handle(self, "POST")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def _plan(self, method: str, path: str) -> str:
+        with self._lock:
+            if method != self.method or not path.startswith(self.path_prefix):
+                return "pass"
+            self.hits.append(path)
+            if self.fail_first > 0:
+                self.fail_first -= 1
+                return "fail"
+            if self.delay_first > 0:
+                self.delay_first -= 1
+                return "delay"
+            return "pass"
+
+    def _handle(self, h: Any, method: str) -> None:
+        import requests
+
+        body = h.rfile.read(int(h.headers.get("content-length") or 0))
+        plan = self._plan(method, h.path)
+        if plan == "fail":
+            self._reply(h, 500, b'{"error": {"type": "api_error", "message": "injected"}}', {})
+            return
+        headers = {
+            k: v for k, v in h.headers.items() if k.lower() not in ("host", "content-length")
+        }
+        resp = requests.request(
+            method, self.upstream + h.path, data=body, headers=headers, timeout=30
+        )
+        if plan == "delay":
+            self.forwarded.set()
+            self._release.wait(self.delay)
+        extra = {
+            k: v
+            for k, v in resp.headers.items()
+            if k.lower() in ("idempotent-replayed", "request-id", "stripe-version")
+        }
+        self._reply(h, resp.status_code, resp.content, extra)
+
+    @staticmethod
+    def _reply(h: Any, status: int, body: bytes, headers: dict[str, str]) -> None:
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(body)))
+            for k, v in headers.items():
+                h.send_header(k, v)
+            h.end_headers()
+            h.wfile.write(body)
+        except OSError:  # the client gave up (timeout): that is the point
+            pass
+
+    def close(self) -> None:
+        self._release.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def proxy(sandbox: SandboxHandle) -> Iterator[FaultyProxy]:
+    p = FaultyProxy(sandbox.url)
+    yield p
+    p.close()
+
+
+def sessions_for_attempt(client: stripe.StripeClient, attempt_id: str) -> list[Any]:
+    return [
+        cs
+        for cs in client.v1.checkout.sessions.list({"limit": 100}).auto_paging_iter()
+        if cs.client_reference_id == attempt_id
+    ]

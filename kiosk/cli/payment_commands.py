@@ -1,0 +1,254 @@
+"""Payment commands: pay, attempts, cancel, poll, refund, reconcile.
+
+    python main.py pay INV-2026-0001 --amount 15,000 [--channel payment-link] [--no-wait] [--json]
+    python main.py attempts [--open] [--json]
+    python main.py cancel pa_…
+    python main.py poll
+    python main.py refund R-2026-000042 --amount 500 --reason "fee waived" --as asha
+    python main.py reconcile [--since 2026-11-01]
+
+`refund --as USER` needs that supervisor's password: typed at a hidden prompt, or, for
+scripts, taken from FEE_KIOSK_SUPERVISOR_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from kiosk.cli.errors import CommandError, UsageError
+
+PASSWORD_ENV = "FEE_KIOSK_SUPERVISOR_PASSWORD"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("pay", help="take a payment for an invoice (Checkout or Payment Link)")
+    p.add_argument("number", help="invoice number")
+    p.add_argument("--amount", help="amount in major units (default: the whole balance)")
+    p.add_argument("--channel", choices=["checkout", "payment-link"], default="checkout")
+    p.add_argument("--no-wait", action="store_true", help="print the link and return")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_pay)
+
+    p = sub.add_parser("attempts", help="list payment attempts")
+    p.add_argument("--open", action="store_true", help="only attempts still open")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_attempts)
+
+    p = sub.add_parser("cancel", help="cancel an open payment attempt")
+    p.add_argument("attempt", help="attempt id (pa_…)")
+    p.set_defaults(func=cmd_cancel)
+
+    p = sub.add_parser("poll", help="one pass over the open attempts; applies what changed")
+    p.set_defaults(func=cmd_poll)
+
+    p = sub.add_parser("refund", help="refund (part of) a payment; supervisors only")
+    p.add_argument("ref", help="receipt number or PaymentIntent id (pi_…)")
+    p.add_argument("--amount", help="amount in major units (default: all that remains)")
+    p.add_argument("--reason", required=True, help="why (kept in the audit log)")
+    p.add_argument("--as", dest="as_user", required=True, help="supervisor's username")
+    p.set_defaults(func=cmd_refund)
+
+    p = sub.add_parser("reconcile", help="backfill what the desk missed from Stripe")
+    p.add_argument("--since", help="date or date-time (UTC); default: the last successful run")
+    p.set_defaults(func=cmd_reconcile)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _gateway(ctx: Any) -> Any:
+    from kiosk.payments.errors import PaymentError
+    from kiosk.payments.gateway import StripeGateway
+
+    try:
+        return StripeGateway.from_context(ctx)
+    except PaymentError as exc:
+        raise CommandError(exc.message) from None
+
+
+def _amount(ctx: Any, number: str, text: str | None, currency: str | None = None) -> int | None:
+    if text is None:
+        return None
+    from kiosk.ledger.invoices import InvoiceNotFound, invoice_row
+    from kiosk.money import MoneyError, parse_money
+
+    if currency is None:
+        try:
+            with ctx.ledger.begin() as s:
+                currency = invoice_row(s, number).currency
+        except InvoiceNotFound:
+            raise CommandError(f"no invoice numbered {number!r}") from None
+    try:
+        return parse_money(text, currency).minor
+    except MoneyError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _fmt(ctx: Any, minor: int, currency: str) -> str:
+    from kiosk.money import format_money
+
+    return format_money(minor, currency, str(ctx.settings.get("desk.locale")))
+
+
+def _run(action: Any) -> Any:
+    from kiosk.payments.errors import PaymentError
+
+    try:
+        return action()
+    except PaymentError as exc:
+        raise CommandError(exc.message) from None
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_pay(args: Any) -> int:
+    from kiosk.payments.attempts import cancel_attempt, start_payment
+    from kiosk.payments.poller import wait_for_outcome
+
+    ctx = args.ctx
+    gateway = _gateway(ctx)
+    amount = _amount(ctx, args.number, args.amount)
+    view = _run(lambda: start_payment(ctx, gateway, args.number, amount, args.channel))
+    if not args.json:
+        _show_link(ctx, view)
+    if args.no_wait:
+        if args.json:
+            print(json.dumps(view.to_json()))
+        return 0
+    stop = threading.Event()
+    try:
+        final = wait_for_outcome(
+            ctx,
+            gateway,
+            view.public_id,
+            stop=stop,
+            on_change=None if args.json else _print_change,
+            on_error=None if args.json else lambda m: print(m, file=sys.stderr),
+        )
+    except KeyboardInterrupt:
+        stop.set()
+        final = _run(lambda: cancel_attempt(ctx, gateway, view.public_id))
+        if not args.json:
+            print(f"cancelled {final.public_id}")
+    if args.json:
+        print(json.dumps(final.to_json()))
+    elif final.status != "cancelled":
+        print(f"{final.status.value}: {final.reason}" if final.reason else final.status.value)
+    return 0 if final.status == "paid" else 1
+
+
+def _show_link(ctx: Any, view: Any) -> None:
+    import segno
+
+    print(f"{view.invoice_number}: {_fmt(ctx, view.amount, view.currency)} by {view.channel}")
+    print(view.url)
+    if view.url:
+        segno.make(view.url).terminal(compact=True)
+    if view.expires_at:
+        print(f"attempt {view.public_id}, open until {view.expires_at:%H:%M} UTC; Ctrl-C cancels")
+
+
+def _print_change(change: Any) -> None:
+    print(f"{change.status.value}: {change.reason}" if change.reason else change.status.value)
+
+
+def cmd_attempts(args: Any) -> int:
+    from kiosk.payments.attempts import list_attempts
+
+    views = list_attempts(args.ctx, open_only=args.open)
+    if args.json:
+        print(json.dumps([v.to_json() for v in views], indent=2))
+        return 0
+    for v in views:
+        when = v.created_at.strftime("%Y-%m-%d %H:%M")
+        amount = _fmt(args.ctx, v.amount, v.currency)
+        reason = f"  ({v.reason})" if v.reason else ""
+        print(
+            f"{v.public_id}  {when}  {v.invoice_number}  {amount}  {v.channel}  "
+            f"{v.status.value}{reason}"
+        )
+    if not views:
+        print("no payment attempts")
+    return 0
+
+
+def cmd_cancel(args: Any) -> int:
+    from kiosk.payments.attempts import cancel_attempt
+
+    view = _run(lambda: cancel_attempt(args.ctx, _gateway(args.ctx), args.attempt))
+    print(f"{view.public_id}: {view.status.value}" + (f" ({view.reason})" if view.reason else ""))
+    return 0
+
+
+def cmd_poll(args: Any) -> int:
+    from kiosk.payments.poller import poll_once
+
+    changes = _run(lambda: poll_once(args.ctx, _gateway(args.ctx)))
+    for c in changes:
+        reason = f": {c.reason}" if c.reason else ""
+        print(f"{c.invoice_number} {c.attempt_id or ''} {c.status.value}{reason}")
+    if not changes:
+        print("nothing changed")
+    return 0
+
+
+def cmd_refund(args: Any) -> int:
+    from kiosk.ledger.users import AuthError, require_supervisor
+    from kiosk.payments.refunds import find_payment, request_refund
+
+    ctx = args.ctx
+    password = _supervisor_password(args.as_user)
+    try:
+        with ctx.ledger.begin() as s:
+            supervisor = require_supervisor(s, args.as_user, password)
+            payment = _run(lambda: find_payment(s, args.ref))
+            currency = payment.currency
+    except AuthError as exc:
+        raise CommandError(str(exc)) from None
+    amount = _amount(ctx, "", args.amount, currency)
+    view = _run(
+        lambda: request_refund(ctx, _gateway(ctx), args.ref, amount, args.reason, supervisor)
+    )
+    failure = f" ({view.failure_reason})" if view.failure_reason else ""
+    note = f", refund note {view.receipt_number}" if view.receipt_number else ""
+    print(
+        f"refund {view.stripe_refund_id or ''} of {_fmt(ctx, view.amount, currency)}: "
+        f"{view.status}{failure}{note}"
+    )
+    return 0 if view.status in ("succeeded", "pending", "requested") else 1
+
+
+def _supervisor_password(username: str) -> str:
+    password = os.environ.get(PASSWORD_ENV)
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise CommandError(
+            f"a refund needs {username}'s password: run it in a terminal, or set {PASSWORD_ENV}"
+        )
+    import getpass
+
+    return getpass.getpass(f"password for supervisor {username}: ")
+
+
+def cmd_reconcile(args: Any) -> int:
+    from kiosk.payments.reconcile import reconcile
+
+    since = _since(args.since) if args.since else None
+    report = _run(lambda: reconcile(args.ctx, _gateway(args.ctx), since))
+    print(report)
+    return 1 if report.errors else 0
+
+
+def _since(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--since takes a date like 2026-11-01, not {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,160 @@
+"""Reconcile: backfill from Stripe whatever the desk missed. Safe to run at any time.
+
+    report = reconcile(ctx, gateway)         # since the last successful run
+    print(report)                            # what it fixed
+
+It lists Stripe's events of the handled types (Stripe keeps 30 days of them) and reads
+the sessions of our attempts since the date, and gives everything to the same apply
+path as the poller and the relay, so anything already applied is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from kiosk.ledger.models import KeyValue, Payment, PaymentAttempt
+from kiosk.ledger.types import utcnow
+from kiosk.money import format_money
+from kiosk.payments.apply import (
+    HANDLED_EVENTS,
+    ApplyResult,
+    apply_checkout_session,
+    apply_event,
+    finish,
+)
+from kiosk.payments.errors import PaymentError
+from kiosk.payments.poller import _sessions
+from kiosk.payments.status import LIVE
+
+if TYPE_CHECKING:
+    from kiosk.context import Context
+    from kiosk.payments.gateway import StripeGateway
+
+log = logging.getLogger(__name__)
+
+LAST_RUN = "payments.last_reconcile"
+WINDOW = timedelta(days=30)  # Stripe's event retention
+OVERLAP = timedelta(minutes=5)  # clocks and in-flight events at the last run's edge
+
+
+@dataclass
+class ReconcileReport:
+    since: datetime
+    events_seen: int = 0
+    sessions_seen: int = 0
+    fixed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        head = (
+            f"reconciled since {self.since:%Y-%m-%d %H:%M} UTC: {self.events_seen} events and "
+            f"{self.sessions_seen} sessions checked, {len(self.fixed)} fixed"
+        )
+        lines = [head, *(f"  fixed: {line}" for line in self.fixed)]
+        lines += [f"  error: {line}" for line in self.errors]
+        return "\n".join(lines)
+
+
+def last_run(ctx: Context) -> datetime | None:
+    with ctx.ledger.begin() as s:
+        row = s.get(KeyValue, LAST_RUN)
+        return datetime.fromisoformat(row.value) if row else None
+
+
+def reconcile(
+    ctx: Context, gateway: StripeGateway, since: datetime | None = None
+) -> ReconcileReport:
+    started = utcnow()
+    oldest = started - WINDOW + timedelta(minutes=1)
+    if since is None:
+        previous = last_run(ctx)
+        since = previous - OVERLAP if previous else oldest
+    report = ReconcileReport(max(since, oldest))
+    results: list[ApplyResult] = []
+    try:
+        _events(ctx, gateway, report, results)
+        _attempt_sessions(ctx, gateway, since, report, results)
+        from kiosk.payments.refunds import poll_refunds
+
+        poll_refunds(ctx, gateway)
+    except PaymentError as exc:
+        report.errors.append(exc.message)
+    finish(ctx, gateway, results)
+    _describe(ctx, results, report)
+    if not report.errors:
+        with ctx.ledger.begin() as s:
+            row = s.get(KeyValue, LAST_RUN)
+            if row is None:
+                s.add(KeyValue(key=LAST_RUN, value=started.isoformat()))
+            else:
+                row.value = started.isoformat()
+    return report
+
+
+def _events(ctx: Context, gateway: StripeGateway, report: ReconcileReport, results: list) -> None:
+    events = list(gateway.list_events(list(HANDLED_EVENTS), int(report.since.timestamp())))
+    for event in reversed(events):  # Stripe lists newest first; apply in the order they happened
+        report.events_seen += 1
+        with ctx.ledger.begin() as s:
+            results.append(
+                apply_event(
+                    s,
+                    event,
+                    source="reconcile",
+                    desk=ctx.desk,
+                    gateway=gateway,
+                    settings=ctx.settings,
+                )
+            )
+
+
+def _attempt_sessions(
+    ctx: Context, gateway: StripeGateway, since: datetime, report: ReconcileReport, results: list
+) -> None:
+    with ctx.ledger.begin() as s:
+        rows = s.execute(
+            select(PaymentAttempt.channel, PaymentAttempt.stripe_id).where(
+                PaymentAttempt.stripe_id.is_not(None),
+                (PaymentAttempt.created_at >= since)
+                | PaymentAttempt.status.in_([st.value for st in LIVE]),
+            )
+        ).all()
+    for channel, stripe_id in rows:
+        for cs in _sessions(gateway, channel, stripe_id):
+            report.sessions_seen += 1
+            with ctx.ledger.begin() as s:
+                results.append(
+                    apply_checkout_session(
+                        s,
+                        cs,
+                        source="reconcile",
+                        desk=ctx.desk,
+                        gateway=gateway,
+                        settings=ctx.settings,
+                    )
+                )
+
+
+def _describe(ctx: Context, results: list[ApplyResult], report: ReconcileReport) -> None:
+    locale = str(ctx.settings.get("desk.locale"))
+    with ctx.ledger.begin() as s:
+        for result in results:
+            if not result.fixed:
+                continue
+            for change in result.changes:
+                line = f"{change.invoice_number}: {change.status.value}"
+                if change.payment_id and result.outcome == "applied":
+                    p = s.get(Payment, change.payment_id)
+                    if p is not None:
+                        line += (
+                            f" {format_money(p.amount, p.currency, locale)}"
+                            f" ({p.stripe_payment_intent})"
+                        )
+                if change.reason:
+                    line += f": {change.reason}"
+                report.fixed.append(line)
