@@ -1,0 +1,66 @@
+"""Starting the desk: the QApplication, the theme and the main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from ui import theme
+
+log = logging.getLogger(__name__)
+
+
+def create_app(ctx, argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("Fee Kiosk")
+    app.setOrganizationName("Fee Kiosk")
+    app.setApplicationDisplayName("Fee Kiosk")
+    theme.apply(app, str(ctx.settings.get("ui.theme")))
+    return app  # type: ignore[return-value]
+
+
+def build_window(ctx):
+    from ui.main_window import MainWindow
+
+    win = MainWindow(ctx)
+    if ctx.settings.get("ui.kiosk_mode"):
+        win.showFullScreen()
+    else:
+        win.show()
+    win.start()
+    return win
+
+
+def sign_in_in_background(win, username: str, password: str) -> None:
+    """Demo mode: sign in as the demo cashier without typing (scrypt runs on the worker)."""
+    from ui.operations import QueryOp
+    from ui.staff import sign_in
+
+    ctx = win.ctx
+    QueryOp(win, lambda _t: sign_in(ctx, username, password)).success(win.sign_in_as).run()
+
+
+def run(ctx, credentials: tuple[str, str] | None = None) -> int:
+    app = create_app(ctx)
+    win = build_window(ctx)
+    if credentials:
+        sign_in_in_background(win, *credentials)
+    from ui.taskman import BlockWatch
+
+    watch = BlockWatch(interval_ms=25)
+    watch.start()
+    code = app.exec()
+    watch.stop()
+    from ui.taskman import taskman
+
+    taskman().shutdown()
+    return int(code)

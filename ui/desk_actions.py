@@ -1,0 +1,275 @@
+"""The menus and the desk-wide actions behind them: import, fee slips, reconcile, export,
+receipts (reprint, email), refunds, settings, the day's summary, theme and lock."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QStandardPaths, QUrl
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from ui.operations import QueryOp, Task
+
+log = logging.getLogger(__name__)
+
+
+def gateway_for(ctx):
+    from kiosk.payments.gateway import StripeGateway
+
+    return StripeGateway.from_context(ctx)
+
+
+class FilePicker:
+    """The file dialogs, as classmethods tests can monkeypatch."""
+
+    @classmethod
+    def open_csv(cls, parent: QWidget | None) -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(
+            parent, "Import invoices", _documents(), "CSV files (*.csv);;All files (*)"
+        )
+        return Path(path) if path else None
+
+    @classmethod
+    def folder(cls, parent: QWidget | None, title: str) -> Path | None:
+        path = QFileDialog.getExistingDirectory(parent, title, _documents())
+        return Path(path) if path else None
+
+
+def _documents() -> str:
+    loc = QStandardPaths.StandardLocation.DocumentsLocation
+    return QStandardPaths.writableLocation(loc)
+
+
+class DeskActions(QObject):
+    def __init__(self, win) -> None:
+        super().__init__(win)
+        self.win = win
+        self.ctx = win.ctx
+        self._needs_user: list[QAction] = []
+        self._build_menus()
+        self.set_signed_in(False)
+
+    # -- menus -------------------------------------------------------------------------------
+    def _act(
+        self, menu, text: str, slot, icon: str | None = None, needs_user: bool = True
+    ) -> QAction:
+        from ui.main_window import menu_action
+
+        a = menu_action(self.win, text, slot, icon=icon)
+        menu.addAction(a)
+        if needs_user:
+            self._needs_user.append(a)
+        return a
+
+    def _build_menus(self) -> None:
+        bar = self.win.menuBar()
+        f = bar.addMenu("&File")
+        self.import_action = self._act(f, "Import invoices from CSV…", self.import_csv)
+        self.slips_action = self._act(f, "Write fee slips…", self.fee_slips)
+        self.export_action = self._act(f, "Export today's receipts…", self.export_receipts)
+        f.addSeparator()
+        self._act(f, "Quit", self.win.close, needs_user=False)
+        p = bar.addMenu("&Payments")
+        self.pay_action = self._act(p, "Take payment\tCtrl+P", self.win.take_payment, "payment")
+        self.reconcile_action = self._act(p, "Reconcile with Stripe…", self.reconcile)
+        self.summary_action = self._act(p, "End-of-day summary…", self.summary, "summary")
+        d = bar.addMenu("&Desk")
+        self.lock_action = self._act(d, "Lock\tCtrl+L", self.win.lock, "lock")
+        self.settings_action = self._act(d, "Settings…", self.settings, "settings")
+        self.theme_action = self._act(d, "Dark theme", self.toggle_theme, needs_user=False)
+        self.theme_action.setCheckable(True)
+        self.theme_action.setChecked(str(self.ctx.settings.get("ui.theme")) == "dark")
+        d.addSeparator()
+        self.sign_out_action = self._act(d, "Sign out", self.win.sign_out)
+
+    def set_signed_in(self, yes: bool) -> None:
+        for a in self._needs_user:
+            a.setEnabled(yes)
+
+    @property
+    def user(self):
+        return self.win.user
+
+    # -- long jobs with a cancelable progress dialog --------------------------------------------
+    def import_csv(self) -> None:
+        path = FilePicker.open_csv(self.win)
+        if path is None:
+            return
+        ctx = self.ctx
+
+        def run(task: Task):
+            from kiosk.ledger.importer import import_csv
+
+            return import_csv(ctx.ledger, path, progress=_progress(task), cancel=task.cancel_event)
+
+        QueryOp(self.win, run).with_progress(f"Importing {path.name}…", cancelable=True).success(
+            lambda report: self._done("Import finished", report, reload=True)
+        ).run()
+
+    def fee_slips(self) -> None:
+        out = FilePicker.folder(self.win, "Where to write the fee slips")
+        if out is None:
+            return
+        ctx = self.ctx
+
+        def run(task: Task):
+            from kiosk.receipts.fee_slips import write_fee_slips
+
+            return write_fee_slips(
+                ctx, gateway_for(ctx), out=out, progress=_progress(task), cancel=task.cancel_event
+            )
+
+        QueryOp(self.win, run, kind="net").with_progress(
+            "Writing fee slips…", cancelable=True
+        ).success(lambda report: self._done("Fee slips written", report, open_dir=out)).run()
+
+    def reconcile(self) -> None:
+        ctx = self.ctx
+        user = self.user
+
+        def run(task: Task):
+            from kiosk.payments.reconcile import reconcile
+            from ui.staff import audit
+
+            task.report(0, 0, "Asking Stripe for events since yesterday…")
+            report = reconcile(ctx, gateway_for(ctx), datetime.now(UTC) - timedelta(days=1))
+            audit(ctx, "reconcile", user.username if user else "")
+            return report
+
+        QueryOp(self.win, run, kind="net").with_progress(
+            "Reconciling with Stripe…", cancelable=True
+        ).success(lambda report: self._done("Reconcile finished", report, reload=True)).run()
+
+    def export_receipts(self) -> None:
+        out = FilePicker.folder(self.win, "Where to export today's receipts")
+        if out is None:
+            return
+        ctx = self.ctx
+
+        def run(task: Task):
+            from kiosk.receipts.export import export_day
+
+            return export_day(ctx, out=out, progress=_progress(task), cancel=task.cancel_event)
+
+        QueryOp(self.win, run).with_progress(
+            "Exporting today's receipts…", cancelable=True
+        ).success(lambda report: self._done("Receipts exported", report, open_dir=out)).run()
+
+    def _done(self, title: str, report, reload: bool = False, open_dir: Path | None = None):
+        text = report if isinstance(report, str) else _report_text(report)
+        self.win.statusBar().showMessage(f"{title}: {text}", 10_000)
+        if reload:
+            self.win.invoices.model.reload()
+            self.win.detail.reload()
+        if open_dir is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(open_dir)))
+
+    # -- receipts ------------------------------------------------------------------------------
+    def reprint(self, number: str) -> None:
+        ctx = self.ctx
+
+        def run(_t) -> Path:
+            from kiosk.receipts.service import reprint
+
+            return reprint(ctx, number)
+
+        QueryOp(self.win, run).success(lambda path: self._preview(number, path)).run()
+
+    def _preview(self, number: str, path: Path) -> None:
+        from ui.receipt_dialog import ReceiptDialog
+
+        self.win.receipt_dialog = ReceiptDialog(self.win, self.ctx, number, path)
+        self.win.receipt_dialog.open()
+
+    def email_receipt(self, number: str) -> None:
+        ctx = self.ctx
+        user = self.user
+
+        def run(_t) -> int:
+            from kiosk.receipts.mail import queue_receipt_email
+            from ui.staff import audit
+
+            queued = queue_receipt_email(ctx, number)
+            audit(ctx, "receipt_email", user.username if user else "", target=number)
+            return queued
+
+        QueryOp(self.win, run).success(
+            lambda _n: self.win.statusBar().showMessage(f"Receipt {number} queued for email.", 6000)
+        ).run()
+
+    # -- supervisor actions ----------------------------------------------------------------------
+    def refund(self, detail, payment) -> None:
+        from ui.refund_dialog import RefundDialog
+
+        ask = RefundDialog.ask(self.win, detail, payment, str(self.ctx.settings.get("desk.locale")))
+        if ask is None:
+            return
+        amount, reason = ask
+        sup = self.win.require_supervisor("Refund", payment.stripe_payment_intent)
+        if sup is None:
+            return
+        ctx, ref = self.ctx, payment.stripe_payment_intent
+
+        def run(_t):
+            from kiosk.payments.refunds import request_refund
+
+            return request_refund(ctx, gateway_for(ctx), ref, amount, reason, sup.username)
+
+        QueryOp(self.win, run, kind="net").with_progress("Asking Stripe for the refund…").success(
+            self._on_refunded
+        ).run()
+
+    def _on_refunded(self, view) -> None:
+        status = getattr(view, "status", "requested")
+        self.win.statusBar().showMessage(f"Refund {status}.", 8000)
+        self.win.detail.reload()
+        self.win.invoices.model.reload()
+
+    def settings(self) -> None:
+        sup = self.win.require_supervisor("Change settings")
+        if sup is None:
+            return
+        from ui.settings_dialog import SettingsDialog
+
+        if SettingsDialog.ask(self.win, self.ctx, sup):
+            self.win.apply_settings()
+
+    def summary(self) -> None:
+        from ui.summary_dialog import SummaryDialog
+
+        self.win.summary_dialog = SummaryDialog(self.win, self.ctx)
+        self.win.summary_dialog.open()
+
+    def toggle_theme(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from ui import theme
+
+        name = "dark" if self.theme_action.isChecked() else "light"
+        theme.apply(QApplication.instance(), name)  # type: ignore[arg-type]
+        ctx = self.ctx
+        QueryOp(self.win, lambda _t: ctx.settings.set("ui.theme", name)).run()
+        self.win.invoices.model.layoutChanged.emit()
+
+
+def _progress(task: Task):
+    def report(done: int, total: int = 0, *_rest) -> None:
+        task.report(int(done), int(total or 0))
+        task.check()
+
+    return report
+
+
+def _report_text(report) -> str:
+    for attr in ("summary", "describe", "message"):
+        value = getattr(report, attr, None)
+        if callable(value):
+            value = value()
+        if isinstance(value, str) and value:
+            return value
+    if isinstance(report, (list, tuple)):
+        return f"{len(report)} done"
+    return str(report) if report is not None else "done"

@@ -1,0 +1,311 @@
+"""The detail pane: the student, the components (paid and outstanding), payments, receipts,
+refunds and any credit, with the actions that apply to them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.ledger.views import InvoiceDetail, InvoiceRow
+from kiosk.money import format_money
+from ui import icons, theme
+from ui.operations import QueryOp
+from ui.statuses import invoice_look
+
+
+def load_detail(ctx, number: str) -> InvoiceDetail:
+    from kiosk.ledger.invoices import invoice_detail
+
+    with ctx.ledger.begin() as s:
+        return invoice_detail(s, number)
+
+
+class DetailWidget(QFrame):
+    take_payment_requested = Signal(object)  # InvoiceDetail
+    refund_requested = Signal(object)  # (InvoiceDetail, PaymentView)
+    reprint_requested = Signal(str)  # receipt number
+    email_requested = Signal(str)
+    loaded = Signal(object)  # InvoiceDetail
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.locale = str(ctx.settings.get("desk.locale"))
+        self.detail: InvoiceDetail | None = None
+        self._wanted: str | None = None
+        self.setObjectName("detailPane")
+        self.setAccessibleName("Invoice details")
+        self.setMinimumWidth(420)
+        self._build()
+        self.show_empty()
+
+    # -- building ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.number = QLabel()
+        self.number.setObjectName("heading")
+        self.number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status = QLabel()
+        self.status.setAccessibleName("Invoice status")
+        self.student = QLabel()
+        self.student.setWordWrap(True)
+        self.student.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.figures = QGridLayout()
+        self.figures.setHorizontalSpacing(18)
+        self.figure_labels: dict[str, QLabel] = {}
+        for col, name in enumerate(("Total", "Paid", "Balance", "Credit")):
+            title = QLabel(name)
+            title.setObjectName("sectionTitle")
+            value = QLabel()
+            value.setAccessibleName(name)
+            value.setStyleSheet("font-size: 13pt; font-weight: 600;")
+            self.figures.addWidget(title, 0, col)
+            self.figures.addWidget(value, 1, col)
+            self.figure_labels[name] = value
+        self.components = _tree(("Component", "Amount", "Paid", "Outstanding"), "Fee components")
+        self.payments = _tree(("Received", "Amount", "Channel", "Card", "Receipt"), "Payments")
+        self.refunds = _tree(("Requested", "Amount", "Status", "Reason"), "Refunds")
+        self.receipts = _tree(("Receipt", "Kind", "Issued"), "Receipts")
+        self.pay_button = QPushButton(icons.icon("payment"), "Take payment  (Ctrl+P)")
+        self.pay_button.setProperty("primary", True)
+        self.pay_button.setAccessibleName("Take payment")
+        self.refund_button = QPushButton(icons.icon("refund"), "Refund…")
+        self.refund_button.setAccessibleName("Refund the selected payment")
+        self.reprint_button = QPushButton(icons.icon("print"), "Reprint")
+        self.reprint_button.setAccessibleName("Reprint the selected receipt")
+        self.email_button = QPushButton(icons.icon("email"), "Email")
+        self.email_button.setAccessibleName("Email the selected receipt")
+        self.empty = QLabel(
+            "Select an invoice to see its details.\n\nCtrl+F searches; "
+            "Enter opens; Ctrl+P takes a payment."
+        )
+        self.empty.setObjectName("muted")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        body = QWidget()
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(18, 16, 18, 16)
+        lay.setSpacing(8)
+        head = QHBoxLayout()
+        head.addWidget(self.number)
+        head.addStretch(1)
+        head.addWidget(self.status)
+        lay.addLayout(head)
+        lay.addWidget(self.student)
+        lay.addLayout(self.figures)
+        lay.addWidget(self.pay_button)
+        for title, tree in (
+            ("Components", self.components),
+            ("Payments", self.payments),
+            ("Refunds", self.refunds),
+            ("Receipts", self.receipts),
+        ):
+            label = QLabel(title)
+            label.setObjectName("sectionTitle")
+            lay.addWidget(label)
+            lay.addWidget(tree)
+            if tree is self.payments:
+                lay.addLayout(_row(self.refund_button))
+            if tree is self.receipts:
+                lay.addLayout(_row(self.reprint_button, self.email_button))
+        lay.addStretch(1)
+        self.body = body
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.empty)
+        outer.addWidget(scroll)
+        self.scroll = scroll
+        self.pay_button.clicked.connect(self.on_pay_button_clicked)
+        self.refund_button.clicked.connect(self.on_refund_button_clicked)
+        self.reprint_button.clicked.connect(self.on_reprint_button_clicked)
+        self.email_button.clicked.connect(self.on_email_button_clicked)
+        self.payments.currentItemChanged.connect(self._update_buttons)
+        self.receipts.currentItemChanged.connect(self._update_buttons)
+
+    # -- loading -----------------------------------------------------------------------------
+    def show_empty(self) -> None:
+        self.detail = None
+        self._wanted = None
+        self.scroll.hide()
+        self.empty.show()
+
+    def show_invoice(self, row: InvoiceRow | None) -> None:
+        if row is None:
+            self.show_empty()
+            return
+        self.load(row.number)
+
+    def load(self, number: str) -> None:
+        self._wanted = number
+        ctx = self.ctx
+        QueryOp(self, lambda _t: load_detail(ctx, number)).success(self._on_loaded).run()
+
+    def reload(self) -> None:
+        if self.detail is not None:
+            self.load(self.detail.row.number)
+
+    def _on_loaded(self, d: InvoiceDetail) -> None:
+        if d.row.number != self._wanted:
+            return
+        self.detail = d
+        self._fill(d)
+        self.empty.hide()
+        self.scroll.show()
+        self.loaded.emit(d)
+
+    def _fmt(self, minor: int) -> str:
+        assert self.detail is not None
+        return format_money(minor, self.detail.row.currency, self.locale)
+
+    def _fill(self, d: InvoiceDetail) -> None:
+        r = d.row
+        look = invoice_look(r.status)
+        self.number.setText(r.number)
+        colour = look.colour(theme.current())
+        self.status.setText(f'<span style="color:{colour}; font-weight:700">● {look.label}</span>')
+        self.status.setAccessibleDescription(look.label)
+        extra = " · ".join(x for x in (d.programme, r.student_email, d.student_phone) if x)
+        self.student.setText(
+            f"<b>{r.student_name}</b> ({r.student_number})<br>{extra}<br>Due {r.due_date:%d %b %Y}"
+        )
+        for name, value in (
+            ("Total", r.total),
+            ("Paid", r.paid),
+            ("Balance", r.balance),
+            ("Credit", r.credit),
+        ):
+            self.figure_labels[name].setText(self._fmt(value))
+        self.figure_labels["Credit"].setToolTip(
+            "Money received beyond the invoice total: a supervisor can refund it."
+            if r.credit
+            else ""
+        )
+        self.components.clear()
+        for c in d.components:
+            _add(
+                self.components,
+                (c.name, self._fmt(c.amount), self._fmt(c.paid), self._fmt(c.balance)),
+                c,
+                (1, 2, 3),
+            )
+        self.payments.clear()
+        for p in d.payments:
+            card = f"{p.card_brand} ···{p.card_last4}" if p.card_last4 else ""
+            amount = self._fmt(p.amount) + (f" (−{self._fmt(p.refunded)})" if p.refunded else "")
+            channel = p.channel.replace("_", " ") + (f" ⚑ {p.flag}" if p.flag else "")
+            _add(
+                self.payments,
+                (
+                    f"{p.received_at.astimezone():%d %b %H:%M}",
+                    amount,
+                    channel,
+                    card,
+                    p.receipt_number or "pending",
+                ),
+                p,
+            )
+        self.refunds.clear()
+        for f in d.refunds:
+            status = f.status + (f": {f.failure_reason}" if f.failure_reason else "")
+            _add(
+                self.refunds,
+                (f"{f.created_at.astimezone():%d %b %H:%M}", self._fmt(f.amount), status, f.reason),
+                f,
+            )
+        self.receipts.clear()
+        for rc in d.receipts:
+            _add(
+                self.receipts,
+                (rc.number, rc.kind, f"{rc.issued_at.astimezone():%d %b %H:%M}"),
+                rc,
+                (),
+            )
+        for tree in (self.components, self.payments, self.refunds, self.receipts):
+            _fit(tree)
+        self.pay_button.setEnabled(r.balance > 0 and r.status != "void")
+        self._update_buttons()
+
+    def _update_buttons(self, *_args) -> None:
+        pay = self.payments.currentItem()
+        rec = self.receipts.currentItem()
+        self.refund_button.setEnabled(pay is not None)
+        self.reprint_button.setEnabled(rec is not None)
+        self.email_button.setEnabled(
+            rec is not None and bool(self.detail and self.detail.row.student_email)
+        )
+
+    # -- actions -----------------------------------------------------------------------------
+    @Slot()
+    def on_pay_button_clicked(self) -> None:
+        if self.detail is not None:
+            self.take_payment_requested.emit(self.detail)
+
+    @Slot()
+    def on_refund_button_clicked(self) -> None:
+        item = self.payments.currentItem()
+        if self.detail is not None and item is not None:
+            self.refund_requested.emit((self.detail, item.data(0, Qt.ItemDataRole.UserRole)))
+
+    @Slot()
+    def on_reprint_button_clicked(self) -> None:
+        item = self.receipts.currentItem()
+        if item is not None:
+            self.reprint_requested.emit(item.text(0))
+
+    @Slot()
+    def on_email_button_clicked(self) -> None:
+        item = self.receipts.currentItem()
+        if item is not None:
+            self.email_requested.emit(item.text(0))
+
+
+def _tree(columns: tuple[str, ...], name: str) -> QTreeWidget:
+    t = QTreeWidget()
+    t.setColumnCount(len(columns))
+    t.setHeaderLabels(list(columns))
+    t.setRootIsDecorated(False)
+    t.setAccessibleName(name)
+    t.setUniformRowHeights(True)
+    t.setAlternatingRowColors(True)
+    t.header().setStretchLastSection(True)
+    t.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return t
+
+
+def _add(
+    tree: QTreeWidget, texts: tuple[str, ...], data: object, money: tuple[int, ...] = (1,)
+) -> None:
+    item = QTreeWidgetItem(list(texts))
+    item.setData(0, Qt.ItemDataRole.UserRole, data)
+    for col in money:
+        item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    tree.addTopLevelItem(item)
+
+
+def _fit(tree: QTreeWidget) -> None:
+    rows = max(tree.topLevelItemCount(), 1)
+    row_h = tree.sizeHintForRow(0) if tree.topLevelItemCount() else 24
+    tree.setFixedHeight(tree.header().sizeHint().height() + rows * max(row_h, 24) + 6)
+
+
+def _row(*buttons: QPushButton) -> QHBoxLayout:
+    lay = QHBoxLayout()
+    lay.addStretch(1)
+    for b in buttons:
+        lay.addWidget(b)
+    return lay

@@ -1,0 +1,268 @@
+"""The invoice table: a QAbstractTableModel over the ledger's search, fetched page by page.
+
+Pages come from `kiosk.ledger.search.search_invoices` on the database worker; the view asks
+for more as it scrolls (canFetchMore/fetchMore). A new search or sort bumps a generation
+number so that pages of an older query that arrive late are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from kiosk.ledger.views import InvoiceRow
+from kiosk.money import format_money
+from ui import icons, theme
+from ui.operations import QueryOp
+from ui.statuses import invoice_look
+
+log = logging.getLogger(__name__)
+
+PAGE = 200
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    key: str  # the search's order_by key
+    numeric: bool = False
+
+
+COLUMNS = (
+    Column("Invoice", "number"),
+    Column("Student", "student"),
+    Column("Student no.", "student_number"),
+    Column("Due", "due_date"),
+    Column("Total", "total", True),
+    Column("Paid", "paid", True),
+    Column("Balance", "balance", True),
+    Column("Status", "status"),
+)
+STATUS_COLUMN = 7
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str = ""
+    status: str | None = None
+    order_by: str = "number"
+    descending: bool = False
+
+
+def fetch_page(ctx, query: Query, offset: int, limit: int) -> list[InvoiceRow]:
+    """Runs on the database worker."""
+    from kiosk.ledger.search import search_invoices
+
+    order = ("-" if query.descending else "") + query.order_by
+    with ctx.ledger.begin() as s:
+        return search_invoices(
+            s, query.text, status=query.status, limit=limit, offset=offset, order_by=order
+        )
+
+
+def count_rows(ctx, query: Query) -> int:
+    from kiosk.ledger.search import count_invoices
+
+    with ctx.ledger.begin() as s:
+        return count_invoices(s, query.text, status=query.status)
+
+
+class InvoiceTableModel(QAbstractTableModel):
+    page_loaded = Signal(int)  # rows now held
+    counted = Signal(int)  # rows matching the query
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        ctx,
+        parent=None,
+        locale: str | None = None,
+        fetcher: Callable[..., list[InvoiceRow]] = fetch_page,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.locale = locale or str(ctx.settings.get("desk.locale"))
+        self._fetch = fetcher
+        self.query = Query()
+        self.rows: list[InvoiceRow] = []
+        self._generation = 0
+        self._loading = False
+        self._exhausted = False
+        self.total_count: int | None = None
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- query ---------------------------------------------------------------------------
+    def set_query(self, query: Query) -> None:
+        self.query = query
+        self.reload()
+
+    def reload(self) -> None:
+        self._generation += 1
+        self.beginResetModel()
+        self.rows = []
+        self._exhausted = False
+        self._loading = False
+        self.total_count = None
+        self.endResetModel()
+        self._load_page()
+        self._count()
+
+    def refresh_row(self, row: InvoiceRow) -> None:
+        """Replace one invoice's row in place (after a payment), if it is shown."""
+        for i, old in enumerate(self.rows):
+            if old.number == row.number:
+                self.rows[i] = row
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+                return
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    # -- lazy fetching ----------------------------------------------------------------------
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
+        return not parent.isValid() and not self._exhausted and not self._loading
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:
+        if self.canFetchMore(parent):
+            self._load_page()
+
+    def _load_page(self) -> None:
+        self._loading = True
+        gen, query, offset, ctx, fetch = (
+            self._generation,
+            self.query,
+            len(self.rows),
+            self.ctx,
+            self._fetch,
+        )
+        QueryOp(None, lambda _t: fetch(ctx, query, offset, PAGE)).success(
+            lambda rows: self._on_page(gen, rows)
+        ).failure(lambda exc: self._on_failed(gen, exc)).run()
+
+    def _on_page(self, generation: int, rows: list[InvoiceRow]) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._exhausted = len(rows) < PAGE
+        if rows:
+            start = len(self.rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self.rows.extend(rows)
+            self.endInsertRows()
+        self.page_loaded.emit(len(self.rows))
+
+    def _on_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        from ui.errors import describe
+
+        self._loading = False
+        self._exhausted = True
+        log.error("invoice page failed", exc_info=exc)
+        self.failed.emit(describe(exc))
+
+    def _count(self) -> None:
+        gen, query, ctx = self._generation, self.query, self.ctx
+
+        def on_count(n: int) -> None:
+            if gen == self._generation:
+                self.total_count = n
+                self.counted.emit(n)
+
+        QueryOp(None, lambda _t: count_rows(ctx, query)).success(on_count).failure(
+            lambda exc: log.warning("count failed: %s", exc)
+        ).run()
+
+    # -- sorting ----------------------------------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        q = self.query
+        if (q.order_by, q.descending) == (COLUMNS[column].key, descending):
+            return
+        self.set_query(Query(q.text, q.status, COLUMNS[column].key, descending))
+
+    # -- table ------------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        col = COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return col.title
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _align(col.numeric)
+        return None
+
+    def row_at(self, row: int) -> InvoiceRow | None:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        inv = self.row_at(index.row()) if index.isValid() else None
+        if inv is None:
+            return None
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._text(inv, col)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _align(COLUMNS[col].numeric)
+        if col == STATUS_COLUMN:
+            look = invoice_look(inv.status)
+            if role == Qt.ItemDataRole.DecorationRole:
+                return icons.icon(look.icon)
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(QColor(look.colour(theme.current())))
+            if role == Qt.ItemDataRole.FontRole:
+                return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
+            return inv.student_email
+        if role == Qt.ItemDataRole.UserRole:
+            return inv
+        return None
+
+    def _text(self, inv: InvoiceRow, col: int) -> str:
+        if col == 0:
+            return inv.number
+        if col == 1:
+            return inv.student_name
+        if col == 2:
+            return inv.student_number
+        if col == 3:
+            return inv.due_date.strftime("%d %b %Y")
+        if col == 4:
+            return self._money(inv.total, inv.currency)
+        if col == 5:
+            return self._money(inv.paid, inv.currency)
+        if col == 6:
+            return self._money(inv.balance, inv.currency)
+        return invoice_look(inv.status).label
+
+    def _money(self, minor: int, currency: str) -> str:
+        return _formatted(minor, currency, self.locale)
+
+
+@lru_cache(maxsize=8192)
+def _formatted(minor: int, currency: str, locale: str) -> str:
+    return format_money(minor, currency, locale)
+
+
+def _align(numeric: bool) -> int:
+    h = Qt.AlignmentFlag.AlignRight if numeric else Qt.AlignmentFlag.AlignLeft
+    return int(h | Qt.AlignmentFlag.AlignVCenter)

@@ -1,0 +1,364 @@
+"""The desk's main window: sign-in/lock page in front, the invoice list and detail behind."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.ledger.users import StaffUser
+from ui import icons
+from ui.detail_widget import DetailWidget
+from ui.events import PaymentEvents
+from ui.idle import IdleWatcher
+from ui.invoice_list_widget import InvoiceListWidget
+from ui.operations import QueryOp
+from ui.signin_widget import SignInWidget
+from ui.status_bar_widget import DeskStatusBar, stripe_mode
+from ui.sync_controller import SyncController
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    signed_in = Signal(object)  # StaffUser
+    locked = Signal()
+    list_ready = Signal()  # the first page of invoices is on screen
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.user: StaffUser | None = None
+        self.payment_dialog = None
+        self.receipt_dialog = None
+        self.summary_dialog = None
+        self.poller = None
+        self._closed = threading.Event()
+        self._list_started = False
+        self.setWindowTitle(f"Fee Kiosk · {ctx.desk}")
+        self.setWindowIcon(icons.icon("app"))
+        self.setAccessibleName("Fee Kiosk main window")
+        self.resize(1360, 820)
+        self.setProperty("kiosk", bool(ctx.settings.get("ui.kiosk_mode")))
+        self.signin = SignInWidget(ctx)
+        self.invoices = InvoiceListWidget(ctx)
+        self.detail = DetailWidget(ctx)
+        self.banner = QLabel(
+            "TEST MODE · payments go to Stripe's test environment; no real money moves"
+        )
+        self.banner.setObjectName("testStripe")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setStyleSheet("padding: 3px; font-weight: 700; color: #1f1300;")
+        self.banner.hide()
+        self.status = DeskStatusBar(ctx)
+        self.setStatusBar(self.status)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.signin)
+        self.stack.addWidget(self._work_area())
+        self.setCentralWidget(self.stack)
+        self.events = PaymentEvents(self)
+        self.sync = SyncController(ctx, self)
+        self.idle = IdleWatcher(self)
+        self.idle.set_minutes(float(ctx.settings.get("ui.idle_lock_minutes")))
+        from ui.desk_actions import DeskActions
+
+        self.actions_ = DeskActions(self)
+        self._shortcuts()
+        self._connect()
+        self.refresh_mode()
+
+    def _work_area(self) -> QWidget:
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.invoices)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([820, 500])
+        split.setChildrenCollapsible(False)
+        work = QWidget()
+        work.setObjectName("workArea")
+        lay = QVBoxLayout(work)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.banner)
+        inner = QHBoxLayout()
+        inner.setContentsMargins(14, 12, 14, 12)
+        inner.addWidget(split)
+        lay.addLayout(inner, 1)
+        return work
+
+    def _shortcuts(self) -> None:
+        def sc(keys, slot) -> QShortcut:
+            s = QShortcut(QKeySequence(keys), self)
+            s.setContext(Qt.ShortcutContext.WindowShortcut)
+            s.activated.connect(slot)
+            return s
+
+        self.shortcut_find = sc(QKeySequence.StandardKey.Find, self.on_find_activated)
+        self.shortcut_pay = sc("Ctrl+P", self.take_payment)
+        self.shortcut_back = sc(Qt.Key.Key_Escape, self.on_back_activated)
+        self.shortcut_lock = sc("Ctrl+L", self.lock)
+
+    def _connect(self) -> None:
+        self.signin.signed_in.connect(self.on_signin_signed_in)
+        self.invoices.selected.connect(self.detail.show_invoice)
+        self.invoices.opened.connect(self.on_invoices_opened)
+        self.invoices.model.page_loaded.connect(self.on_model_page_loaded)
+        self.detail.take_payment_requested.connect(lambda _d: self.take_payment())
+        self.detail.refund_requested.connect(self.on_detail_refund_requested)
+        self.detail.reprint_requested.connect(self.actions_.reprint)
+        self.detail.email_requested.connect(self.actions_.email_receipt)
+        self.idle.idled.connect(self.on_idle_idled)
+        self.events.changed.connect(self.on_events_changed)
+        self.sync.state_changed.connect(self.status.on_sync_state_changed)
+
+    # -- start and sign-in ------------------------------------------------------------------
+    def start(self) -> None:
+        """Show the invoice list at once (behind the sign-in page) and start listening."""
+        self.events.start()
+        if not self._list_started:
+            self._list_started = True
+            self.invoices.start()
+        if self.sync.start():
+            self.status.sync.setText("Relay: connecting…")
+        else:
+            self.status.set_sync_unconfigured()
+        self.start_poller()
+
+    def start_poller(self) -> None:
+        """Poll Stripe for this desk's open attempts on a worker (one of three sources)."""
+        if self.poller is not None:
+            return
+        ctx, closed = self.ctx, self._closed
+
+        def make(_t):
+            from kiosk.payments.poller import Poller
+            from kiosk.secrets import get_secret
+            from ui.payment_flow import gateway
+
+            if not get_secret("stripe_secret_key"):
+                return None
+            poller = Poller(ctx, gateway(ctx))
+            poller.start()
+            if closed.is_set():  # the window went away meanwhile
+                poller.stop(timeout=2)
+                return None
+            return poller
+
+        QueryOp(self, make, kind="net").success(self._on_poller_started).failure(
+            lambda exc: log.warning("payment poller not started: %s", exc)
+        ).run()
+
+    def _on_poller_started(self, poller) -> None:
+        self.poller = poller
+
+    def stop_poller(self) -> None:
+        if self.poller is not None:
+            self.poller.stop(timeout=2)
+            self.poller = None
+
+    def wake_poller(self) -> None:
+        if self.poller is not None:
+            self.poller.wake()
+
+    def apply_settings(self) -> None:
+        """After Settings saved: theme, kiosk mode, idle lock, Stripe and relay."""
+        from PySide6.QtWidgets import QApplication
+
+        from ui import theme
+        from ui.payment_flow import forget_gateway
+
+        s = self.ctx.settings
+        theme.apply(QApplication.instance(), str(s.get("ui.theme")))  # type: ignore[arg-type]
+        self.setProperty("kiosk", bool(s.get("ui.kiosk_mode")))
+        self.style().unpolish(self)
+        self.style().polish(self)
+        if s.get("ui.kiosk_mode") and not self.isFullScreen():
+            self.showFullScreen()
+        elif not s.get("ui.kiosk_mode") and self.isFullScreen():
+            self.showNormal()
+        self.idle.set_minutes(float(s.get("ui.idle_lock_minutes")))
+        forget_gateway(self.ctx)
+        self.stop_poller()
+        self.start_poller()
+        self.refresh_mode()
+        if self.sync.configured:
+            self.sync.restart()
+
+    def refresh_mode(self) -> None:
+        def read_mode(_t) -> str:
+            from kiosk.secrets import get_secret
+
+            return stripe_mode(get_secret("stripe_secret_key"))
+
+        QueryOp(self, read_mode, kind="net").success(self._on_mode).run()
+
+    def _on_mode(self, mode: str) -> None:
+        self.status.set_mode(mode)
+        self.banner.setVisible(mode != "LIVE")
+        if mode == "NO KEY":
+            self.banner.setText("NO STRIPE KEY · a supervisor can add one in Settings")
+
+    def sign_in_as(self, user: StaffUser) -> None:
+        self.user = user
+        self.status.set_user(user)
+        self.stack.setCurrentIndex(1)
+        self.idle.arm()
+        self.actions_.set_signed_in(True)
+        self.invoices.table.setFocus()
+        self.signed_in.emit(user)
+
+    @Slot(object)
+    def on_signin_signed_in(self, user: StaffUser) -> None:
+        self.sign_in_as(user)
+
+    @Slot()
+    def lock(self) -> None:
+        if self.user is None or self.is_locked:
+            return
+        if self.payment_dialog is not None and self.payment_dialog.isVisible():
+            self.payment_dialog.hide()
+        self.idle.disarm()
+        self.stack.setCurrentIndex(0)
+        self.signin.show_locked(self.user)
+        self.actions_.set_signed_in(False)
+        user = self.user
+        ctx = self.ctx
+        from ui.staff import audit
+
+        QueryOp(self, lambda _t: audit(ctx, "lock", user.username)).run()
+        self.locked.emit()
+
+    def sign_out(self) -> None:
+        if self.user is not None:
+            user, ctx = self.user, self.ctx
+            from ui.staff import audit
+
+            QueryOp(self, lambda _t: audit(ctx, "sign_out", user.username)).run()
+        self.user = None
+        self.idle.disarm()
+        self.status.set_user(None)
+        self.actions_.set_signed_in(False)
+        self.stack.setCurrentIndex(0)
+        self.signin.show_sign_in()
+
+    @property
+    def is_locked(self) -> bool:
+        return self.stack.currentIndex() == 0
+
+    @Slot()
+    def on_idle_idled(self) -> None:
+        self.lock()
+
+    # -- list and keyboard --------------------------------------------------------------------
+    @Slot(int)
+    def on_model_page_loaded(self, _rows: int) -> None:
+        if not getattr(self, "_ready_sent", False):
+            self._ready_sent = True
+            self.list_ready.emit()
+
+    @Slot()
+    def on_find_activated(self) -> None:
+        if not self.is_locked:
+            self.invoices.focus_search()
+
+    @Slot()
+    def on_back_activated(self) -> None:
+        if self.is_locked:
+            return
+        if self.invoices.search.hasFocus() and self.invoices.search.text():
+            self.invoices.search.clear()
+        else:
+            self.invoices.table.setFocus()
+
+    @Slot(object)
+    def on_invoices_opened(self, row) -> None:
+        self.detail.load(row.number)
+        self.detail.pay_button.setFocus()
+
+    @Slot(object)
+    def on_events_changed(self, change) -> None:
+        """A payment changed somewhere (this desk, the relay, a poll): refresh what shows it."""
+        number = change.invoice_number
+        ctx = self.ctx
+
+        def load(_t):
+            from kiosk.ledger.invoices import invoice_row
+
+            with ctx.ledger.begin() as s:
+                return invoice_row(s, number)
+
+        QueryOp(self, load).success(self.invoices.model.refresh_row).failure(
+            lambda exc: log.info("refresh of %s failed: %s", number, exc)
+        ).run()
+        if self.detail.detail is not None and self.detail.detail.row.number == number:
+            self.detail.reload()
+
+    # -- payments -------------------------------------------------------------------------
+    @Slot()
+    def take_payment(self) -> None:
+        if self.is_locked or self.user is None:
+            return
+        d = self.detail.detail
+        if d is None or d.row.balance <= 0 or d.row.status == "void":
+            self.statusBar().showMessage(
+                "Select an invoice with a balance to take a payment.", 4000
+            )
+            return
+        from ui.payment_dialog import PaymentDialog
+
+        if self.payment_dialog is not None:
+            self.payment_dialog.deleteLater()
+        self.payment_dialog = PaymentDialog(self, self.ctx, d, self.user, self.events)
+        self.payment_dialog.finished.connect(self.on_payment_dialog_finished)
+        self.payment_dialog.open()
+
+    @Slot(int)
+    def on_payment_dialog_finished(self, _code: int) -> None:
+        self.detail.reload()
+        self.invoices.table.setFocus()
+
+    @Slot(object)
+    def on_detail_refund_requested(self, pair) -> None:
+        self.actions_.refund(*pair)
+
+    def require_supervisor(self, action: str, target: str = "") -> StaffUser | None:
+        """The signed-in supervisor, or one who approves on the spot; None if nobody did."""
+        if self.user is None:
+            return None
+        if self.user.is_supervisor:
+            return self.user
+        from ui.supervisor_dialog import SupervisorDialog
+
+        return SupervisorDialog.ask(self, self.ctx, action, target, self.user.username)
+
+    def closeEvent(self, event) -> None:
+        self._closed.set()
+        self.idle.disarm()
+        self.events.stop()
+        self.stop_poller()
+        self.sync.stop(timeout=0.5)
+        super().closeEvent(event)
+
+
+def menu_action(
+    parent: QWidget, text: str, slot, shortcut: str | None = None, icon: str | None = None
+) -> QAction:
+    a = QAction(text, parent)
+    if shortcut:
+        a.setShortcut(QKeySequence(shortcut))
+    if icon:
+        a.setIcon(icons.icon(icon))
+    a.triggered.connect(slot)
+    return a

@@ -1,0 +1,197 @@
+"""Take payment: amount and channel → QR or checkout with a live status → the receipt.
+
+The dialog opens with `open()` (window-modal, never `exec()`), so the desk's event loop,
+the poller and relay events keep running while the student pays.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QDialog, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.ledger.views import InvoiceDetail
+from ui import payment_flow as flow
+from ui.errors import ErrorPanel
+from ui.operations import QueryOp
+from ui.payment_amount_widget import PaymentAmountWidget
+from ui.payment_wait_widget import PaymentWaitWidget
+from ui.receipt_widget import ReceiptPreviewWidget
+
+log = logging.getLogger(__name__)
+
+AMOUNT, WAIT, RECEIPT = 0, 1, 2
+
+
+class Browser:
+    """Opening the checkout in the default browser (tests monkeypatch `open`)."""
+
+    @classmethod
+    def open(cls, url: str) -> bool:
+        return QDesktopServices.openUrl(QUrl(url))
+
+
+class PaymentDialog(QDialog):
+    started = Signal(object)  # AttemptView
+    paid = Signal(object)  # StatusChange
+    declined = Signal(str)  # reason
+    expired = Signal()
+    cancelled = Signal()
+    receipt_shown = Signal(str)  # receipt number
+
+    def __init__(self, parent: QWidget | None, ctx, detail: InvoiceDetail, user, events) -> None:
+        super().__init__(parent)
+        self.ctx, self.detail, self.user = ctx, detail, user
+        self.attempt = None
+        self.show_qr = True
+        self.receipt_number: str | None = None
+        self.setWindowTitle(f"Take payment · {detail.row.number}")
+        self.setAccessibleName("Take payment")
+        self.resize(980, 640)
+        locale = str(ctx.settings.get("desk.locale"))
+        self.amount_page = PaymentAmountWidget(ctx, detail)
+        self.wait_page = PaymentWaitWidget(locale)
+        self.receipt_page = ReceiptPreviewWidget(ctx)
+        self.pages = QStackedWidget()
+        for page in (self.amount_page, self.wait_page, self.receipt_page):
+            self.pages.addWidget(page)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.pages)
+        self.amount_page.submitted.connect(self.on_amount_page_submitted)
+        self.amount_page.cancelled.connect(self.reject)
+        self.wait_page.cancel_requested.connect(self.on_wait_page_cancel_requested)
+        self.wait_page.check_requested.connect(self.on_wait_page_check_requested)
+        self.wait_page.again_requested.connect(self.on_wait_page_again_requested)
+        self.wait_page.browser_requested.connect(self.on_wait_page_browser_requested)
+        self.wait_page.closed.connect(self.reject)
+        self.receipt_page.done.connect(self.accept)
+        events.changed.connect(self.on_events_changed)
+        self.amount_page.focus()
+
+    @property
+    def page(self) -> int:
+        return self.pages.currentIndex()
+
+    # -- starting -------------------------------------------------------------------------------
+    @Slot(int, str, bool)
+    def on_amount_page_submitted(self, amount: int, channel: str, show_qr: bool) -> None:
+        self.show_qr = show_qr
+        self.amount_page.start.setEnabled(False)
+        self.amount_page.start.setText("Starting…")
+        ctx, number, user = self.ctx, self.detail.row.number, self.user
+        QueryOp(
+            self, lambda _t: flow.start(ctx, number, amount, channel, user), kind="net"
+        ).success(self._on_started).done(self._restore_start).run()
+
+    def _restore_start(self) -> None:
+        self.amount_page.start.setText("Start payment")
+        self.amount_page.on_amount_text_changed(self.amount_page.amount.text())
+
+    def _on_started(self, view) -> None:
+        self.attempt = view
+        self.wait_page.show_attempt(view, self.show_qr)
+        self.pages.setCurrentIndex(WAIT)
+        if not self.show_qr and view.url:
+            Browser.open(view.url)
+        wake = getattr(self.parent(), "wake_poller", None)
+        if callable(wake):
+            wake()
+        self.started.emit(view)
+
+    # -- live status ------------------------------------------------------------------------------
+    @Slot(object)
+    def on_events_changed(self, change) -> None:
+        if self.attempt is None or self.page != WAIT:
+            return
+        if change.attempt_id != self.attempt.public_id:
+            return
+        self._show_status(str(change.status), change.reason, change)
+
+    def _show_status(self, status: str, reason: str = "", change=None) -> None:
+        if status == self.wait_page.state and status != "declined":
+            return
+        if status == "paid":
+            self.wait_page.set_state("paid")
+            self.paid.emit(change)
+            self._load_receipt(getattr(change, "payment_id", None))
+            return
+        self.wait_page.set_state(status, reason)
+        if status == "declined":
+            self.declined.emit(reason)
+        elif status == "expired":
+            self.expired.emit()
+        elif status == "cancelled":
+            self.cancelled.emit()
+
+    @Slot()
+    def on_wait_page_check_requested(self) -> None:
+        if self.attempt is None:
+            return
+        ctx, pid = self.ctx, self.attempt.public_id
+        self.wait_page.set_busy(True)
+        QueryOp(self, lambda _t: flow.check(ctx, pid), kind="net").success(
+            lambda view: self._show_status(str(view.status), view.reason)
+        ).done(lambda: self.wait_page.set_busy(False)).run()
+
+    @Slot()
+    def on_wait_page_cancel_requested(self) -> None:
+        if self.attempt is None:
+            return
+        ctx, pid, user = self.ctx, self.attempt.public_id, self.user
+        self.wait_page.set_busy(True)
+        QueryOp(self, lambda _t: flow.cancel(ctx, pid, user), kind="net").success(
+            lambda view: self._show_status(str(view.status), view.reason)
+        ).done(lambda: self.wait_page.set_busy(False)).run()
+
+    @Slot()
+    def on_wait_page_again_requested(self) -> None:
+        self.attempt = None
+        self.wait_page.set_state("created")
+        self.pages.setCurrentIndex(AMOUNT)
+        self.amount_page.focus()
+
+    @Slot()
+    def on_wait_page_browser_requested(self) -> None:
+        if self.attempt is not None and self.attempt.url:
+            Browser.open(self.attempt.url)
+
+    # -- receipt -------------------------------------------------------------------------------
+    def _load_receipt(self, payment_id: int | None, tries: int = 0) -> None:
+        ctx, number = self.ctx, self.detail.row.number
+
+        def retry(exc: BaseException) -> None:
+            if isinstance(exc, LookupError) and tries < 20:
+                from PySide6.QtCore import QTimer
+
+                QTimer.singleShot(250, lambda: self._load_receipt(payment_id, tries + 1))
+            else:
+                ErrorPanel.show(self, exc)
+
+        QueryOp(self, lambda _t: flow.receipt_for_payment(ctx, number, payment_id)).success(
+            self._show_receipt
+        ).failure(retry).run()
+
+    def _show_receipt(self, found) -> None:
+        number, path = found
+        self.receipt_number = number
+        self.receipt_page.show_receipt(number, path, f"Paid · receipt {number}")
+        self.pages.setCurrentIndex(RECEIPT)
+        self.receipt_page.done_button.setFocus()
+        self.receipt_shown.emit(number)
+        if self.ctx.settings.get("receipts.auto_print"):
+            self.receipt_page.on_print_button_clicked()
+
+    def reject(self) -> None:
+        if (
+            self.attempt is not None
+            and self.page == WAIT
+            and self.wait_page.state in ("created", "open", "declined")
+        ):
+            # No payment page is left open behind the desk's back. Money that still
+            # arrives is recorded and flagged by the core, never dropped.
+            ctx, pid, user = self.ctx, self.attempt.public_id, self.user
+            QueryOp(None, lambda _t: flow.cancel(ctx, pid, user), kind="net").run()
+        super().reject()

@@ -1,0 +1,84 @@
+"""The payment steps the desk runs on workers: thin calls into kiosk.payments and receipts.
+
+A gateway is made once per desk (importing stripe is slow) on the network pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+_gateways: dict[int, object] = {}
+_lock = threading.Lock()
+
+
+def gateway(ctx):
+    """The desk's StripeGateway (made on first use, on a worker thread)."""
+    with _lock:
+        gw = _gateways.get(id(ctx))
+        if gw is None:
+            from kiosk.payments.gateway import StripeGateway
+
+            gw = _gateways[id(ctx)] = StripeGateway.from_context(ctx)
+        return gw
+
+
+def forget_gateway(ctx) -> None:
+    """After the Stripe key or API base changed in Settings."""
+    with _lock:
+        _gateways.pop(id(ctx), None)
+
+
+def start(ctx, number: str, amount: int | None, channel: str, staff):
+    from kiosk.payments.attempts import start_payment
+
+    return start_payment(ctx, gateway(ctx), number, amount, channel, staff)
+
+
+def cancel(ctx, public_id: str, staff):
+    from kiosk.payments.attempts import cancel_attempt
+
+    return cancel_attempt(ctx, gateway(ctx), public_id, staff)
+
+
+def check(ctx, public_id: str):
+    """Ask Stripe now (the 'Check now' button); the changes are also published."""
+    from kiosk.payments.attempts import attempt_view
+    from kiosk.payments.poller import poll_attempt
+
+    poll_attempt(ctx, gateway(ctx), public_id)
+    return attempt_view(ctx, public_id)
+
+
+def view(ctx, public_id: str):
+    from kiosk.payments.attempts import attempt_view
+
+    return attempt_view(ctx, public_id)
+
+
+def receipt_for_payment(ctx, invoice_number: str, payment_id: int | None) -> tuple[str, Path]:
+    """The receipt of the payment that just landed, rendered: (number, PDF path)."""
+    from kiosk.ledger.invoices import invoice_detail
+    from kiosk.receipts.facts import receipt_facts
+    from kiosk.receipts.service import render_one
+
+    with ctx.ledger.begin() as s:
+        d = invoice_detail(s, invoice_number)
+    payments = [p for p in d.payments if payment_id is None or p.id == payment_id]
+    numbers = [p.receipt_number for p in payments if p.receipt_number]
+    if not numbers:
+        raise LookupError(f"the receipt for {invoice_number} is not ready yet")
+    number = numbers[-1]
+    render_one(ctx, number)
+    with ctx.ledger.begin() as s:
+        facts = receipt_facts(s, number)
+    return number, Path(facts.file_path or "")
+
+
+def validate(ctx, balance: int, text: str, currency: str) -> int:
+    """The amount typed, in minor units, or MoneyError/AmountError with a plain message."""
+    from kiosk.money import parse_money
+    from kiosk.payments.attempts import validate_amount
+
+    amount = parse_money(text, currency).minor
+    return validate_amount(balance, amount, currency, str(ctx.settings.get("desk.locale")))

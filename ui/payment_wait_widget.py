@@ -1,0 +1,219 @@
+"""Take payment, step two: the QR (or the checkout in the browser), the amount, the student,
+a countdown to expiry, and the live status: waiting, declined, expired, cancelled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.money import format_money
+from ui import icons
+from ui.qr_widget import QrWidget
+from ui.statuses import payment_look
+
+LIVE = {"created", "open", "declined"}
+
+
+class PaymentWaitWidget(QWidget):
+    cancel_requested = Signal()
+    check_requested = Signal()
+    again_requested = Signal()
+    browser_requested = Signal()
+    closed = Signal()
+
+    def __init__(self, locale: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.locale = locale
+        self.expires_at: datetime | None = None
+        self.state = "created"
+        self.qr = QrWidget()
+        self.qr.setMinimumSize(340, 340)
+        self.browser_note = QLabel(
+            "Checkout is open in this screen's browser.\nThe student enters their card there."
+        )
+        self.browser_note.setWordWrap(True)
+        self.browser_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.browser_again = QPushButton(icons.icon("browser"), "Open checkout again")
+        self.left = QStackedWidget()
+        self.left.addWidget(self._qr_card())
+        self.left.addWidget(self._browser_card())
+        self.student = QLabel()
+        self.student.setObjectName("heading")
+        self.student.setWordWrap(True)
+        self.invoice = QLabel()
+        self.invoice.setObjectName("muted")
+        self.amount = QLabel()
+        self.amount.setObjectName("bigAmount")
+        self.amount.setAccessibleName("Amount")
+        self.countdown = QLabel()
+        self.countdown.setObjectName("countdown")
+        self.countdown.setAccessibleName("Time left")
+        self.state_icon = QLabel()
+        self.state_label = QLabel()
+        self.state_label.setObjectName("paymentState")
+        self.state_label.setAccessibleName("Payment status")
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.reason.setAccessibleName("Status details")
+        self.check = QPushButton("Check now")
+        self.cancel = QPushButton("Cancel payment")
+        self.cancel.setProperty("danger", True)
+        self.again = QPushButton(icons.icon("payment"), "Start again")
+        self.again.setProperty("primary", True)
+        self.close_button = QPushButton("Close")
+        for b, name in (
+            (self.check, "Check the payment now"),
+            (self.cancel, "Cancel payment"),
+            (self.again, "Start again"),
+            (self.close_button, "Close"),
+        ):
+            b.setAccessibleName(name)
+        self._layout()
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self.on_tick_timeout)
+        self.cancel.clicked.connect(self.cancel_requested)
+        self.check.clicked.connect(self.check_requested)
+        self.again.clicked.connect(self.again_requested)
+        self.close_button.clicked.connect(self.closed)
+        self.browser_again.clicked.connect(self.browser_requested)
+
+    def _qr_card(self) -> QWidget:
+        card = QFrame()
+        card.setObjectName("qrCard")
+        lay = QVBoxLayout(card)
+        lay.setContentsMargins(14, 14, 14, 10)
+        lay.addWidget(self.qr, 1)
+        hint = QLabel("Scan with the phone's camera to pay")
+        hint.setObjectName("muted")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(hint)
+        return card
+
+    def _browser_card(self) -> QWidget:
+        card = QFrame()
+        card.setObjectName("qrCard")
+        lay = QVBoxLayout(card)
+        lay.setContentsMargins(24, 24, 24, 24)
+        lay.addStretch(1)
+        big = QLabel()
+        big.setPixmap(icons.icon("browser").pixmap(96, 96))
+        big.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(big)
+        lay.addWidget(self.browser_note)
+        lay.addWidget(self.browser_again, 0, Qt.AlignmentFlag.AlignCenter)
+        lay.addStretch(1)
+        return card
+
+    def _layout(self) -> None:
+        state = QHBoxLayout()
+        state.addWidget(self.state_icon)
+        state.addWidget(self.state_label, 1)
+        right = QVBoxLayout()
+        right.setSpacing(8)
+        right.addWidget(self.student)
+        right.addWidget(self.invoice)
+        right.addSpacing(8)
+        right.addWidget(self.amount)
+        right.addWidget(self.countdown)
+        right.addSpacing(16)
+        right.addLayout(state)
+        right.addWidget(self.reason)
+        right.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.check)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel)
+        buttons.addWidget(self.again)
+        buttons.addWidget(self.close_button)
+        right.addLayout(buttons)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(24, 20, 24, 20)
+        lay.setSpacing(24)
+        lay.addWidget(self.left, 5)
+        lay.addLayout(right, 4)
+
+    # -- showing an attempt ---------------------------------------------------------------------
+    def show_attempt(self, view, show_qr: bool) -> None:
+        self.student.setText(view.student_name)
+        self.invoice.setText(
+            f"{view.invoice_number} · "
+            + ("Checkout page" if view.channel == "checkout" else "Single-use payment link")
+        )
+        self.amount.setText(format_money(view.amount, view.currency, self.locale))
+        self.expires_at = view.expires_at
+        if show_qr and view.url:
+            self.qr.set_data(view.url)
+            self.left.setCurrentIndex(0)
+        else:
+            self.qr.clear()
+            self.left.setCurrentIndex(1)
+        self.set_state(str(view.status), view.reason)
+        self._tick.start()
+        self.on_tick_timeout()
+
+    def set_state(self, status: str, reason: str = "") -> None:
+        self.state = status
+        look = payment_look(status)
+        live = status in LIVE
+        text = {"open": "Waiting for payment…", "created": "Starting…"}.get(status, look.label)
+        self.state_label.setText(text)
+        self.state_label.setProperty("state", status)
+        self.state_label.style().unpolish(self.state_label)
+        self.state_label.style().polish(self.state_label)
+        self.state_icon.setPixmap(icons.icon(look.icon).pixmap(30, 30))
+        self.reason.setText(_explain(status, reason))
+        self.check.setVisible(live)
+        self.cancel.setVisible(live)
+        self.again.setVisible(status in {"expired", "cancelled", "failed"})
+        self.close_button.setVisible(not live)
+        if not live:
+            self._tick.stop()
+            self.countdown.setText("")
+        self.qr.setEnabled(live)
+        if status in {"expired", "cancelled"}:
+            self.qr.clear()
+
+    def set_busy(self, busy: bool) -> None:
+        self.cancel.setEnabled(not busy)
+        self.check.setEnabled(not busy)
+
+    @Slot()
+    def on_tick_timeout(self) -> None:
+        if self.expires_at is None:
+            self.countdown.setText("")
+            return
+        left = int((self.expires_at - datetime.now(UTC)).total_seconds())
+        if left <= 0:
+            self.countdown.setText("Expiring…")
+            return
+        m, s = divmod(left, 60)
+        h, m = divmod(m, 60)
+        self.countdown.setText(
+            f"Expires in {h}:{m:02d}:{s:02d}" if h else f"Expires in {m}:{s:02d}"
+        )
+
+
+def _explain(status: str, reason: str) -> str:
+    if status == "declined":
+        why = reason.replace("_", " ") if reason else "the bank said no"
+        return f"Card declined: {why}. The student can try again with another card."
+    if status == "expired":
+        return "The payment page expired before anyone paid. Nothing was charged."
+    if status == "cancelled":
+        return "The payment was cancelled. Nothing was charged."
+    if status == "failed":
+        return reason or "The payment could not be taken."
+    if status == "open":
+        return "The status updates by itself as soon as the student pays."
+    return reason

@@ -1,0 +1,75 @@
+"""Runs the desk's relay sync loop on its own worker thread and reports its state as a signal."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+
+import shiboken6
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+
+class SyncController(QObject):
+    state_changed = Signal(object)  # kiosk.sync.state.SyncState
+    stopped = Signal()
+
+    def __init__(self, ctx, parent: QObject | None = None, wait: float = 25.0) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.wait = wait
+        self.state = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.loop = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.ctx.settings.get("relay.url"))
+
+    def start(self) -> bool:
+        if self._thread is not None or not self.configured:
+            return False
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="kiosk-sync", daemon=True)
+        self._thread.start()
+        return True
+
+    def _run(self) -> None:  # worker thread
+        try:
+            from kiosk.sync.loop import build_sync_loop
+
+            self.loop = build_sync_loop(self.ctx, on_state=self._on_loop_state, wait=self.wait)
+            self.loop.run(self._stop)
+        except Exception:
+            log.exception("the sync loop stopped")
+        finally:
+            self._emit(self.stopped)
+
+    def _on_loop_state(self, state) -> None:  # worker thread: only emit
+        self.state = state
+        self._emit(self.state_changed, state)
+
+    def _emit(self, signal, *args) -> None:
+        """Emit unless the window (and this object with it) is already gone."""
+        if not shiboken6.isValid(self):
+            return
+        with contextlib.suppress(RuntimeError):  # deleted between the check and the emit
+            signal.emit(*args)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        client = getattr(self.loop, "client", None)
+        close = getattr(client, "close", None)
+        if callable(close):
+            with contextlib.suppress(Exception):
+                close()  # cut a long-poll short
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
