@@ -179,5 +179,17 @@ def _validate(key: str, value: Any) -> None:
         from kiosk.money import currency_exponent
 
         currency_exponent(value)
+    if key == "desk.locale":
+        _check_locale(value)
     if key == "ui.idle_lock_minutes" and not 1 <= value <= 240:
         raise ConfigError("ui.idle_lock_minutes must be between 1 and 240")
+
+
+def _check_locale(value: str) -> None:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value)
+    except (ValueError, UnknownLocaleError):
+        raise ConfigError(f"desk.locale: {value!r} is not a locale Babel knows, "
+                          "e.g. en_IN, en_US, hi_IN") from None

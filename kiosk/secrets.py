@@ -53,6 +53,11 @@ def _keyring():
     return keyring
 
 
+def keyring_available() -> bool:
+    """Whether this machine has a keyring backend that can store secrets."""
+    return _keyring() is not None
+
+
 def get_secret(name: str) -> str | None:
     """The secret from its environment variable, else the keyring, else None."""
     s = spec(name)

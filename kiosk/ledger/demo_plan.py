@@ -89,12 +89,13 @@ def _student(rng: random.Random, k: int, today: date) -> StudentPlan:
     first, last, international = _name(rng)
     currency = "USD" if international and rng.random() < 0.3 else "INR"
     invoice = _invoice(rng, invoice_number(k + 1), currency, today)
-    phone = f"+91 9{rng.randrange(10**8, 10**9):09d}"
+    digits = f"9{rng.randrange(10**9):09d}"
+    phone = f"+91 {digits[:5]} {digits[5:]}"
     return StudentPlan(
         f"S{k:07d}",
         f"{first} {last}",
         _email(first, last, k),
-        phone[:8] + " " + phone[8:],
+        phone,
         rng.choice(names.PROGRAMMES),
         [invoice],
     )
@@ -114,7 +115,7 @@ def _components(rng: random.Random, currency: str) -> list[tuple[str, int, int]]
 
 
 def _invoice(rng: random.Random, number: str, currency: str, today: date) -> InvoicePlan:
-    issue = today - timedelta(days=rng.randint(10, 75))
+    issue = today - timedelta(days=rng.randint(5, 50))
     due = issue + timedelta(days=rng.choice((30, 45, 60, 90)))
     components = _components(rng, currency)
     total = sum(a for _, a, _ in components)
