@@ -1,4 +1,5 @@
-"""The `/v1/…` HTTP pipeline: body limit, auth, route, form decoding, idempotency, JSON.
+"""The `/v1/…` HTTP pipeline as a bare ASGI handler (no framework overhead per request):
+body limit, auth, route, form decoding, idempotency, JSON out.
 
 Every response is JSON with a `Request-Id`; errors use Stripe's shape and codes.
 """
@@ -10,9 +11,6 @@ import logging
 import time
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from kiosk.sandbox import auth, forms, ids, shapes
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import StripeError, invalid
@@ -23,6 +21,7 @@ log = logging.getLogger("kiosk.sandbox.api")
 MAX_BODY = 512 * 1024
 MAX_QUERY = 64 * 1024
 REPLAYABLE = (200, 402)
+FORM = "application/x-www-form-urlencoded"
 
 
 class Api:
@@ -30,48 +29,44 @@ class Api:
         self.sb = sb
         self.router = router
 
-    async def handle(self, request: Request) -> Response:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         request_id = ids.request_id()
-        headers = {"Request-Id": request_id, "Stripe-Version": shapes.API_VERSION}
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        extra: dict[str, str] = {}
         try:
-            body = await _read_body(request)
-            status, payload, extra = self._handle(request, body, request_id)
-            headers.update(extra)
+            body = await _read_body(headers, receive)
+            status, payload, extra = self._handle(scope, headers, body, request_id)
         except StripeError as exc:
             status, payload = exc.status, json.dumps(exc.body(request_id)).encode()
         except Exception:
-            log.exception("sandbox API bug on %s %s", request.method, request.url.path)
+            log.exception("sandbox API bug on %s %s", scope["method"], scope["path"])
             err = StripeError(
                 "An unexpected error occurred in the sandbox.", status=500, type="api_error"
             )
             status, payload = 500, json.dumps(err.body(request_id)).encode()
-        return Response(payload, status, headers, media_type="application/json")
+        await _respond(send, status, payload, request_id, extra)
 
-    def _handle(self, request: Request, body: bytes, request_id: str) -> tuple[int, bytes, dict]:
-        auth.api_key(request.headers.get("authorization"))
-        method, path = request.method.upper(), request.url.path
+    def _handle(
+        self, scope: dict[str, Any], headers: dict[str, str], body: bytes, request_id: str
+    ) -> tuple[int, bytes, dict[str, str]]:
+        auth.api_key(headers.get("authorization"))
+        method, path = scope["method"].upper(), scope["path"]
         handler, args = self.router.match(method, path)
-        call = Call(
-            method,
-            path,
-            _params(request, body),
-            args,
-            request_id,
-            request.headers.get("idempotency-key") if method == "POST" else None,
-        )
-        if call.idempotency_key is None:
+        params = _params(scope.get("query_string", b""), headers, body)
+        key = headers.get("idempotency-key") if method == "POST" else None
+        call = Call(method, path, params, args, request_id, key)
+        if key is None:
             return (*self._run(handler, call), {})
         return self._idempotent(handler, call)
 
     def _run(self, handler: Any, call: Call) -> tuple[int, bytes]:
         with self.sb.lock:
             try:
-                result = handler(self.sb, call)
-                return 200, json.dumps(result).encode()
+                return 200, json.dumps(handler(self.sb, call)).encode()
             except StripeError as exc:
                 return exc.status, json.dumps(exc.body(call.request_id)).encode()
 
-    def _idempotent(self, handler: Any, call: Call) -> tuple[int, bytes, dict]:
+    def _idempotent(self, handler: Any, call: Call) -> tuple[int, bytes, dict[str, str]]:
         key = call.idempotency_key or ""
         fingerprint = json.dumps(call.params, sort_keys=True)
         with self.sb.lock:
@@ -80,7 +75,7 @@ class Api:
                 return (
                     stored.status,
                     stored.body,
-                    {"Idempotent-Replayed": "true", "Original-Request": stored.request_id},
+                    {"idempotent-replayed": "true", "original-request": stored.request_id},
                 )
             status, payload = self._run(handler, call)
             if status in REPLAYABLE:
@@ -90,19 +85,24 @@ class Api:
                         call.path, fingerprint, status, payload, call.request_id or "", time.time()
                     ),
                 )
-        return status, payload, {"Idempotency-Key": key}
+        return status, payload, {"idempotency-key": key}
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+async def _read_body(headers: dict[str, str], receive: Any) -> bytes:
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
         raise _too_large()
-    chunks, size = [], 0
-    async for chunk in request.stream():
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
             raise _too_large()
         chunks.append(chunk)
+        more = message.get("more_body", False)
     return b"".join(chunks)
 
 
@@ -110,17 +110,27 @@ def _too_large() -> StripeError:
     return invalid(f"Request body too large: the limit is {MAX_BODY // 1024} KB.")
 
 
-def _params(request: Request, body: bytes) -> dict[str, Any]:
-    query = request.scope.get("query_string", b"")
+def _params(query: bytes, headers: dict[str, str], body: bytes) -> dict[str, Any]:
     if len(query) > MAX_QUERY:
         raise invalid(f"Query string too long: the limit is {MAX_QUERY // 1024} KB.")
     from_query = forms.decode(query) if query else {}
     if not body:
         return from_query
-    ctype = request.headers.get("content-type", "application/x-www-form-urlencoded")
-    if not ctype.startswith("application/x-www-form-urlencoded"):
-        raise invalid(
-            "Invalid request: the body must be application/x-www-form-urlencoded "
-            f"(got {ctype[:80]})."
-        )
+    ctype = headers.get("content-type", FORM)
+    if not ctype.startswith(FORM):
+        raise invalid(f"Invalid request: the body must be {FORM} (got {ctype[:80]}).")
     return forms.merge(from_query, forms.decode(body))
+
+
+async def _respond(
+    send: Any, status: int, payload: bytes, request_id: str, extra: dict[str, str]
+) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+        (b"request-id", request_id.encode()),
+        (b"stripe-version", shapes.API_VERSION.encode()),
+        *((k.encode(), v.encode("latin-1", "replace")) for k, v in extra.items()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

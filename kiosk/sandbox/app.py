@@ -29,7 +29,6 @@ from kiosk.sandbox.routes import (
 )
 from kiosk.sandbox.routing import Router
 
-API_METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
 ROUTE_MODULES = (
     customers,
     prices,
@@ -44,6 +43,18 @@ ROUTE_MODULES = (
 )
 
 
+class SandboxApp(FastAPI):
+    """FastAPI for the pages; `/v1/…` goes straight to the bare ASGI API handler."""
+
+    api: Api
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
+            await self.api(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_app(
     public_url: str | None = None,
     state_file: str | None = None,
@@ -52,7 +63,7 @@ def create_app(
     refund_failure_delay: float | None = None,
     merchant_name: str | None = None,
     **settings: Any,
-) -> FastAPI:
+) -> SandboxApp:
     """The sandbox ASGI app. `app.state.sandbox` is the engine (started with the app)."""
     values = {
         k: v
@@ -66,7 +77,7 @@ def create_app(
         if v is not None
     }
     sb = Sandbox(Settings(**values, **settings))
-    app = FastAPI(
+    app = SandboxApp(
         title="Fee Kiosk Stripe sandbox",
         docs_url=None,
         redoc_url=None,
@@ -74,8 +85,7 @@ def create_app(
         lifespan=_lifespan(sb),
     )
     app.state.sandbox = sb
-    api = Api(sb, Router(r for m in ROUTE_MODULES for r in m.ROUTES))
-    app.add_route("/v1/{path:path}", api.handle, methods=API_METHODS)
+    app.api = Api(sb, Router(r for m in ROUTE_MODULES for r in m.ROUTES))
     _add_pages(app, sb)
     app.add_exception_handler(HTTPException, _not_found)
     return app

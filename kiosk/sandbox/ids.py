@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import secrets
-import string
 
-_ALPHABET = string.ascii_letters + string.digits
+_ALPHANUMERIC = str.maketrans("-_", "xQ")
 
 
 def token(length: int = 24) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    """`length` random letters and digits."""
+    return secrets.token_urlsafe(length)[:length].translate(_ALPHANUMERIC)
 
 
 def new_id(prefix: str, length: int = 24) -> str:

@@ -1,0 +1,84 @@
+"""Sandbox throughput: Checkout Session creates per second through the stripe package.
+
+`run()` returns rows {name, value, unit, target} for tests/benchmarks/run.py;
+`python tests/benchmarks/bench_sandbox.py` prints them.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import stripe
+
+TARGET_CREATES_PER_S = 300.0
+SESSION = {
+    "mode": "payment",
+    "line_items": [
+        {
+            "price_data": {
+                "currency": "inr",
+                "unit_amount": 50000,
+                "product_data": {"name": "Tuition fee"},
+            },
+            "quantity": 1,
+        }
+    ],
+    "success_url": "https://kiosk.example/paid?session={CHECKOUT_SESSION_ID}",
+    "metadata": {"student": "42", "fee": "tuition"},
+    "payment_intent_data": {"metadata": {"ledger": "L1"}},
+}
+
+
+def _rate(fn: Any, seconds: float) -> float:
+    count, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        fn()
+        count += 1
+    return count / elapsed
+
+
+def run(seconds: float = 2.0) -> list[dict[str, Any]]:
+    from kiosk.sandbox import start_sandbox
+
+    stripe.enable_telemetry = False
+    with start_sandbox() as sandbox:
+        client = stripe.StripeClient(
+            "sk_test_bench", base_addresses={"api": sandbox.url}, max_network_retries=0
+        )
+        for _ in range(50):  # warm up the connection pool and code paths
+            client.v1.checkout.sessions.create(SESSION)
+        creates = _rate(lambda: client.v1.checkout.sessions.create(SESSION), seconds)
+        last = client.v1.checkout.sessions.list({"limit": 1}).data[0].id
+        retrieves = _rate(lambda: client.v1.checkout.sessions.retrieve(last), seconds / 2)
+    return [
+        {
+            "name": "sandbox checkout session creates (stripe package)",
+            "value": round(creates, 1),
+            "unit": "req/s",
+            "target": f">= {TARGET_CREATES_PER_S:.0f}",
+        },
+        {
+            "name": "sandbox checkout session retrieves (stripe package)",
+            "value": round(retrieves, 1),
+            "unit": "req/s",
+            "target": "",
+        },
+    ]
+
+
+def main() -> int:
+    rows = run()
+    for row in rows:
+        target = f"  (target {row['target']})" if row["target"] else ""
+        print(f"{row['name']}: {row['value']} {row['unit']}{target}")
+    return 0 if rows[0]["value"] >= TARGET_CREATES_PER_S else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
