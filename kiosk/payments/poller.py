@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -32,22 +33,28 @@ log = logging.getLogger(__name__)
 
 MIN_DELAY, MAX_DELAY, GROWTH = 1.0, 10.0, 1.6
 LINKS = ("payment_link", "fee_slip")
+LINK_SESSION_LIFE = timedelta(hours=24)  # Stripe's longest Checkout Session
 
 
 def pollable(ctx: Context) -> list[str]:
-    """Public ids of attempts whose outcome Stripe may still change."""
+    """Public ids of attempts whose outcome Stripe may still change: the live ones, cancels
+    Stripe has not confirmed, and links deactivated in the last 24 hours (a payer who
+    opened the link before may still complete that session: the money must be recorded)."""
+    a = PaymentAttempt
+    recent_link = (
+        a.channel.in_(LINKS)
+        & a.status.in_([PaymentStatus.CANCELLED.value, PaymentStatus.EXPIRED.value])
+        & (a.updated_at >= utcnow() - LINK_SESSION_LIFE)
+    )
+    unconfirmed = (a.status == PaymentStatus.CANCELLED.value) & (
+        a.last_error == attempts.UNCONFIRMED_CANCEL
+    )
     with ctx.ledger.begin() as s:
         return list(
             s.scalars(
-                select(PaymentAttempt.public_id)
-                .where(
-                    PaymentAttempt.status.in_([st.value for st in LIVE])
-                    | (
-                        (PaymentAttempt.status == PaymentStatus.CANCELLED.value)
-                        & (PaymentAttempt.last_error == attempts.UNCONFIRMED_CANCEL)
-                    )
-                )
-                .order_by(PaymentAttempt.id)
+                select(a.public_id)
+                .where(a.status.in_([st.value for st in LIVE]) | unconfirmed | recent_link)
+                .order_by(a.id)
             )
         )
 
@@ -71,6 +78,7 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
             raise NotFound(f"no payment attempt {public_id!r}")
         status, channel, stripe_id = PaymentStatus(a.status), a.channel, a.stripe_id
         since = int(a.created_at.timestamp()) - 60
+        unconfirmed = a.last_error == attempts.UNCONFIRMED_CANCEL
         timed_out = (
             channel == "payment_link"
             and a.expires_at is not None
@@ -80,15 +88,16 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
     if status == PaymentStatus.CREATED:
         view = attempts.open_attempt(ctx, gateway, public_id)
         return [] if view.status == status else [_change(view)]
-    if status == PaymentStatus.CANCELLED:
+    if status == PaymentStatus.CANCELLED and unconfirmed:
         attempts.tell_stripe_cancelled(ctx, gateway, public_id)
         return []
-    if not stripe_id:
+    if not stripe_id or (status not in LIVE and channel not in LINKS):
         return []
     if channel in LINKS and timed_out:
         attempts.deactivate_link(gateway, public_id, stripe_id)
     sessions = _sessions(gateway, channel, stripe_id)
-    declines = [] if _done(sessions) else _declines(gateway, public_id, since)
+    live = status in LIVE
+    declines = _declines(gateway, public_id, since) if live and not _done(sessions) else []
     results: list[ApplyResult] = []
     with ctx.ledger.begin() as s:
         for event in declines:

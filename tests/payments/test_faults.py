@@ -93,7 +93,6 @@ def test_timeout_on_create_then_retry_gives_one_session(ctx, proxy, client, invo
 def test_desk_killed_between_recording_and_stripes_answer(
     ctx, home, proxy, client, gateway, invoice
 ):
-    ctx.ledger  # migrate before the child process opens the same database
     proxy.delay_first, proxy.delay = 1, 60.0
     env = dict(os.environ, STRIPE_SECRET_KEY=KEY, STRIPE_API_BASE=proxy.url)
     child = subprocess.Popen(
@@ -251,7 +250,6 @@ def test_declines_reach_the_desk_by_relay_as_they_happen(ctx, gateway, client, i
 
 def test_cli_refuses_an_amount_under_stripes_minimum(ctx, home, sandbox, invoice):
     env = dict(os.environ, STRIPE_SECRET_KEY=KEY, STRIPE_API_BASE=sandbox.url)
-    ctx.ledger
     out = subprocess.run(
         [
             sys.executable,
