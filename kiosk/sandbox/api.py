@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Any
 
-from kiosk.sandbox import auth, forms, ids, shapes
+from kiosk.sandbox import auth, expand, forms, ids, shapes
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import StripeError, invalid
 from kiosk.sandbox.idempotency import Stored
@@ -19,7 +19,7 @@ from kiosk.sandbox.routing import Router
 
 log = logging.getLogger("kiosk.sandbox.api")
 MAX_BODY = 512 * 1024
-MAX_QUERY = 64 * 1024
+MAX_QUERY = 32 * 1024
 REPLAYABLE = (200, 402)
 FORM = "application/x-www-form-urlencoded"
 
@@ -53,6 +53,7 @@ class Api:
         method, path = scope["method"].upper(), scope["path"]
         handler, args = self.router.match(method, path)
         params = _params(scope.get("query_string", b""), headers, body)
+        expand.check_request(method, path, params.get("expand"))
         key = headers.get("idempotency-key") if method == "POST" else None
         call = Call(method, path, params, args, request_id, key)
         if key is None:

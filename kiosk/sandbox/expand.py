@@ -11,22 +11,97 @@ if TYPE_CHECKING:
     from kiosk.sandbox.engine import Sandbox
 
 MAX_DEPTH = 4
-EXPANDABLE = frozenset(
-    [
-        "payment_intent",
-        "customer",
-        "latest_charge",
-        "charge",
-        "product",
-        "payment_link",
-        "default_price",
-        "balance_transaction",
-        "payment_method",
-        "invoice",
-        "subscription",
-        "setup_intent",
-    ]
+# field -> kind of object it expands to (None: an object the sandbox does not model)
+TARGETS: dict[str, str | None] = {
+    "payment_intent": "payment_intent",
+    "customer": "customer",
+    "latest_charge": "charge",
+    "charge": "charge",
+    "product": "product",
+    "payment_link": "payment_link",
+    "default_price": "price",
+    "price": "price",
+    "line_items": "list:item",
+    "balance_transaction": None,
+    "payment_method": None,
+    "invoice": None,
+    "subscription": None,
+    "setup_intent": None,
+}
+BY_KIND: dict[str, frozenset[str]] = {
+    "checkout.session": frozenset(
+        {
+            "line_items",
+            "payment_intent",
+            "customer",
+            "payment_link",
+            "invoice",
+            "subscription",
+            "setup_intent",
+        }
+    ),
+    "payment_intent": frozenset({"customer", "latest_charge", "payment_method", "invoice"}),
+    "charge": frozenset({"customer", "payment_intent", "balance_transaction", "invoice"}),
+    "refund": frozenset({"charge", "payment_intent", "balance_transaction"}),
+    "price": frozenset({"product"}),
+    "product": frozenset({"default_price"}),
+    "item": frozenset({"price"}),
+}
+EXPANDABLE = frozenset(TARGETS)
+PATH_KINDS = (
+    ("/v1/test_helpers/checkout/sessions", "checkout.session"),
+    ("/v1/test_helpers/refunds", "refund"),
+    ("/v1/checkout/sessions", "checkout.session"),
+    ("/v1/customers", "customer"),
+    ("/v1/payment_links", "payment_link"),
+    ("/v1/payment_intents", "payment_intent"),
+    ("/v1/charges", "charge"),
+    ("/v1/refunds", "refund"),
+    ("/v1/prices", "price"),
+    ("/v1/products", "product"),
+    ("/v1/events", "event"),
+    ("/v1/webhook_endpoints", "webhook_endpoint"),
 )
+
+
+def check_request(method: str, path: str, paths: Any) -> None:
+    """Reject a bad `expand[]` before the request changes anything."""
+    if not paths or not isinstance(paths, list):
+        return
+    kind = _kind_for(method, path)
+    for full in paths:
+        if isinstance(full, str):
+            _check_path(kind, full.split("."), full)
+
+
+def _kind_for(method: str, path: str) -> str:
+    for prefix, kind in PATH_KINDS:
+        if path.startswith(prefix):
+            if path.endswith("/line_items"):
+                return "list:item"
+            return f"list:{kind}" if method == "GET" and path == prefix else kind
+    return ""
+
+
+def _check_path(kind: str | None, parts: list[str], full: str) -> None:
+    if len(parts) > MAX_DEPTH:
+        raise invalid(
+            f"You cannot expand more than {MAX_DEPTH} levels of a property. Property: {full}",
+            param="expand",
+        )
+    if not parts:
+        return
+    if kind and kind.startswith("list:"):
+        if parts[0] != "data":
+            raise _not_expandable(full)
+        return _check_path(kind[5:], parts[1:], full)
+    if kind is None or parts[0] not in BY_KIND.get(kind, ()):
+        raise _not_expandable(full)
+    return _check_path(TARGETS[parts[0]], parts[1:], full)
+
+
+def _not_expandable(full: str) -> Exception:
+    return invalid(f"This property cannot be expanded ({full}).", param="expand")
 
 
 def render(sb: Sandbox, obj: dict[str, Any], paths: list[str] | None) -> dict[str, Any]:

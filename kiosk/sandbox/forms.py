@@ -34,7 +34,7 @@ def decode(raw: bytes | str) -> dict[str, Any]:
     root: dict[str, Any] = {}
     for key, value in pairs:
         _insert(root, _split(key), value, key)
-    return _lists(root)
+    return {name: _lists(value) for name, value in root.items()}  # the root stays a hash
 
 
 def merge(query: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:

@@ -68,6 +68,8 @@ def create(sb: Sandbox, call: Call) -> dict[str, Any]:
         sb.store.require("customer", v["customer"], "customer")
     if v.get("payment_method"):
         cards.from_payment_method(v["payment_method"])
+    elif v.get("confirm"):
+        raise missing_param("payment_method")
     pi = payments.new_intent(
         sb,
         call,
