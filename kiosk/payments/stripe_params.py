@@ -38,13 +38,15 @@ class Charge:
 
     @property
     def metadata(self) -> dict[str, str]:
-        return {
+        values = {
             "invoice": self.invoice_number,
             "attempt": self.attempt_id,
             "desk": self.desk[:500],
             "staff": self.staff[:500],
             "student": self.student_number,
         }
+        # Stripe reads an empty value as "unset this key": leave empty ones out.
+        return {k: v for k, v in values.items() if v}
 
     @property
     def product_name(self) -> str:

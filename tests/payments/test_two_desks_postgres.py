@@ -1,0 +1,137 @@
+"""Two desks on one PostgreSQL ledger, applying the same payments at the same moment."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.context import Context
+from kiosk.ledger.invoices import invoice_detail
+from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Receipt, Student
+from kiosk.payments.apply import apply_event, publish_result
+from kiosk.payments.attempts import create_fee_slip_link, start_payment
+from kiosk.payments.poller import poll_once
+from kiosk.payments.reconcile import reconcile
+from tests.payments.conftest import events_for, pay
+
+pytestmark = pytest.mark.postgres
+
+NUMBER = "INV-PG-1"
+
+
+@pytest.fixture
+def desks(pg_url: str, tmp_path: Path):
+    """Two desks, each with its own engine on the same database."""
+    out = []
+    for n in (1, 2):
+        home = tmp_path / f"desk{n}"
+        home.mkdir()
+        ctx = Context(home, pg_url)
+        ctx.settings.set("desk.name", f"Desk {n}")
+        out.append(ctx)
+    with out[0].ledger.begin() as s:
+        st = Student(
+            number="S-PG-1", name="Kavya Rao", email="kavya@example.com", search_text="kavya rao"
+        )
+        s.add(st)
+        s.flush()
+        inv = Invoice(
+            number=NUMBER,
+            student_id=st.id,
+            currency="INR",
+            issue_date=date.today(),
+            due_date=date.today() + timedelta(days=30),
+        )
+        inv.components = [
+            FeeComponent(name="Tuition", amount=300_000, priority=1, position=0),
+            FeeComponent(name="Library", amount=100_000, priority=2, position=1),
+        ]
+        s.add(inv)
+    yield out
+    for ctx in out:
+        ctx.ledger.close()
+
+
+def together(*jobs) -> None:
+    """Run the jobs on threads released at the same instant; re-raise the first failure."""
+    barrier = threading.Barrier(len(jobs))
+    errors: list[BaseException] = []
+
+    def run(job):
+        try:
+            barrier.wait(10)
+            job()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    if errors:
+        raise errors[0]
+
+
+def apply_all(ctx, gateway, events, source="relay"):
+    for event in events:
+        with ctx.ledger.begin() as s:
+            result = apply_event(
+                s, event, source=source, desk=ctx.desk, gateway=gateway, settings=ctx.settings
+            )
+        publish_result(result)
+
+
+def counts(ctx) -> tuple[int, int, int]:
+    with ctx.ledger.begin() as s:
+        return (
+            s.scalar(select(func.count()).select_from(Payment)),
+            s.scalar(select(func.count()).select_from(Receipt)),
+            s.scalar(select(func.coalesce(func.sum(Allocation.amount), 0))),
+        )
+
+
+def test_same_payment_applied_by_two_desks_at_once_lands_once(desks, gateway, client):
+    one, two = desks
+    view = start_payment(one, gateway, NUMBER, 250_000)
+    pay(client, view.stripe_id)
+    events = events_for(client, view.public_id, view.stripe_id)
+    for _ in range(3):
+        together(
+            lambda: apply_all(one, gateway, events),
+            lambda: apply_all(two, gateway, list(reversed(events))),
+            lambda: poll_once(two, gateway),
+            lambda: reconcile(one, gateway),
+        )
+    assert counts(one) == (1, 1, 250_000)
+    with two.ledger.begin() as s:
+        d = invoice_detail(s, NUMBER)
+    assert {c.name: c.paid for c in d.components} == {"Tuition": 250_000, "Library": 0}
+
+
+def test_two_phones_paying_one_invoice_make_credit_not_double_allocation(desks, gateway, client):
+    import requests
+
+    one, two = desks
+    slip = create_fee_slip_link(two, gateway, NUMBER)  # the parent's phone, from the slip
+    link_page = requests.get(slip.url, allow_redirects=False, timeout=5)
+    slip_session = link_page.headers["location"].rstrip("/").rsplit("/", 1)[-1]
+    view = start_payment(one, gateway, NUMBER)  # the student's phone, at desk 1
+    pay(client, view.stripe_id)
+    pay(client, slip_session)
+    first = events_for(client, view.public_id, view.stripe_id)
+    second = events_for(client, slip.public_id, slip.stripe_id, slip_session)
+    together(
+        lambda: apply_all(one, gateway, first + second),
+        lambda: apply_all(two, gateway, second + first),
+    )
+    payments, receipts, allocated = counts(one)
+    assert (payments, receipts, allocated) == (2, 2, 400_000)  # never over-allocated
+    with one.ledger.begin() as s:
+        d = invoice_detail(s, NUMBER)
+    assert d.row.status == "paid" and d.row.credit == 400_000
+    assert sum(1 for p in d.payments if p.flag) == 1
