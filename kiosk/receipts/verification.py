@@ -1,6 +1,6 @@
 """Verification codes: an HMAC over a receipt's key facts with this installation's key.
 
-The code (``K7Q2-M9XD-3HTP-WZ4A-C5RB``, 100 bits of HMAC-SHA256 in base32) is printed
+The code (``K7Q2-MZXD-3HTP-WZ4A-C5RB``, 100 bits of HMAC-SHA256 in base32) is printed
 on the receipt and carried by its QR code together with the number. `verify(ctx, text)`
 finds the receipt and recomputes the code from the ledger, so a forged code, or a
 receipt whose amount, student or reference was changed, does not verify.

@@ -105,16 +105,14 @@ class SmtpServer:
 
             def authenticator(server, session, envelope, mechanism, auth_data):
                 ok = (auth_data.login.decode(), auth_data.password.decode()) in self.auth.items()
-                return AuthResult(success=ok)
+                return AuthResult(success=ok, handled=False)
 
             kwargs = {
                 "authenticator": authenticator,
                 "auth_require_tls": False,
-                "auth_required": True,
+                "auth_required": False,
             }
-        self.controller = Controller(
-            self.inbox, hostname="127.0.0.1", port=self.port, server_kwargs=kwargs
-        )
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **kwargs)
         self.controller.start()
         return self
 

@@ -8,17 +8,62 @@ rows and refund-note receipt likewise.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.ledger.allocation import ComponentDue, Held, allocate, reverse
-from kiosk.ledger.models import Allocation, FeeComponent, Payment, Refund, User
+from kiosk.ledger.models import (
+    Allocation,
+    FeeComponent,
+    Invoice,
+    Payment,
+    Refund,
+    Student,
+    User,
+)
 from kiosk.ledger.users import hash_password
 from kiosk.receipts.numbering import issue_receipt
 
 _ids = itertools.count(1)
+
+
+def new_invoice(
+    ledger,
+    number: str,
+    components: list[tuple[str, int]],
+    *,
+    student_number: str | None = None,
+    name: str = "Asha Verma",
+    email: str = "asha.verma@example.edu",
+    currency: str = "INR",
+    due: date | None = None,
+) -> int:
+    """A student and an invoice on any ledger (the shared make_invoice fixture is SQLite's)."""
+    with ledger.begin() as s:
+        student = Student(
+            number=student_number or f"S{next(_ids):07d}",
+            name=name,
+            email=email,
+            search_text=name.lower(),
+        )
+        s.add(student)
+        s.flush()
+        invoice = Invoice(
+            number=number,
+            student_id=student.id,
+            currency=currency,
+            issue_date=date.today(),
+            due_date=due or date.today() + timedelta(30),
+        )
+        invoice.components = [
+            FeeComponent(name=n, amount=a, priority=i, position=i)
+            for i, (n, a) in enumerate(components)
+        ]
+        s.add(invoice)
+        s.flush()
+        return invoice.id
 
 
 def add_cashier(session: Session, username: str = "priya", name: str = "Priya Nair") -> int:
