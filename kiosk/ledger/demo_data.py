@@ -152,9 +152,7 @@ def _dues(s: Session, invoice: Invoice) -> list[ComponentDue]:
             .join(FeeComponent, FeeComponent.id == Allocation.component_id)
             .where(FeeComponent.invoice_id == invoice.id)
             .group_by(Allocation.component_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [
         ComponentDue(c.id, c.amount, int(paid.get(c.id, 0)), c.priority, c.due_date, c.position)
@@ -208,9 +206,7 @@ def _bulk_students(s: Session, todo: range, seed: int) -> dict[int, int]:
             select(Student.number, Student.id).where(
                 Student.number.in_([f"B{k:07d}" for k in keys[:1]])
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     new = [k for k in keys if f"B{k:07d}" not in existing]
     rows = []

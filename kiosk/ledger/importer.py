@@ -36,6 +36,7 @@ from kiosk.ledger.search import bulk_indexing
 from kiosk.money import format_money
 
 Progress = Callable[[int, int], None]
+Where = Callable[[str], str]  # column name -> "11 (amount)"
 LIVE_ATTEMPTS = ("created", "open")
 _CHUNK = 500
 _BULK = 200  # index new invoices in one statement when a file adds at least this many
@@ -105,7 +106,7 @@ def import_csv(
     invoices = check(header, rows, report)
     report(len(rows))
     with ledger.begin() as s:
-        summary = _apply(s, invoices, len(rows), report)
+        summary = _apply(s, invoices, len(rows), report, header.where)
         if summary.changed:
             audit.record(
                 s,
@@ -147,10 +148,12 @@ def _load_invoices(s: Session, numbers: list[str]) -> dict[str, Invoice]:
     return found
 
 
-def _apply(s: Session, invoices: list[InvoiceIn], rows: int, report: _Reporter) -> ImportSummary:
+def _apply(
+    s: Session, invoices: list[InvoiceIn], rows: int, report: _Reporter, where: Where
+) -> ImportSummary:
     students = _load_students(s, sorted({i.student.number for i in invoices}))
     existing = _load_invoices(s, [i.number for i in invoices])
-    changes = _plan_changes(s, invoices, existing)
+    changes = _plan_changes(s, invoices, existing, where)
     new_students = updated_students = 0
     for st in {i.student.number: i.student for i in invoices}.values():
         if st.number not in students:
@@ -175,7 +178,7 @@ def _apply(s: Session, invoices: list[InvoiceIn], rows: int, report: _Reporter) 
 
 
 def _plan_changes(
-    s: Session, invoices: list[InvoiceIn], existing: dict[str, Invoice]
+    s: Session, invoices: list[InvoiceIn], existing: dict[str, Invoice], where: Where
 ) -> list[InvoiceIn]:
     """Invoices in the ledger that the file changes; errors for changes that aren't allowed."""
     errors: list[RowError] = []
@@ -184,7 +187,7 @@ def _plan_changes(
         old = existing.get(inv.number)
         if old is None or not _differs(old, inv):
             continue
-        error = _refusal(s, old, inv)
+        error = _refusal(s, old, inv, where)
         if error:
             errors.append(error)
         else:
@@ -213,40 +216,33 @@ def _differs(old: Invoice, inv: InvoiceIn) -> bool:
     )
 
 
-def _refusal(s: Session, old: Invoice, inv: InvoiceIn) -> RowError | None:
-    line = inv.line
+def _refusal(s: Session, old: Invoice, inv: InvoiceIn, where: Where) -> RowError | None:
     if old.student.number != inv.student.number:
-        return RowError(
-            line,
-            "student_number",
-            f"invoice {inv.number} belongs to student "
-            f"{old.student.number} in the ledger, not {inv.student.number}",
+        message = (
+            f"invoice {inv.number} belongs to student {old.student.number} in the "
+            f"ledger, not {inv.student.number}"
         )
+        return RowError(inv.line, where("student_number"), message)
     if old.voided_at is not None:
-        return RowError(line, "invoice_number", f"invoice {inv.number} is void; it can't change")
-    money_changes = old.currency != inv.currency or _held(old) != _wanted(inv)
-    if not money_changes:
-        return None
+        message = f"invoice {inv.number} is void; it can't change"
+        return RowError(inv.line, where("invoice_number"), message)
+    if old.currency == inv.currency and _held(old) == _wanted(inv):
+        return None  # only dates change: allowed even after payments
     if s.scalar(select(exists().where(Payment.invoice_id == old.id))):
-        return RowError(
-            _first_difference(old, inv),
-            "component",
-            f"invoice {inv.number} "
-            f"already has payments; its components can't change ({_diff(old, inv)})",
+        message = (
+            f"invoice {inv.number} already has payments; its components can't change "
+            f"({_diff(old, inv)})"
         )
-    if s.scalar(
-        select(
-            exists().where(
-                PaymentAttempt.invoice_id == old.id, PaymentAttempt.status.in_(LIVE_ATTEMPTS)
-            )
+        return RowError(_first_difference(old, inv), where("component"), message)
+    live = exists().where(
+        PaymentAttempt.invoice_id == old.id, PaymentAttempt.status.in_(LIVE_ATTEMPTS)
+    )
+    if s.scalar(select(live)):
+        message = (
+            f"invoice {inv.number} has a payment in progress; finish or cancel it "
+            "before changing the invoice"
         )
-    ):
-        return RowError(
-            line,
-            "invoice_number",
-            f"invoice {inv.number} has a payment in "
-            "progress; finish or cancel it before changing the invoice",
-        )
+        return RowError(inv.line, where("invoice_number"), message)
     return None
 
 

@@ -1,0 +1,392 @@
+"""CSV import: every bad file fails with its line and column and leaves the ledger as it was."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.ledger.csv_format import CsvImportError
+from kiosk.ledger.demo_data import load_demo_data
+from kiosk.ledger.importer import ImportCancelled, import_csv
+from kiosk.ledger.invoices import invoice_detail
+from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Student
+from kiosk.ledger.search import search_invoices
+from tests.ledger.helpers import HEADER, dump, row
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "example-invoices.csv"
+
+GOOD = [
+    row(component="Tuition", amount="50,000.00", priority="1"),
+    row(component="Hostel", amount="11000", priority="2"),
+    row("S1002", "José García", "INV-2", "Tuition", "₹1,61,000", "1", email="jose@example.edu"),
+]
+
+
+@pytest.fixture
+def populated(ledger, write_csv):
+    load_demo_data(ledger, students=10)
+    import_csv(ledger, write_csv(*GOOD))
+    return ledger
+
+
+def test_import_creates_students_invoices_and_components(ledger, write_csv):
+    summary = import_csv(ledger, write_csv(*GOOD))
+    assert (summary.rows, summary.invoices, summary.invoices_created) == (3, 2, 2)
+    assert summary.students_created == 2
+    with ledger.begin() as s:
+        one = invoice_detail(s, "INV-1")
+        two = invoice_detail(s, "INV-2")
+    assert [(c.name, c.amount, c.priority) for c in one.components] == [
+        ("Tuition", 5_000_000, 1),
+        ("Hostel", 1_100_000, 2),
+    ]
+    assert one.row.total == 6_100_000 and one.row.student_name == "Asha Verma"
+    assert two.row.total == 16_100_000 and two.row.student_name == "José García"
+
+
+def test_example_file_imports_and_is_searchable(ledger):
+    summary = import_csv(ledger, EXAMPLE)
+    assert summary.invoices == 5 and summary.rows == 12
+    with ledger.begin() as s:
+        hits = search_invoices(s, "jose")
+        usd = invoice_detail(s, "INV-2026-0004")
+    assert [h.number for h in hits] == ["INV-2026-0003"]
+    assert usd.row.currency == "USD" and usd.row.total == 147_500
+
+
+def test_reimport_changes_nothing(ledger, write_csv):
+    path = write_csv(*GOOD)
+    import_csv(ledger, path)
+    before = dump(ledger)
+    summary = import_csv(ledger, path)
+    assert not summary.changed
+    assert summary.invoices_created == summary.invoices_updated == 0
+    assert dump(ledger) == before
+
+
+def _bad_files() -> list[tuple[str, bytes, str]]:
+    ok = row()
+    lines = [
+        (
+            "wrong column name",
+            HEADER.replace("amount", "amout") + "\n" + ok,
+            "line 1, column 11 (amout): unknown column",
+        ),
+        (
+            "missing column",
+            HEADER.removesuffix(",priority") + "\n" + ok.rsplit(",", 1)[0],
+            "line 1, column priority: missing",
+        ),
+        (
+            "negative amount",
+            f"{HEADER}\n{ok}\n{row(component='Hostel', amount='-500')}",
+            "line 3, column 11 (amount): '-500' is negative",
+        ),
+        (
+            "malformed amount",
+            f"{HEADER}\n{row(amount='12abc')}",
+            "line 2, column 11 (amount): '12abc' is not an amount",
+        ),
+        ("zero amount", f"{HEADER}\n{row(amount='0.00')}", "line 2, column 11 (amount)"),
+        (
+            "too many decimals",
+            f"{HEADER}\n{row(amount='100.505')}",
+            "line 2, column 11 (amount): '100.505' has 3 decimals; INR allows at most 2",
+        ),
+        (
+            "decimals in yen",
+            f"{HEADER}\n{row(currency='JPY', amount='1500.5')}",
+            "line 2, column 11 (amount): JPY has no minor unit",
+        ),
+        (
+            "unknown currency",
+            f"{HEADER}\n{row(currency='XYZ')}",
+            "line 2, column 7 (currency): unknown currency 'XYZ'",
+        ),
+        (
+            "bad date",
+            f"{HEADER}\n{row(issue='2026-13-01')}",
+            "line 2, column 8 (issue_date): '2026-13-01' is not a date",
+        ),
+        (
+            "non-ISO date",
+            f"{HEADER}\n{row(due='31/07/2026')}",
+            "line 2, column 9 (due_date): '31/07/2026' is not a date",
+        ),
+        (
+            "due before issue",
+            f"{HEADER}\n{row(due='2026-06-01')}",
+            "line 2, column 9 (due_date): due date 2026-06-01 is before",
+        ),
+        (
+            "one invoice, two students",
+            f"{HEADER}\n{ok}\n{row('S2002', 'Ravi Kumar', component='Hostel', email='r@x.in')}",
+            "line 3, column 1 (student_number): invoice INV-1 is for student S1001 on line 2",
+        ),
+        (
+            "currency changes within an invoice",
+            f"{HEADER}\n{ok}\n{row(component='Hostel', currency='USD')}",
+            "line 3, column 7 (currency): invoice INV-1 has currency INR on line 2",
+        ),
+        (
+            "same student, two names",
+            f"{HEADER}\n{ok}\n{row(name='Asha V', invoice='INV-9')}",
+            "line 3, column 2 (student_name): student S1001 has name 'Asha Verma' on line 2",
+        ),
+        (
+            "component twice",
+            f"{HEADER}\n{ok}\n{row(amount='10')}",
+            "line 3, column 10 (component): 'Tuition' appears twice in invoice INV-1",
+        ),
+        (
+            "missing value",
+            f"{HEADER}\n{row(name='')}",
+            "line 2, column 2 (student_name): required but empty",
+        ),
+        (
+            "short row",
+            f"{HEADER}\n{ok}\n{ok.rsplit(',', 2)[0]}",
+            "line 3, column 11 (amount): missing: the row has 10 fields, the header 12",
+        ),
+        ("extra field", f"{HEADER}\n{ok},surplus", "line 2, column 13: extra field"),
+        (
+            "bad priority",
+            f"{HEADER}\n{row(priority='first')}",
+            "line 2, column 12 (priority): 'first'",
+        ),
+        (
+            "bad email",
+            f"{HEADER}\n{row(email='asha at example')}",
+            "line 2, column 3 (email): 'asha at example': not an email address",
+        ),
+        ("header only", HEADER + "\n", "line 2: no invoice rows after the header"),
+        (
+            "valid rows then one bad row",
+            "\n".join(
+                [
+                    HEADER,
+                    *[
+                        row(f"S{n}", f"Student {n}", f"INV-{n}", email="")
+                        for n in range(3000, 3040)
+                    ],
+                    row("S9", "Last One", "INV-LAST", amount="1.001", email=""),
+                ]
+            ),
+            "line 42, column 11 (amount)",
+        ),
+    ]
+    files = [(name, text.encode(), expected) for name, text, expected in lines]
+    latin1 = f"{HEADER}\n{row()}\n{row('S1003', 'Zoë Müller', 'INV-3', email='')}\n"
+    files += [
+        (
+            "non-UTF-8 bytes",
+            latin1.encode("latin-1"),
+            "line 3, column 2 (student_name): byte 0xEB is not UTF-8 text",
+        ),
+        ("empty file", b"", "line 1: the file is empty"),
+        ("blank lines only", b"\n \n\n", "line 1: the file is empty"),
+        ("BOM only", b"\xef\xbb\xbf", "line 1: the file is empty"),
+        ("binary junk", b"\x89PNG\r\n\x1a\n\x00\x00", "line 1, column 1: byte 0x89 is not UTF-8"),
+    ]
+    return files
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"), [pytest.param(c, e, id=n) for n, c, e in _bad_files()]
+)
+def test_bad_file_is_refused_and_changes_nothing(populated, write_csv, content, expected):
+    before = dump(populated)
+    with pytest.raises(CsvImportError) as err:
+        import_csv(populated, write_csv(content))
+    assert expected in str(err.value)
+    assert all(e.line >= 1 for e in err.value.errors)
+    assert dump(populated) == before
+
+
+def test_all_errors_are_reported_not_just_the_first(ledger, write_csv):
+    with pytest.raises(CsvImportError) as err:
+        import_csv(
+            ledger,
+            write_csv(
+                row(amount="x"),
+                row(component="Hostel", currency="ABC"),
+                row(component="Lab", due="tomorrow"),
+            ),
+        )
+    assert [(e.line, e.column) for e in err.value.errors] == [
+        (2, "11 (amount)"),
+        (3, "7 (currency)"),
+        (4, "9 (due_date)"),
+    ]
+
+
+def test_columns_may_come_in_any_order(ledger, write_csv):
+    names = HEADER.split(",")
+    values = row().split(",")
+    order = list(reversed(range(len(names))))
+    path = write_csv(
+        ",".join(values[i] for i in order), header=",".join(names[i].upper() for i in order)
+    )
+    assert import_csv(ledger, path).invoices_created == 1
+
+
+def _pay(ledger, number: str, amount: int) -> None:
+    with ledger.begin() as s:
+        inv = s.scalar(select(Invoice).where(Invoice.number == number))
+        payment = Payment(
+            invoice_id=inv.id,
+            stripe_payment_intent=f"pi_test_{number}",
+            amount=amount,
+            currency=inv.currency,
+        )
+        s.add(payment)
+        s.flush()
+        s.add(Allocation(payment_id=payment.id, component_id=inv.components[0].id, amount=amount))
+
+
+def test_components_of_a_paid_invoice_cannot_change(ledger, write_csv):
+    import_csv(ledger, write_csv(*GOOD))
+    _pay(ledger, "INV-1", 1_000_000)
+    before = dump(ledger)
+    changed = write_csv(GOOD[0], row(component="Hostel", amount="12000", priority="2"), GOOD[2])
+    with pytest.raises(CsvImportError) as err:
+        import_csv(ledger, changed)
+    message = str(err.value)
+    assert "line 3, column 10 (component): invoice INV-1 already has payments" in message
+    assert "Hostel: ₹11,000.00 in the ledger, ₹12,000.00 in the file" in message
+    assert dump(ledger) == before
+
+
+def test_paid_invoice_can_still_be_reimported_unchanged(ledger, write_csv):
+    path = write_csv(*GOOD)
+    import_csv(ledger, path)
+    _pay(ledger, "INV-1", 1_000_000)
+    assert not import_csv(ledger, path).changed
+
+
+def test_unpaid_invoice_is_updated_in_place(ledger, write_csv):
+    import_csv(ledger, write_csv(*GOOD))
+    summary = import_csv(
+        ledger,
+        write_csv(
+            row(component="Hostel", amount="12000", priority="2", due="2026-08-31"),
+            row(component="Exam fee", amount="2000", priority="3", due="2026-08-31"),
+            GOOD[2],
+        ),
+    )
+    assert (summary.invoices_created, summary.invoices_updated) == (0, 1)
+    with ledger.begin() as s:
+        detail = invoice_detail(s, "INV-1")
+        names = s.scalars(
+            select(FeeComponent.name).join(Invoice).where(Invoice.number == "INV-1")
+        ).all()
+    assert [(c.name, c.amount) for c in detail.components] == [
+        ("Hostel", 1_200_000),
+        ("Exam fee", 200_000),
+    ]
+    assert sorted(names) == ["Exam fee", "Hostel"]
+    assert detail.row.due_date.isoformat() == "2026-08-31"
+
+
+def test_invoice_of_another_student_in_the_ledger_is_refused(ledger, write_csv):
+    import_csv(ledger, write_csv(*GOOD))
+    before = dump(ledger)
+    with pytest.raises(CsvImportError) as err:
+        import_csv(ledger, write_csv(row(invoice="INV-2")))
+    assert str(err.value).startswith(
+        "line 2, column 1 (student_number): invoice INV-2 belongs to student S1002 in the ledger"
+    )
+    assert dump(ledger) == before
+
+
+def test_student_details_update_and_search_follows(ledger, write_csv):
+    import_csv(ledger, write_csv(*GOOD))
+    summary = import_csv(
+        ledger, write_csv(*[line.replace("Asha Verma", "Asha Verma-Rao") for line in GOOD])
+    )
+    assert (summary.students_updated, summary.invoices_updated) == (1, 0)
+    with ledger.begin() as s:
+        assert [r.number for r in search_invoices(s, "verma-rao")] == ["INV-1"]
+        assert s.scalar(select(Student.name).where(Student.number == "S1001")) == "Asha Verma-Rao"
+
+
+def _many(n: int) -> list[str]:
+    return [
+        row(
+            f"S{5000 + i // 2}",
+            f"Student Number{5000 + i // 2}",
+            f"INV-M-{i // 2}",
+            "Tuition" if i % 2 == 0 else "Hostel",
+            "1000",
+            email="",
+        )
+        for i in range(n)
+    ]
+
+
+def test_progress_counts_up_to_the_total(ledger, write_csv):
+    seen: list[tuple[int, int]] = []
+    import_csv(ledger, write_csv(*_many(1000)), progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (2000, 2000)
+    assert all(t == 2000 for _, t in seen)
+    assert [d for d, _ in seen] == sorted({d for d, _ in seen})
+    assert len(seen) > 10
+
+
+def test_large_file_is_indexed_for_search(ledger, write_csv):
+    summary = import_csv(ledger, write_csv(*_many(1200)))
+    assert summary.invoices_created == 600
+    with ledger.begin() as s:
+        assert [r.number for r in search_invoices(s, "number5599")] == ["INV-M-599"]
+        assert len(search_invoices(s, "INV-M", limit=None)) == 600
+
+
+@pytest.mark.parametrize("when", [0, 900, 2000])
+def test_cancel_writes_nothing(ledger, write_csv, when):
+    load_demo_data(ledger, students=5)
+    before = dump(ledger)
+    cancel = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done >= when:
+            cancel.set()
+
+    if when == 0:
+        cancel.set()
+    with pytest.raises(ImportCancelled):
+        import_csv(ledger, write_csv(*_many(1000)), progress=progress, cancel=cancel)
+    assert dump(ledger) == before
+
+
+def test_cancel_from_another_thread(ledger, write_csv):
+    path = write_csv(*_many(2000))
+    cancel = threading.Event()
+    started = threading.Event()
+    outcome: list[BaseException | object] = []
+
+    def progress(done: int, total: int) -> None:
+        started.set()
+        assert cancel.wait(10) or done < total
+
+    def worker() -> None:
+        try:
+            outcome.append(import_csv(ledger, path, progress=progress, cancel=cancel))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert started.wait(10)
+    cancel.set()
+    thread.join(30)
+    assert isinstance(outcome[0], ImportCancelled)
+    with ledger.begin() as s:
+        assert s.scalar(select(Invoice.id).limit(1)) is None
+
+
+def test_missing_file_raises_oserror(ledger, tmp_path):
+    with pytest.raises(OSError):
+        import_csv(ledger, tmp_path / "nope.csv")
