@@ -45,7 +45,8 @@ class SandboxHandle:
         self._server = server
         self.app = app
         self.engine = app.state.sandbox
-        self.url: str = server.url
+        host = "127.0.0.1" if server.host in ("0.0.0.0", "") else server.host
+        self.url: str = f"http://{host}:{server.port}"
         self.public_url = public_url
 
     def webhook_attempts(self) -> list[dict[str, Any]]:
@@ -81,15 +82,20 @@ def start_sandbox(
     server = SandboxServerThread(
         deferred, host=host, port=port, timeout_graceful_shutdown=1
     )  # binds now: the port is known
-    public = (public_url or server.url).rstrip("/")
-    deferred.app = create_app(
-        public,
-        state_file,
-        webhook_retry_delays=webhook_retry_delays,
-        refund_failure_delay=refund_failure_delay,
-        merchant_name=merchant_name,
-        **settings,
-    )
+    local = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    public = (public_url or f"http://{local}:{server.port}").rstrip("/")
+    try:
+        deferred.app = create_app(
+            public,
+            state_file,
+            webhook_retry_delays=webhook_retry_delays,
+            refund_failure_delay=refund_failure_delay,
+            merchant_name=merchant_name,
+            **settings,
+        )
+    except BaseException:
+        server._sock.close()  # bound but never served
+        raise
     server.start()
     return SandboxHandle(server, deferred.app, public)
 

@@ -67,6 +67,14 @@ class Sandbox:
         self.scheduler.every(self.settings.expiry_sweep_interval, lambda: sweep_expired(self))
         if self.settings.state_file:
             self.scheduler.every(self.settings.save_interval, self.save)
+        self._resume_refund_failures()
+
+    def _resume_refund_failures(self) -> None:
+        from kiosk.sandbox.refunds_logic import schedule_failure
+
+        for obj_id, side in list(self.store.extra.items()):
+            if side.get("fails_later"):
+                schedule_failure(self, obj_id, self.settings.refund_failure_delay)
 
     def stop(self) -> None:
         self.scheduler.stop()

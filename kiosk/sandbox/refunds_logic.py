@@ -98,13 +98,20 @@ def _apply_to_charge(
 
 
 def _schedule_failure(sb: Sandbox, refund_id: str) -> None:
+    sb.store.side(refund_id)["fails_later"] = True
+    schedule_failure(sb, refund_id, sb.settings.refund_failure_delay)
+
+
+def schedule_failure(sb: Sandbox, refund_id: str, delay: float) -> None:
+    """Fail the refund after `delay` seconds unless it already failed (also after a restart)."""
+
     def run() -> None:
         with sb.lock:
             refund = sb.store.objects.get(refund_id)
             if refund is not None and refund["status"] in ("pending", "succeeded"):
                 fail(sb, refund, "expired_or_canceled_card", None)
 
-    sb.scheduler.call_later(sb.settings.refund_failure_delay, run)
+    sb.scheduler.call_later(delay, run)
 
 
 def fail(sb: Sandbox, refund: Obj, reason: str, call: Call | None) -> Obj:
@@ -112,6 +119,7 @@ def fail(sb: Sandbox, refund: Obj, reason: str, call: Call | None) -> Obj:
     if refund["status"] not in ("pending", "succeeded", "requires_action"):
         raise invalid(f"Refund {refund['id']} has a status of {refund['status']} and cannot fail.")
     previous = {"status": refund["status"], "failure_reason": None}
+    sb.store.side(refund["id"]).pop("fails_later", None)
     refund.update(
         status="failed", failure_reason=reason, failure_balance_transaction=ids.new_id("txn", 24)
     )
