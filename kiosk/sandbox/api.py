@@ -91,7 +91,7 @@ class Api:
 
 async def _read_body(headers: dict[str, str], receive: Any) -> bytes:
     declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise _too_large()
     chunks, size, more = [], 0, True
     while more:

@@ -96,7 +96,11 @@ def lookup(number: str, param: str = "card_number") -> Card:
     card = BY_NUMBER.get(digits)
     if card is not None:
         return card
-    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not _luhn(digits):
+    if (
+        not (digits.isascii() and digits.isdigit())
+        or not 12 <= len(digits) <= 19
+        or not _luhn(digits)
+    ):
         raise StripeError(
             "Your card number is incorrect.",
             status=402,

@@ -87,7 +87,7 @@ def _insert(node: dict[str, Any], parts: list[str], value: str, key: str) -> Non
 def _index_name(part: str, node: dict[str, Any], key: str) -> str:
     if part == "":
         return f"\0{len(node)}"  # `a[]=` appends
-    if part.isdigit() and int(part) > MAX_INDEX:
+    if _digits(part) and int(part) > MAX_INDEX:
         raise invalid(f"Invalid array index in {key[:100]}: more than {MAX_INDEX}.")
     return part
 
@@ -116,8 +116,12 @@ def _lists(node: Any) -> Any:
 
 
 def _is_index(key: str) -> bool:
-    return key.isdigit() or key.startswith("\0")
+    return _digits(key) or key.startswith("\0")
 
 
 def _index_value(key: str) -> int:
     return int(key.lstrip("\0"))
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()

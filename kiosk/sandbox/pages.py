@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import re
 from importlib import resources
 from string import Template
 from typing import Any
@@ -187,7 +188,7 @@ def _form_problem(form: dict[str, Any]) -> str:
     exp = str(form.get("exp") or "").replace(" ", "")
     if len(exp.replace("/", "")) < 4:
         return "Your card's expiration date is incomplete."
-    if not str(form.get("cvc") or "").strip().isdigit():
+    if not re.fullmatch(r"[0-9]{3,4}", str(form.get("cvc") or "").strip()):
         return "Your card's security code is incomplete."
     if not isinstance(form.get("email", ""), str):
         return "Your email address is invalid."

@@ -7,6 +7,7 @@ Form values arrive as strings, dicts and lists (see forms.py); validators conver
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,6 +23,7 @@ Validator = Callable[[Any, str], Any]
 Spec = dict[str, Validator]
 
 MAX_STRING = 5000
+_DIGITS = re.compile(r"-?[0-9]+")
 INT_LIMIT = 2**53
 
 
@@ -181,7 +183,7 @@ def fresh_metadata(changes: dict[str, str | None] | None) -> dict[str, str]:
 
 
 def _to_int(value: Any, param: str) -> int:
-    if not isinstance(value, str) or not value.lstrip("-").isdigit() or len(value) > 20:
+    if not isinstance(value, str) or not _DIGITS.fullmatch(value) or len(value) > 20:
         raise invalid(f"Invalid integer: {_show(value)}", param)
     number = int(value)
     if abs(number) > INT_LIMIT:

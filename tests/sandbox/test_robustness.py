@@ -115,6 +115,8 @@ def test_huge_query_string(stripe_client):
         ({"line_items": [{"price": "p", "quantity": {"a": "1"}}]}, "line_items[0][quantity]"),
         ({"metadata": {"a": {"b": "c"}}}, "metadata[a]"),
         ({"expires_at": "tomorrow"}, "expires_at"),
+        ({"expires_at": "¹²³"}, "expires_at"),
+        ({"expires_at": "١٢٣"}, "expires_at"),
         ({"customer_email": ["a@b.c"]}, "customer_email"),
         ({"expand": "line_items"}, "expand"),
         ({"expand": ["nothing_here"]}, "expand"),
