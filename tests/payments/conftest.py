@@ -30,6 +30,14 @@ def client(sandbox: SandboxHandle) -> stripe.StripeClient:
 
 
 @pytest.fixture
+def own_sandbox() -> Iterator[SandboxHandle]:
+    """A sandbox for one test, for tests that read Stripe's whole events list."""
+    handle = start_sandbox(webhook_retry_delays=(0.05, 0.1), refund_failure_delay=0.2)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
 def gateway(sandbox: SandboxHandle) -> StripeGateway:
     return StripeGateway(KEY, sandbox.url, timeout=5, max_retries=2)
 

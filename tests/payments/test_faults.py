@@ -248,41 +248,15 @@ def test_declines_reach_the_desk_by_relay_as_they_happen(ctx, gateway, client, i
     assert result.changes[0].reason == "card declined: generic decline"
 
 
-def test_cli_refuses_an_amount_under_stripes_minimum(ctx, home, sandbox, invoice):
-    env = dict(os.environ, STRIPE_SECRET_KEY=KEY, STRIPE_API_BASE=sandbox.url)
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "main.py"),
-            "--home",
-            str(home),
-            "pay",
-            invoice,
-            "--amount",
-            "0.40",
-            "--no-wait",
-            "--json",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 1 and "below Stripe's minimum" in out.stderr
-    assert (
-        json.loads(
-            subprocess.run(
-                [sys.executable, str(ROOT / "main.py"), "--home", str(home), "attempts", "--json"],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            ).stdout
-        )
-        == []
-    )
+def test_cli_refuses_an_amount_under_stripes_minimum(home, sandbox, invoice, monkeypatch, capsys):
+    from kiosk.cli.main import main
+
+    monkeypatch.setenv("STRIPE_SECRET_KEY", KEY)
+    monkeypatch.setenv("STRIPE_API_BASE", sandbox.url)
+    code = main(["--home", str(home), "pay", invoice, "--amount", "0.40", "--no-wait", "--json"])
+    assert code == 1 and "below Stripe's minimum" in capsys.readouterr().err
+    assert main(["--home", str(home), "attempts", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
 
 
 def wait_refund(ctx, gateway, view, status):

@@ -6,6 +6,7 @@ import itertools
 import json
 
 import pytest
+import stripe
 from sqlalchemy import func, select
 
 from kiosk.cli.main import main
@@ -21,6 +22,17 @@ from tests.payments.conftest import HOSTEL, KEY, TUITION, events_for, pay
 def cli_env(monkeypatch, sandbox):
     monkeypatch.setenv("STRIPE_SECRET_KEY", KEY)
     monkeypatch.setenv("STRIPE_API_BASE", sandbox.url)
+
+
+@pytest.fixture
+def sandbox(own_sandbox):
+    """This module reads Stripe's whole events list: a sandbox per test keeps it short."""
+    return own_sandbox
+
+
+@pytest.fixture
+def client(sandbox):
+    return stripe.StripeClient(KEY, base_addresses={"api": sandbox.url}, max_network_retries=0)
 
 
 def start_with_cli(home, capsys, number: str, amount: str) -> dict:

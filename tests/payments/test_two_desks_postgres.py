@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import stripe
 from sqlalchemy import func, select
 
 from kiosk.context import Context
@@ -16,7 +17,7 @@ from kiosk.payments.apply import apply_event, publish_result
 from kiosk.payments.attempts import create_fee_slip_link, start_payment
 from kiosk.payments.poller import poll_once
 from kiosk.payments.reconcile import reconcile
-from tests.payments.conftest import events_for, pay
+from tests.payments.conftest import KEY, events_for, pay
 
 pytestmark = pytest.mark.postgres
 
@@ -54,6 +55,17 @@ def desks(pg_url: str, tmp_path: Path):
     yield out
     for ctx in out:
         ctx.ledger.close()
+
+
+@pytest.fixture
+def sandbox(own_sandbox):
+    """This module reads Stripe's whole events list: a sandbox per test keeps it short."""
+    return own_sandbox
+
+
+@pytest.fixture
+def client(sandbox):
+    return stripe.StripeClient(KEY, base_addresses={"api": sandbox.url}, max_network_retries=0)
 
 
 def together(*jobs) -> None:
