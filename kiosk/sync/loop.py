@@ -95,7 +95,7 @@ class SyncLoop:
         return len(events)
 
     def _apply(self, event: RelayEvent) -> None:
-        from kiosk.payments.apply import apply_event, publish_result
+        from kiosk.payments.apply import apply_event, finish
 
         with self.ctx.ledger.begin() as s:
             try:
@@ -121,7 +121,7 @@ class SyncLoop:
             elif event.cursor > row.cursor:
                 row.cursor = event.cursor
         if result is not None:
-            publish_result(result)
+            finish(self.ctx, self.gateway, [result])
         self._publish(cursor=event.cursor, last_event_at=utcnow())
 
     # -- the loop --------------------------------------------------------------------------
