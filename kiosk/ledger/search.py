@@ -29,6 +29,7 @@ from sqlalchemy import (
     case,
     column,
     event,
+    false,
     func,
     literal,
     or_,
@@ -66,7 +67,7 @@ _fts_match = column("invoice_fts")
 
 def fold(text: str) -> str:
     """Lowercase, strip accents, collapse spaces: "  José  GARCÍA" -> "jose garcia"."""
-    text = text or ""
+    text = "".join(c if c.isprintable() else " " for c in text or "")
     if text.isascii():
         return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -151,12 +152,15 @@ def _fallback_match(text: str) -> ColumnElement[bool]:
 
 
 def _text_filter(session: Session, text: str) -> ColumnElement[bool] | None:
-    if not words(text):
+    """None for a blank query (everything matches); nothing matches punctuation alone."""
+    if not fold(text):
         return None
+    if not words(text):
+        return false()
     if session.get_bind().dialect.name == "sqlite":
         query = fts_query(text)
         if not query:
-            return Invoice.id.in_([])
+            return false()
         ids = select(_fts.c.rowid).where(_fts_match.match(query))
         return Invoice.id.in_(ids)
     return _fallback_match(text)
@@ -236,9 +240,10 @@ def search_invoices(
     today = today or date.today()
     key, desc = _split_order(order_by, descending)
     primary = sort_expr(key, today)
-    ids_query = _filtered_ids(session, text, status, today).order_by(
-        primary.desc() if desc else primary.asc(), Invoice.number.asc()
-    )
+    order = [primary.desc() if desc else primary.asc()]
+    if key != "number":
+        order.append(Invoice.number.asc())
+    ids_query = _filtered_ids(session, text, status, today).order_by(*order)
     if limit is not None:
         ids_query = ids_query.limit(limit)
     if offset:
