@@ -10,7 +10,7 @@ from kiosk.sandbox.errors import idempotency_error, invalid
 
 MAX_KEY_LENGTH = 255
 RETENTION = 24 * 3600
-MAX_ENTRIES = 200_000
+MAX_ENTRIES = 20_000  # enough for client retries; bounds memory
 
 
 @dataclass

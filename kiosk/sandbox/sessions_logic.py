@@ -197,11 +197,10 @@ def expire(sb: Sandbox, session: Obj, call: Call | None) -> Obj:
             'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout '
             f"Session has a status of `{session['status']}`."
         )
-    previous = {"status": "open", "url": session["url"]}
     session.update(status="expired", url=None)
     sb.open_sessions.discard(session["id"])
     sb.store.dirty = True
-    sb.emit("checkout.session.expired", session, call, previous)
+    sb.emit("checkout.session.expired", session, call)
     return session
 
 

@@ -53,6 +53,7 @@ def test_empty_metadata_clears_all(stripe_client):
         ({f"k{i}": "v" for i in range(51)}, "at most 50 keys"),
         ({"k" * 41: "v"}, "at most 40 characters"),
         ({"k": "v" * 501}, "at most 500 characters"),
+        ({"a[b]": "v"}, "Invalid parameter name"),
     ],
 )
 def test_metadata_limits(stripe_client, metadata, fragment):
