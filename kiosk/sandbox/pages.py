@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from kiosk.sandbox import forms, links_logic, sessions_logic
+from kiosk.sandbox import checkout_payment, forms, links_logic, sessions_logic
 from kiosk.sandbox.engine import Sandbox
 from kiosk.sandbox.errors import StripeError
 from kiosk.sandbox.money_format import format_amount, pick_locale
@@ -168,7 +168,7 @@ class Pages:
         if error:
             return self._session_page(session, request, error, form)
         try:
-            sessions_logic.pay(self.sb, session, form["card_number"], form.get("email"), None)
+            checkout_payment.pay(self.sb, session, form["card_number"], form.get("email"), None)
         except StripeError as exc:
             return self._session_page(session, request, exc.message, form)
         target = success_target(session)

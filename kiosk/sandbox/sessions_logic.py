@@ -1,10 +1,10 @@
-"""Checkout Sessions: build from params, expire, and pay (the hosted page and the test helper)."""
+"""Checkout Sessions: build from params, validate line items and totals, expire."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from kiosk.sandbox import cards, catalog, currencies, ids, params, payments, shapes
+from kiosk.sandbox import catalog, currencies, ids, params, shapes
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import StripeError, invalid, missing_param, only_one_of
 from kiosk.sandbox.store import Obj
@@ -16,58 +16,88 @@ TEMPLATE = "{CHECKOUT_SESSION_ID}"
 def build(sb: Sandbox, v: dict[str, Any], call: Call | None, link: Obj | None = None) -> Obj:
     """Validate create params `v` and store a new open session (no event, like Stripe)."""
     _check_mode(v)
-    if v.get("customer") and v.get("customer_email"):
-        raise only_one_of("customer", "customer_email")
-    customer = v.get("customer")
-    if customer:
-        sb.store.require("customer", customer, "customer")
+    customer = _customer(sb, v)
     now = sb.now()
-    expires_at = _expires_at(v.get("expires_at"), now)
-    success_url, cancel_url = _url(v, "success_url"), _url(v, "cancel_url")
+    checked = {
+        "expires_at": _expires_at(v.get("expires_at"), now),
+        "success_url": _url(v, "success_url"),
+        "cancel_url": _url(v, "cancel_url"),
+    }
     pending: list[Obj] = []
     items = _line_items(sb, v.get("line_items"), pending)
     currency = _one_currency(items, v.get("currency"))
     total = sum(i["amount_total"] for i in items)
     check_total(total, currency)
-    for obj in pending:
+    for obj in pending:  # everything is valid: now state may change
         sb.store.add(obj)
+    session = _new_session(sb, v, now, customer, currency, total, link, checked)
+    sb.store.add(session, line_items=items, payment_intent_data=_pi_data(v))
+    sb.open_sessions.add(session["id"])
+    return session
+
+
+def _customer(sb: Sandbox, v: dict[str, Any]) -> str | None:
+    if v.get("customer") and v.get("customer_email"):
+        raise only_one_of("customer", "customer_email")
+    if v.get("customer"):
+        sb.store.require("customer", v["customer"], "customer")
+    return v.get("customer")
+
+
+def _new_session(
+    sb: Sandbox,
+    v: dict[str, Any],
+    now: int,
+    customer: str | None,
+    currency: str,
+    total: int,
+    link: Obj | None,
+    checked: dict[str, Any],
+) -> Obj:
     sid = ids.session_id()
     session = shapes.new(
         "checkout.session",
         id=sid,
         created=now,
-        expires_at=expires_at,
         url=f"{sb.public_url}/checkout/{sid}",
         amount_subtotal=total,
         amount_total=total,
         currency=currency,
         customer=customer,
-        customer_email=v.get("customer_email"),
-        client_reference_id=v.get("client_reference_id"),
-        metadata=params.fresh_metadata(v.get("metadata")),
-        success_url=success_url,
-        cancel_url=cancel_url,
-        locale=v.get("locale"),
-        submit_type=v.get("submit_type"),
-        ui_mode=v.get("ui_mode") or "hosted_page",
-        payment_method_types=v.get("payment_method_types") or ["card"],
-        customer_creation=v.get("customer_creation") or "if_required",
-        billing_address_collection=v.get("billing_address_collection"),
-        allow_promotion_codes=v.get("allow_promotion_codes"),
         payment_link=link["id"] if link else None,
+        metadata=params.fresh_metadata(v.get("metadata")),
+        **checked,
+        **_echoed(v),
     )
     if v.get("phone_number_collection"):
-        session["phone_number_collection"] = {
-            "enabled": bool(v["phone_number_collection"].get("enabled"))
-        }
+        enabled = bool(v["phone_number_collection"].get("enabled"))
+        session["phone_number_collection"] = {"enabled": enabled}
     if session["ui_mode"] != "hosted_page":
         session["url"] = None
         session["client_secret"] = f"{sid}_secret_{ids.token(20)}"
-    pid = dict(v.get("payment_intent_data") or {})
-    pid["metadata"] = params.fresh_metadata(pid.get("metadata"))
-    sb.store.add(session, line_items=items, payment_intent_data=pid)
-    sb.open_sessions.add(sid)
     return session
+
+
+def _echoed(v: dict[str, Any]) -> dict[str, Any]:
+    """Create params the session shows back as given (or with Stripe's default)."""
+    return {
+        "customer_email": v.get("customer_email"),
+        "client_reference_id": v.get("client_reference_id"),
+        "locale": v.get("locale"),
+        "submit_type": v.get("submit_type"),
+        "ui_mode": v.get("ui_mode") or "hosted_page",
+        "payment_method_types": v.get("payment_method_types") or ["card"],
+        "customer_creation": v.get("customer_creation") or "if_required",
+        "billing_address_collection": v.get("billing_address_collection"),
+        "allow_promotion_codes": v.get("allow_promotion_codes"),
+    }
+
+
+def _pi_data(v: dict[str, Any]) -> dict[str, Any]:
+    """payment_intent_data, kept aside: Stripe does not show it on the session."""
+    data = dict(v.get("payment_intent_data") or {})
+    data["metadata"] = params.fresh_metadata(data.get("metadata"))
+    return data
 
 
 def _check_mode(v: dict[str, Any]) -> None:
@@ -220,103 +250,3 @@ def sweep_expired(sb: Sandbox) -> None:
                 sb.open_sessions.discard(sid)
             elif session["expires_at"] <= now:
                 expire(sb, session, None)
-
-
-# paying -------------------------------------------------------------------------
-def pay(sb: Sandbox, session: Obj, card_number: str, email: str | None, call: Call | None) -> Obj:
-    """What submitting the hosted page does: charge the card, complete the session."""
-    _check_payable(sb, refresh(sb, session))
-    card = cards.lookup(card_number)
-    email = email or session["customer_email"] or _customer_email(sb, session)
-    pi = _intent_for(sb, session, call)
-    payments.charge(sb, pi, card, call, email)
-    return _complete(sb, session, pi, email, call)
-
-
-def _check_payable(sb: Sandbox, session: Obj) -> None:
-    if session["status"] == "expired":
-        raise invalid("This Checkout Session has expired and can no longer be paid.")
-    if session["status"] == "complete":
-        raise invalid("This Checkout Session has already been completed.")
-    link = sb.store.objects.get(session["payment_link"] or "")
-    limits = ((link or {}).get("restrictions") or {}).get("completed_sessions")
-    if limits and limits["count"] >= limits["limit"]:
-        raise invalid("This payment link has reached its limit of completed sessions.")
-
-
-def _customer_email(sb: Sandbox, session: Obj) -> str | None:
-    customer = sb.store.objects.get(session["customer"] or "")
-    return customer.get("email") if customer else None
-
-
-def _intent_for(sb: Sandbox, session: Obj, call: Call | None) -> Obj:
-    side = sb.store.side(session["id"])
-    existing = sb.store.objects.get(side.get("payment_intent") or "")
-    if existing is not None:
-        return existing
-    data = side.get("payment_intent_data") or {}
-    pi = payments.new_intent(
-        sb,
-        call,
-        amount=session["amount_total"],
-        currency=session["currency"],
-        customer=session["customer"],
-        metadata=dict(data.get("metadata") or {}),
-        description=data.get("description"),
-        receipt_email=data.get("receipt_email"),
-        capture_method=data.get("capture_method") or "automatic_async",
-        statement_descriptor_suffix=data.get("statement_descriptor_suffix"),
-        setup_future_usage=data.get("setup_future_usage"),
-        payment_method_types=["card"],
-        automatic_payment_methods=None,
-    )
-    side["payment_intent"] = pi["id"]
-    sb.store.side(pi["id"])["checkout_session"] = session["id"]
-    return pi
-
-
-def _complete(sb: Sandbox, session: Obj, pi: Obj, email: str | None, call: Call | None) -> Obj:
-    customer = session["customer"]
-    if customer is None and session["customer_creation"] == "always":
-        customer = _create_customer(sb, email, call)
-    details = {
-        "address": dict(payments.ADDRESS),
-        "business_name": None,
-        "email": email,
-        "individual_name": None,
-        "name": None,
-        "phone": None,
-        "tax_exempt": "none",
-        "tax_ids": [],
-    }
-    session.update(
-        status="complete",
-        payment_status="paid",
-        payment_intent=pi["id"],
-        customer=customer,
-        customer_details=details,
-        url=None,
-    )
-    sb.open_sessions.discard(session["id"])
-    _count_link_completion(sb, session)
-    sb.emit("checkout.session.completed", session, call)
-    return session
-
-
-def _create_customer(sb: Sandbox, email: str | None, call: Call | None) -> str:
-    customer = shapes.new(
-        "customer",
-        id=ids.new_id("cus", 14),
-        created=sb.now(),
-        email=email,
-        invoice_prefix=ids.token(8).upper(),
-    )
-    sb.store.add(customer)
-    sb.emit("customer.created", customer, call)
-    return customer["id"]
-
-
-def _count_link_completion(sb: Sandbox, session: Obj) -> None:
-    link = sb.store.objects.get(session["payment_link"] or "")
-    if link and link.get("restrictions"):
-        link["restrictions"]["completed_sessions"]["count"] += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.sandbox import expand, params, refunds_logic, sessions_logic
+from kiosk.sandbox import checkout_payment, expand, params, refunds_logic, sessions_logic
 from kiosk.sandbox.engine import Call, Sandbox
 
 PAY: params.Spec = {
@@ -35,7 +35,7 @@ FAIL: params.Spec = {
 def pay(sb: Sandbox, call: Call) -> dict[str, Any]:
     v = params.validate(PAY, call.params, required=("card_number",))
     session = sb.store.require("checkout.session", call.args["id"])
-    sessions_logic.pay(sb, session, v["card_number"], v.get("email"), call)
+    checkout_payment.pay(sb, session, v["card_number"], v.get("email"), call)
     return expand.render(sb, session, v.get("expand"))
 
 
