@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -46,7 +47,8 @@ def poll_in_thread(url: str, token: str, after: int = 0) -> tuple[threading.Thre
     return thread, result
 
 
-def test_round_trip_duplicates_and_wake_up(pg_url):
+def test_round_trip_duplicates_and_wake_up(pg_url, monkeypatch):
+    monkeypatch.setenv("PGTZ", "Asia/Kolkata")  # a session zone that is not UTC
     with start_relay(pg_url, [SECRET], tokens=["desk1"]) as relay:
         token = relay.tokens["desk1"]
         thread, result = poll_in_thread(relay.url, token)
@@ -58,7 +60,10 @@ def test_round_trip_duplicates_and_wake_up(pg_url):
         thread.join(10)
         assert [e["id"] for e in result["page"]["events"]] == [json.loads(body)["id"]]
         assert result["at"] - acked < 0.25
-        assert httpx.get(relay.url + "/healthz").json()["dialect"] == "postgresql"
+        health = httpx.get(relay.url + "/healthz").json()
+        assert health["dialect"] == "postgresql"
+        for moment in (health["last_event_at"], result["page"]["events"][0]["received_at"]):
+            assert abs(datetime.now(UTC) - datetime.fromisoformat(moment)) < timedelta(seconds=30)
 
 
 def test_webhook_on_one_relay_wakes_a_long_poll_on_another(pg_url, relay_process):

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, delete, select
 
 from kiosk.relay.storage.engine import is_sqlite
 from kiosk.relay.storage.models import Event
@@ -45,31 +44,47 @@ class StoredEvent:
 class EventStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._insert = sqlite.insert if is_sqlite(engine) else postgresql.insert
+        self._sqlite = is_sqlite(engine)
+        self._mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        received_type = Event.__table__.c.received_at.type.dialect_impl(engine.dialect)
+        self._bind_time = received_type.bind_processor(engine.dialect) or (lambda v: v)
+        self._sql: dict[int, str] = {}
 
-    def insert_batch(self, items: Sequence[Incoming]) -> set[str]:
-        """Insert in one transaction, ignoring known ids; return the ids actually inserted."""
-        rows = [
-            {
-                "event_id": i.event_id,
-                "type": i.type,
-                "received_at": i.received_at,
-                "payload": i.payload,
-            }
-            for i in items
-        ]
-        stmt = (
-            self._insert(Event)
-            .on_conflict_do_nothing(index_elements=[Event.event_id])
-            .returning(Event.event_id)
-        )
-        with self.engine.begin() as conn:
-            if not is_sqlite(self.engine):
-                conn.execute(select(func.pg_advisory_xact_lock(INSERT_LOCK)))
-            inserted = set(conn.scalars(stmt, rows).all())
-            if inserted and not is_sqlite(self.engine):
-                conn.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+    def insert_batch(self, items: Sequence[Incoming], conn: Connection | None = None) -> set[str]:
+        """Insert in one transaction, ignoring known ids; return the ids actually inserted.
+
+        This is the ingest hot path, so it speaks SQL to the driver directly (one multi-row
+        INSERT ... ON CONFLICT DO NOTHING RETURNING, valid on SQLite and PostgreSQL); the
+        group writer passes its own long-lived `conn`, saving a pool checkout per batch.
+        """
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.insert_batch(items, own)
+        params: list[object] = []
+        for i in items:
+            params += (i.event_id, i.type, self._bind_time(i.received_at), i.payload)
+        with conn.begin():
+            cursor = conn.connection.cursor()
+            try:
+                if not self._sqlite:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (INSERT_LOCK,))
+                cursor.execute(self._insert_sql(len(items)), params)
+                inserted = {row[0] for row in cursor.fetchall()}
+                if inserted and not self._sqlite:
+                    cursor.execute("SELECT pg_notify(%s, '')", (NOTIFY_CHANNEL,))
+            finally:
+                cursor.close()
         return inserted
+
+    def _insert_sql(self, rows: int) -> str:
+        if rows not in self._sql:
+            row = "(" + ",".join([self._mark] * 4) + ")"
+            self._sql[rows] = (
+                f"INSERT INTO {Event.__tablename__} (event_id, type, received_at, payload) "
+                f"VALUES {','.join([row] * rows)} "
+                "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+            )
+        return self._sql[rows]
 
     def fetch(self, after: int, limit: int, types: Sequence[str] = ()) -> list[StoredEvent]:
         stmt = select(*_COLUMNS).where(Event.cursor > after).order_by(Event.cursor).limit(limit)

@@ -2,24 +2,29 @@
 
 Each webhook request queues its event and awaits a future that resolves only after the
 transaction holding it has committed, so "200" still means "durably stored" while a
-burst of requests costs one commit instead of one each. SQLite allows one writer at a
-time anyway; on PostgreSQL the single writer per process also keeps cursor order simple.
+burst of requests costs one commit instead of one each. Requests that arrive in the
+same event-loop turn are handed over together, and whatever queues up while a commit
+runs goes into the next one. SQLite allows one writer at a time anyway; on PostgreSQL
+the insert lock in kiosk.relay.storage.events orders the writers of several processes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
+
+from sqlalchemy import Connection
 
 from kiosk.relay.storage.events import EventStore, Incoming
 
 log = logging.getLogger("kiosk.relay.writer")
 
 _Job = tuple[Incoming, asyncio.Future[bool]]
-_STOP = None
+_STOP: list[_Job] = []
 
 
 class GroupWriter:
@@ -34,7 +39,9 @@ class GroupWriter:
         self._loop = loop
         self._on_commit = on_commit
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._pending: list[_Job] = []  # this loop turn's jobs, handed over at its end
+        self._queue: queue.SimpleQueue[list[_Job]] = queue.SimpleQueue()
+        self._conn: Connection | None = None  # the writer thread's own, reopened after errors
         self._thread = threading.Thread(target=self._run, name="relay-writer", daemon=True)
 
     def start(self) -> GroupWriter:
@@ -49,8 +56,14 @@ class GroupWriter:
     async def submit(self, item: Incoming) -> bool:
         """Store `item`; True if it was new, False for a duplicate event id."""
         future: asyncio.Future[bool] = self._loop.create_future()
-        self._queue.put((item, future))
+        if not self._pending:
+            self._loop.call_soon(self._hand_over)
+        self._pending.append((item, future))
         return await future
+
+    def _hand_over(self) -> None:
+        jobs, self._pending = self._pending, []
+        self._queue.put(jobs)
 
     def _run(self) -> None:
         while True:
@@ -58,27 +71,31 @@ class GroupWriter:
             if batch:
                 self._write(batch)
             if stopping:
+                self._drop_connection()
                 return
 
     def _take(self) -> tuple[list[_Job], bool]:
-        job = self._queue.get()
-        if job is _STOP:
+        jobs = self._queue.get()
+        if jobs is _STOP:
             return [], True
-        batch = [job]
+        batch = list(jobs)
         while len(batch) < self._max_batch:
             try:
-                job = self._queue.get_nowait()
+                jobs = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if job is _STOP:
+            if jobs is _STOP:
                 return batch, True
-            batch.append(job)
+            batch += jobs
         return batch, False
 
     def _write(self, batch: list[_Job]) -> None:
         try:
-            inserted = self._store.insert_batch([item for item, _ in batch])
+            if self._conn is None:
+                self._conn = self._store.engine.connect()
+            inserted = self._store.insert_batch([item for item, _ in batch], self._conn)
         except Exception as exc:
+            self._drop_connection()
             if len(batch) > 1:  # one bad row must not fail its neighbours: retry one by one
                 for job in batch:
                     self._write([job])
@@ -87,6 +104,12 @@ class GroupWriter:
             self._loop.call_soon_threadsafe(_fail, batch, exc)
             return
         self._loop.call_soon_threadsafe(_resolve, batch, inserted, self._on_commit)
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.invalidate()
+            self._conn = None
 
 
 def _resolve(batch: Sequence[_Job], inserted: set[str], on_commit: Callable[[], None]) -> None:
