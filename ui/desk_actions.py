@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 
 
 def gateway_for(ctx):
-    from kiosk.payments.gateway import StripeGateway
+    from ui.payment_flow import gateway
 
-    return StripeGateway.from_context(ctx)
+    return gateway(ctx)
 
 
 class FilePicker:
@@ -30,6 +30,11 @@ class FilePicker:
         path, _ = QFileDialog.getOpenFileName(
             parent, "Import invoices", _documents(), "CSV files (*.csv);;All files (*)"
         )
+        return Path(path) if path else None
+
+    @classmethod
+    def save(cls, parent: QWidget | None, title: str, name: str, filt: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(parent, title, str(Path(_documents()) / name), filt)
         return Path(path) if path else None
 
     @classmethod
@@ -216,7 +221,7 @@ class DeskActions(QObject):
         def run(_t):
             from kiosk.payments.refunds import request_refund
 
-            return request_refund(ctx, gateway_for(ctx), ref, amount, reason, sup.username)
+            return request_refund(ctx, gateway_for(ctx), ref, amount, reason, sup)
 
         QueryOp(self.win, run, kind="net").with_progress("Asking Stripe for the refund…").success(
             self._on_refunded

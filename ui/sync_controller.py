@@ -15,11 +15,12 @@ log = logging.getLogger(__name__)
 class SyncController(QObject):
     state_changed = Signal(object)  # kiosk.sync.state.SyncState
     stopped = Signal()
+    default_wait = 25.0  # seconds a long-poll is held (tests shorten it)
 
-    def __init__(self, ctx, parent: QObject | None = None, wait: float = 25.0) -> None:
+    def __init__(self, ctx, parent: QObject | None = None, wait: float | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.wait = wait
+        self.wait = self.default_wait if wait is None else wait
         self.state = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -10,6 +10,14 @@ from datetime import date
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _short_long_polls(monkeypatch):
+    """Relay long-polls of a second, so a closed window's sync thread ends promptly."""
+    from ui.sync_controller import SyncController
+
+    monkeypatch.setattr(SyncController, "default_wait", 1.0)
+
+
 @pytest.fixture
 def desk_ctx(ctx):
     """A desk home with a small demo ledger (the two demo users included)."""

@@ -1,0 +1,217 @@
+"""The day's figures for the end-of-day summary: collections by channel and by fee
+component, refunds, and the net; with CSV and PDF exports. Plain Python, no Qt.
+
+Note: this read-only report belongs with the ledger (kiosk/ledger); it lives here until
+the core offers one, and imports nothing from Qt so it can move unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from kiosk.atomic import write_bytes, write_text
+from kiosk.money import format_money
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    count: int
+    amount: int
+
+
+@dataclass
+class CurrencyDay:
+    currency: str
+    by_channel: list[Line] = field(default_factory=list)
+    by_component: list[Line] = field(default_factory=list)
+    refunds: list[Line] = field(default_factory=list)
+
+    @property
+    def collected(self) -> int:
+        return sum(line.amount for line in self.by_channel)
+
+    @property
+    def refunded(self) -> int:
+        return sum(line.amount for line in self.refunds)
+
+    @property
+    def net(self) -> int:
+        return self.collected - self.refunded
+
+
+@dataclass
+class DaySummary:
+    day: date
+    desk: str
+    timezone: str
+    currencies: list[CurrencyDay]
+
+    def rows(self, locale: str) -> list[tuple[str, str, str, int, str]]:
+        """(section, label, currency, count, formatted amount) for tables and exports."""
+        out = []
+        for c in self.currencies:
+
+            def fmt(minor: int, cur: str = c.currency) -> str:
+                return format_money(minor, cur, locale)
+
+            for section, lines in (
+                ("Channel", c.by_channel),
+                ("Fee component", c.by_component),
+                ("Refunds", c.refunds),
+            ):
+                out += [(section, ln.label, c.currency, ln.count, fmt(ln.amount)) for ln in lines]
+            out.append(("Total", "Collected", c.currency, 0, fmt(c.collected)))
+            out.append(("Total", "Refunded", c.currency, 0, fmt(c.refunded)))
+            out.append(("Total", "Net", c.currency, 0, fmt(c.net)))
+        return out
+
+
+CHANNELS = {
+    "checkout": "Checkout (desk)",
+    "payment_link": "QR payment link",
+    "fee_slip": "Fee slip QR",
+    "terminal": "Card reader",
+}
+
+
+def day_summary(ctx, day: date | None = None) -> DaySummary:
+    from kiosk.ledger.models import Allocation, FeeComponent, Payment, Refund
+    from kiosk.receipts.listing import day_bounds
+
+    tz = str(ctx.settings.get("desk.timezone"))
+    day = day or date.today()
+    start, end = day_bounds(day, tz)
+    by_cur: dict[str, CurrencyDay] = defaultdict(lambda: CurrencyDay(""))
+    with ctx.ledger.begin() as s:
+        in_day = (Payment.received_at >= start) & (Payment.received_at < end)
+        for cur, channel, n, total in s.execute(
+            select(Payment.currency, Payment.channel, func.count(), func.sum(Payment.amount))
+            .where(in_day)
+            .group_by(Payment.currency, Payment.channel)
+            .order_by(Payment.currency, Payment.channel)
+        ):
+            _cur(by_cur, cur).by_channel.append(
+                Line(CHANNELS.get(channel, channel), int(n), int(total))
+            )
+        for cur, name, n, total in s.execute(
+            select(
+                Payment.currency,
+                FeeComponent.name,
+                func.count(func.distinct(Payment.id)),
+                func.sum(Allocation.amount),
+            )
+            .join(Allocation, Allocation.payment_id == Payment.id)
+            .join(FeeComponent, FeeComponent.id == Allocation.component_id)
+            .where(in_day, Allocation.refund_id.is_(None))
+            .group_by(Payment.currency, FeeComponent.name)
+            .order_by(Payment.currency, func.sum(Allocation.amount).desc())
+        ):
+            _cur(by_cur, cur).by_component.append(Line(name, int(n), int(total)))
+        for cur, _status, n, total in s.execute(
+            select(Refund.currency, Refund.status, func.count(), func.sum(Refund.amount))
+            .where(
+                Refund.updated_at >= start, Refund.updated_at < end, Refund.status == "succeeded"
+            )
+            .group_by(Refund.currency, Refund.status)
+        ):
+            _cur(by_cur, cur).refunds.append(Line("Refunds confirmed", int(n), int(total)))
+    currencies = sorted(by_cur.values(), key=lambda c: c.currency)
+    if not currencies:
+        currencies = [CurrencyDay(str(ctx.settings.get("desk.currency")))]
+    return DaySummary(day, ctx.desk, tz, currencies)
+
+
+def _cur(by_cur: dict[str, CurrencyDay], currency: str) -> CurrencyDay:
+    c = by_cur[currency]
+    c.currency = currency
+    return c
+
+
+def write_csv(summary: DaySummary, out: Path, locale: str) -> Path:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["date", "desk", "section", "label", "currency", "count", "amount_minor", "amount"])
+    for c in summary.currencies:
+        for section, lines in (
+            ("channel", c.by_channel),
+            ("component", c.by_component),
+            ("refunds", c.refunds),
+        ):
+            for ln in lines:
+                w.writerow(
+                    [
+                        summary.day.isoformat(),
+                        summary.desk,
+                        section,
+                        ln.label,
+                        c.currency,
+                        ln.count,
+                        ln.amount,
+                        format_money(ln.amount, c.currency, locale),
+                    ]
+                )
+        for label, minor in (("collected", c.collected), ("refunded", c.refunded), ("net", c.net)):
+            w.writerow(
+                [
+                    summary.day.isoformat(),
+                    summary.desk,
+                    "total",
+                    label,
+                    c.currency,
+                    "",
+                    minor,
+                    format_money(minor, c.currency, locale),
+                ]
+            )
+    write_text(out, buf.getvalue())
+    return out
+
+
+def write_pdf(summary: DaySummary, out: Path, locale: str, institution: str) -> Path:
+    """A one-page A4 report (reportlab, with the bundled font so ₹ renders)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from kiosk.receipts.fonts import register_fonts
+
+    regular, bold = register_fonts()
+    h1 = ParagraphStyle("h1", fontName=bold, fontSize=16, leading=20)
+    body = ParagraphStyle("b", fontName=regular, fontSize=10, leading=13)
+    story = [
+        Paragraph(f"{institution}: end-of-day summary", h1),
+        Paragraph(f"{summary.day:%A %d %B %Y} · {summary.desk} · {summary.timezone}", body),
+        Spacer(1, 6 * mm),
+    ]
+    data = [["Section", "Item", "Count", "Amount"]]
+    for section, label, _cur, count, amount in summary.rows(locale):
+        data.append([section, label, str(count) if count else "", amount])
+    table = Table(data, colWidths=[35 * mm, 75 * mm, 20 * mm, 45 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), regular, 10),
+                ("FONT", (0, 0), (-1, 0), bold, 10),
+                ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f4f7")]),
+            ]
+        )
+    )
+    story.append(table)
+    buf = io.BytesIO()
+    SimpleDocTemplate(
+        buf, pagesize=A4, title="End-of-day summary", leftMargin=18 * mm, rightMargin=18 * mm
+    ).build(story)
+    write_bytes(out, buf.getvalue())
+    return out
