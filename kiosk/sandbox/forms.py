@@ -7,7 +7,6 @@ input to a clean 400.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,8 +17,6 @@ MAX_DEPTH = 6
 MAX_KEY_LENGTH = 300
 MAX_INDEX = 9999
 
-_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
-_SEGMENT = re.compile(r"\[([^\[\]]*)\]")
 
 
 def decode(raw: bytes | str) -> dict[str, Any]:
@@ -52,21 +49,21 @@ def _to_text(raw: bytes | str) -> str:
 
 
 def _split(key: str) -> list[str]:
+    """`a[b][0]` -> ["a", "b", "0"] (fast path: no brackets)."""
     if len(key) > MAX_KEY_LENGTH:
         raise invalid(f"Invalid parameter name (longer than {MAX_KEY_LENGTH} characters).")
-    match = _KEY.match(key)
-    if not match:
+    if "[" not in key and "]" not in key and key:
+        return [key]
+    head, _, rest = key.partition("[")
+    parts = [head, *rest[:-1].split("][")]
+    if not head or not rest.endswith("]") or any("[" in p or "]" in p for p in parts):
         raise invalid(f"Invalid parameter name: {key[:100]}", param=key[:100])
-    parts = [match.group(1), *_SEGMENT.findall(match.group(2))]
     if len(parts) > MAX_DEPTH:
         raise invalid(
             f"Invalid parameter name: {key[:100]} is nested more than {MAX_DEPTH - 1} levels deep.",
             param=key[:100],
         )
     return parts
-
-
-_APPEND = object()
 
 
 def _insert(node: dict[str, Any], parts: list[str], value: str, key: str) -> None:
@@ -109,10 +106,9 @@ def _lists(node: Any) -> Any:
     """Dicts whose keys are all indices (`0`, `1`, or appended) become lists."""
     if not isinstance(node, dict):
         return node
-    converted = {k: _lists(v) for k, v in node.items()}
-    if converted and all(_is_index(k) for k in converted):
-        return [converted[k] for k in sorted(converted, key=_index_value)]
-    return {k.lstrip("\0") if k.startswith("\0") else k: v for k, v in converted.items()}
+    if all(_is_index(k) for k in node):
+        return [_lists(node[k]) for k in sorted(node, key=_index_value)]
+    return {k.lstrip("\0"): _lists(v) for k, v in node.items()}
 
 
 def _is_index(key: str) -> bool:

@@ -281,3 +281,36 @@ def test_failed_create_changes_nothing(stripe_client, new_session):
         )
     after = stripe_client.v1.products.list({"limit": 1}).data
     assert [p.id for p in after] == [p.id for p in before]
+
+
+def test_sessions_expire_by_themselves_when_expires_at_passes(receiver):
+    from kiosk.sandbox import start_sandbox
+    from tests.sandbox.conftest import make_client, wait_for
+
+    with start_sandbox(expiry_sweep_interval=0.05) as sb:
+        client = make_client(sb.url)
+        client.v1.webhook_endpoints.create(
+            {"url": receiver.url, "enabled_events": ["checkout.session.expired"]}
+        )
+        s = client.v1.checkout.sessions.create(
+            {
+                "mode": "payment",
+                "expires_at": int(time.time()) + 1800,
+                "line_items": [
+                    {
+                        "price_data": {
+                            "currency": "inr",
+                            "unit_amount": 5000,
+                            "product_data": {"name": "Fee"},
+                        },
+                        "quantity": 1,
+                    }
+                ],
+            }
+        )
+        with sb.engine.lock:  # stand-in for 30 minutes passing
+            sb.engine.store.objects[s.id]["expires_at"] = int(time.time()) - 1
+        hooks = wait_for(lambda: receiver.events("checkout.session.expired"), what="expiry")
+        assert hooks[0]["data"]["object"]["id"] == s.id
+        assert hooks[0]["request"] == {"id": None, "idempotency_key": None}
+        assert client.v1.checkout.sessions.retrieve(s.id).status == "expired"
