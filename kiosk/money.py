@@ -202,14 +202,11 @@ def parse_money(text: str, currency: str) -> Money:
 def _strip_symbol(text: str, currency: str) -> str:
     from babel.numbers import get_currency_symbol
 
-    for token in {
-        currency,
-        get_currency_symbol(currency, "en_IN"),
-        get_currency_symbol(currency, "en_US"),
-        "Rs.",
-        "Rs",
-        "₹",
-    }:
+    tokens = {currency, "Rs.", "Rs", "₹"} | {
+        get_currency_symbol(currency, locale) for locale in ("en_IN", "en_US", "en_GB")
+    }
+    # Longest first, so "Rs." wins over "Rs" and "US$" over "$" (a set's order is random).
+    for token in sorted(tokens, key=lambda t: (-len(t), t)):
         if token and text.upper().startswith(token.upper()):
             return text[len(token) :]
         if token and text.upper().endswith(token.upper()):
