@@ -11,17 +11,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from kiosk.relay import start_relay
-from kiosk.relay.testing import make_event, post_event, sign
+from kiosk.relay.testing import make_event, post, post_event, sign
 from tests.relay.conftest import OLD_SECRET, SECRET
 
 MiB = 1024 * 1024
-
-
-def post(url: str, body: bytes, header: str | bytes | None) -> httpx.Response:
-    headers: dict[str, str | bytes] = {"Content-Type": "application/json"}
-    if header is not None:
-        headers["Stripe-Signature"] = header
-    return httpx.post(url + "/stripe/webhook", content=body, headers=headers)
 
 
 def stored_ids(desk: httpx.Client) -> list[str]:
