@@ -314,3 +314,17 @@ def test_sessions_expire_by_themselves_when_expires_at_passes(receiver):
         assert hooks[0]["data"]["object"]["id"] == s.id
         assert hooks[0]["request"] == {"id": None, "idempotency_key": None}
         assert client.v1.checkout.sessions.retrieve(s.id).status == "expired"
+
+
+def test_nested_and_list_expansions(stripe_client, new_session):
+    s = new_session()
+    pay(stripe_client, s.id)
+    got = stripe_client.v1.checkout.sessions.retrieve(
+        s.id, {"expand": ["line_items.data.price.product", "payment_intent.latest_charge"]}
+    )
+    assert got.line_items.data[0].price.product.name == "Tuition fee"
+    assert got.payment_intent.latest_charge.object == "charge"
+    listed = stripe_client.v1.checkout.sessions.list(
+        {"payment_intent": got.payment_intent.id, "expand": ["data.payment_intent"]}
+    )
+    assert listed.data[0].payment_intent.status == "succeeded"

@@ -61,3 +61,12 @@ def test_metadata_limits(stripe_client, metadata, fragment):
         stripe_client.v1.customers.create({"metadata": metadata})
     assert fragment in exc.value.user_message
     assert exc.value.param.startswith("metadata")
+
+
+def test_delete(stripe_client):
+    cus = stripe_client.v1.customers.create({"email": "gone@example.edu"})
+    deleted = stripe_client.v1.customers.delete(cus.id)
+    assert deleted.deleted is True and deleted.id == cus.id
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.customers.retrieve(cus.id)
+    assert cus.id not in [c.id for c in stripe_client.v1.customers.list({"limit": 100}).data]

@@ -163,3 +163,23 @@ def test_public_url_is_used_for_page_links():
         assert s.url == f"http://192.168.1.20:12111/checkout/{s.id}"
         assert sb.public_url == "http://192.168.1.20:12111"
         assert requests.get(f"{sb.url}/checkout/{s.id}", timeout=5).status_code == 200
+
+
+def test_link_with_redirect_after_completion(stripe_client):
+    price = stripe_client.v1.prices.create(
+        {"currency": "inr", "unit_amount": 9900, "product_data": {"name": "ID card"}}
+    )
+    link = stripe_client.v1.payment_links.create(
+        {
+            "line_items": [{"price": price.id, "quantity": 1}],
+            "after_completion": {
+                "type": "redirect",
+                "redirect": {"url": "https://kiosk.example/thanks?cs={CHECKOUT_SESSION_ID}"},
+            },
+        }
+    )
+    page = requests.get(link.url, timeout=5)
+    resp = _submit(page.url, "4242424242424242")
+    sid = page.url.rsplit("/", 1)[1]
+    assert resp.status_code == 303
+    assert resp.headers["location"] == f"https://kiosk.example/thanks?cs={sid}"

@@ -135,3 +135,14 @@ def test_disabled_endpoint_gets_nothing(fresh_client, receiver):
     marker = fresh_client.v1.customers.create({"email": "after@x.y"})
     got = wait_for(lambda: receiver.events("customer.created"), what="webhook")
     assert [e["data"]["object"]["id"] for e in got] == [marker.id]
+
+
+def test_attempts_are_logged(fresh_client, receiver, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="kiosk.sandbox.webhooks")
+    _endpoint(fresh_client, receiver.url, ["customer.created"])
+    fresh_client.v1.customers.create({})
+    wait_for(
+        lambda: any("attempt 1: 200" in r.getMessage() for r in caplog.records), what="log line"
+    )
