@@ -300,3 +300,22 @@ def test_form_decoder_only_raises_stripe_errors(data):
         forms.decode(data)
     except StripeError as exc:
         assert exc.status == 400
+
+
+def test_percent_encoded_brackets_in_query_and_body(sandbox, stripe_client):
+    cus = stripe_client.v1.customers.create({"email": "pct@example.edu"})
+    status, body = raw(
+        sandbox,
+        "get",
+        "/v1/customers?email=pct%40example.edu&limit=1"
+        "&created%5Bgte%5D=0&expand%5B0%5D=data.default_source",
+        None,
+        AUTH,
+    )
+    assert status == 400 and body["error"]["param"] == "expand"
+    status, body = raw(
+        sandbox, "get", "/v1/customers?email=pct%40example.edu&created%5Bgte%5D=0", None, AUTH
+    )
+    assert status == 200 and [c["id"] for c in body["data"]] == [cus.id]
+    status, body = raw(sandbox, "post", f"/v1/customers/{cus.id}", b"metadata%5Bk%5D=v")
+    assert status == 200 and body["metadata"] == {"k": "v"}
