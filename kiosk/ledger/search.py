@@ -85,7 +85,17 @@ def _keep_search_text(_mapper: Any, _connection: Any, student: Student) -> None:
     student.search_text = search_text(student.name, student.number, student.email or "")
 
 
+FTS_TABLE = "invoice_fts"
 _FTS_TRIGGER = "invoice_fts_ai"
+
+
+def not_search_index(
+    _obj: Any, name: str | None, type_: str, reflected: bool, _compare_to: Any
+) -> bool:
+    """Alembic `include_object`: the FTS5 table and its shadow tables are not in the models."""
+    return not (type_ == "table" and reflected and (name or "").startswith(FTS_TABLE))
+
+
 _FTS_INDEX_FROM = sql(
     "INSERT INTO invoice_fts(rowid, invoice_number, student_number, student_name, "
     "student_email) SELECT i.id, i.number, s.number, s.name, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from kiosk.ledger.models import Base
+from kiosk.ledger.search import not_search_index
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -12,6 +13,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=not_search_index,
 )
 with context.begin_transaction():
     context.run_migrations()
