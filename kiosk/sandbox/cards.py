@@ -70,6 +70,11 @@ _CARDS = [
     ),
     Card("4000000000000341", "visa", decline=DECLINED),
     Card("4000000000005126", "visa", refund_fails=True),
+    # 3D Secure cards: the sandbox page stands in for a passed challenge
+    Card("4000002500003155", "visa"),
+    Card("4000002760003184", "visa"),
+    Card("4000000000003220", "visa"),
+    Card("4000008400001629", "visa", decline=DECLINED),
 ]
 BY_NUMBER = {c.number: c for c in _CARDS}
 PAYMENT_METHODS = {

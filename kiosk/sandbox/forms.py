@@ -18,7 +18,6 @@ MAX_KEY_LENGTH = 300
 MAX_INDEX = 9999
 
 
-
 def decode(raw: bytes | str) -> dict[str, Any]:
     """`b"a[b]=1&c[]=x"` -> `{"a": {"b": "1"}, "c": ["x"]}`; raises a Stripe 400."""
     text = _to_text(raw)

@@ -23,6 +23,7 @@ def build(sb: Sandbox, v: dict[str, Any], call: Call | None, link: Obj | None = 
         "success_url": _url(v, "success_url"),
         "cancel_url": _url(v, "cancel_url"),
     }
+    pi_data = _pi_data(v)
     pending: list[Obj] = []
     items = _line_items(sb, v.get("line_items"), pending)
     currency = _one_currency(items, v.get("currency"))
@@ -31,7 +32,7 @@ def build(sb: Sandbox, v: dict[str, Any], call: Call | None, link: Obj | None = 
     for obj in pending:  # everything is valid: now state may change
         sb.store.add(obj)
     session = _new_session(sb, v, now, customer, currency, total, link, checked)
-    sb.store.add(session, line_items=items, payment_intent_data=_pi_data(v))
+    sb.store.add(session, line_items=items, payment_intent_data=pi_data)
     sb.open_sessions.add(session["id"])
     return session
 
@@ -96,6 +97,12 @@ def _echoed(v: dict[str, Any]) -> dict[str, Any]:
 def _pi_data(v: dict[str, Any]) -> dict[str, Any]:
     """payment_intent_data, kept aside: Stripe does not show it on the session."""
     data = dict(v.get("payment_intent_data") or {})
+    if data.get("statement_descriptor") and "card" in (v.get("payment_method_types") or ["card"]):
+        raise invalid(
+            "The `payment_intent_data[statement_descriptor]` parameter is not supported for "
+            "card payments. Use `payment_intent_data[statement_descriptor_suffix]` instead.",
+            "payment_intent_data[statement_descriptor]",
+        )
     data["metadata"] = params.fresh_metadata(data.get("metadata"))
     return data
 

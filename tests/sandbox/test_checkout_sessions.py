@@ -328,3 +328,18 @@ def test_nested_and_list_expansions(stripe_client, new_session):
         {"payment_intent": got.payment_intent.id, "expand": ["data.payment_intent"]}
     )
     assert listed.data[0].payment_intent.status == "succeeded"
+
+
+def test_statement_descriptor_is_refused_for_cards(new_session):
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        new_session(payment_intent_data={"statement_descriptor": "FEES"})
+    assert exc.value.param == "payment_intent_data[statement_descriptor]"
+
+
+def test_url_encoded_template_is_not_substituted(stripe_client, new_session):
+    import requests
+
+    s = new_session(success_url="https://kiosk.example/ok?cs=%7BCHECKOUT_SESSION_ID%7D")
+    form = {"email": "a@b.c", "card_number": "4242424242424242", "exp": "1234", "cvc": "123"}
+    resp = requests.post(s.url, data=form, allow_redirects=False, timeout=5)
+    assert resp.headers["location"] == "https://kiosk.example/ok?cs=%7BCHECKOUT_SESSION_ID%7D"

@@ -102,3 +102,12 @@ def test_bad_cursor_and_limit(fresh_client, paid):
     with pytest.raises(stripe.InvalidRequestError) as exc:
         fresh_client.v1.events.list({"limit": 101})
     assert exc.value.param == "limit"
+
+
+def test_events_older_than_30_days_are_gone(fresh_sandbox, fresh_client, paid):
+    top = fresh_client.v1.events.list({"limit": 1}).data[0]
+    with fresh_sandbox.engine.lock:  # stand-in for a month passing
+        fresh_sandbox.engine.store.objects[top.id]["created"] -= 31 * 24 * 3600
+    assert top.id not in [e.id for e in fresh_client.v1.events.list({"limit": 100}).data]
+    with pytest.raises(stripe.InvalidRequestError):
+        fresh_client.v1.events.retrieve(top.id)

@@ -99,3 +99,14 @@ def test_customer_creation_always(stripe_client, new_session):
     done = pay(stripe_client, s.id)
     cus = stripe_client.v1.customers.retrieve(done.customer)
     assert cus.email == "new@example.edu"
+
+
+@pytest.mark.parametrize("card", ["4000002500003155", "4000002760003184", "4000000000003220"])
+def test_3ds_cards_pass_on_the_sandbox_page(stripe_client, new_session, card):
+    assert pay(stripe_client, new_session().id, card).payment_status == "paid"
+
+
+def test_live_card_in_test_mode_is_declined(stripe_client, new_session):
+    with pytest.raises(stripe.CardError) as exc:
+        pay(stripe_client, new_session().id, "4111111111111111")
+    assert exc.value.error.decline_code == "test_mode_live_card"

@@ -9,8 +9,10 @@ from typing import Any
 
 from kiosk.sandbox import params
 from kiosk.sandbox.engine import Call, Sandbox
-from kiosk.sandbox.errors import only_one_of
-from kiosk.sandbox.routes.common import LIST_SPEC, list_page, retrieve
+from kiosk.sandbox.errors import no_such, only_one_of
+from kiosk.sandbox.routes.common import EXPAND_SPEC, LIST_SPEC, list_page
+
+RETENTION = 30 * 24 * 3600  # events are listed and retrievable for 30 days
 
 LIST: params.Spec = {
     **LIST_SPEC,
@@ -26,8 +28,11 @@ def listing(sb: Sandbox, call: Call) -> dict[str, Any]:
         raise only_one_of("type", "types")
     match_type = _type_filter(v.get("type"), v.get("types"))
     delivered = v.get("delivery_success")
+    oldest = sb.now() - RETENTION
 
     def keep(event: dict[str, Any]) -> bool:
+        if event["created"] < oldest:
+            return False
         if delivered is not None and _delivered(sb, event) != delivered:
             return False
         return match_type(event["type"])
@@ -50,7 +55,15 @@ def _delivered(sb: Sandbox, event: dict[str, Any]) -> bool:
     return event["pending_webhooks"] == 0 and not sb.store.side(event["id"]).get("failed")
 
 
+def retrieve(sb: Sandbox, call: Call) -> dict[str, Any]:
+    params.validate(EXPAND_SPEC, call.params)
+    event = sb.store.require("event", call.args["id"])
+    if event["created"] < sb.now() - RETENTION:
+        raise no_such("event", event["id"])
+    return event
+
+
 ROUTES = [
     ("GET", "/v1/events", listing),
-    ("GET", "/v1/events/{id}", lambda sb, call: retrieve(sb, call, "event")),
+    ("GET", "/v1/events/{id}", retrieve),
 ]
