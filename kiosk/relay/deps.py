@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,26 +12,17 @@ from kiosk.relay.settings import RelaySettings
 from kiosk.relay.state import Relay
 from kiosk.relay.tokens import desk_for_token
 
-T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="a desk token from `relay token create`")
 
 
-# async, not def: FastAPI runs plain-def dependencies in a worker thread, which costs more
-# than everything else a webhook does (see tests/benchmarks/bench_relay.py).
+# async, not def: FastAPI runs plain-def dependencies in a worker thread, which used to
+# cost more than everything else a webhook does (see tests/benchmarks/bench_relay.py).
 async def get_settings(request: Request) -> RelaySettings:
     return request.app.state.settings
 
 
 async def get_relay(request: Request) -> Relay:
     return request.app.state.relay
-
-
-async def resolve(request: Request, dependency: Callable[[Request], Awaitable[T]]) -> T:
-    """`dependency` (or a test's override of it) by hand, for the webhook's hot path.
-
-    FastAPI's dependency solving is about a third of a webhook's CPU time at 4,000/s.
-    """
-    return await request.app.dependency_overrides.get(dependency, dependency)(request)
 
 
 SettingsDep = Annotated[RelaySettings, Depends(get_settings)]

@@ -142,3 +142,19 @@ def test_concurrent_duplicates_store_one_and_report_one_new(relay, desk):
     assert {a.status_code for a in answers} == {200}
     assert sum(not a.json()["duplicate"] for a in answers) == 1
     assert stored_ids(desk) == ["evt_race"]
+
+
+def test_settings_come_from_an_overridable_dependency(relay, desk):
+    from dataclasses import replace
+
+    from kiosk.relay.deps import get_settings
+
+    small = replace(relay.settings, max_body_bytes=1000, webhook_secrets=(OLD_SECRET,))
+    relay.app.dependency_overrides[get_settings] = lambda: small
+    try:
+        assert post_event(relay.url, make_event(), SECRET).status_code == 400
+        assert post_event(relay.url, make_event(pad="x" * 1000), OLD_SECRET).status_code == 413
+        assert post_event(relay.url, make_event(event_id="evt_small"), OLD_SECRET).is_success
+    finally:
+        relay.app.dependency_overrides.clear()
+    assert stored_ids(desk) == ["evt_small"]

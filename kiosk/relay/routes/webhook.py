@@ -8,16 +8,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from kiosk.relay.deps import get_relay, get_settings, resolve
+from kiosk.relay.deps import RelayDep, SettingsDep
 from kiosk.relay.inbound import Rejected, check_signature, parse_event, read_limited
 
 router = APIRouter(tags=["stripe"])
 log = logging.getLogger("kiosk.relay.webhook")
 
-_ACK = {
-    True: Response(b'{"received":true,"duplicate":false}', media_type="application/json"),
-    False: Response(b'{"received":true,"duplicate":true}', media_type="application/json"),
-}
+_ACK = {True: b'{"received":true,"duplicate":false}', False: b'{"received":true,"duplicate":true}'}
 _BODY_DOC = {
     "required": True,
     "content": {
@@ -48,10 +45,8 @@ class Problem(BaseModel):
     responses={400: {"model": Problem}, 413: {"model": Problem}, 503: {"model": Problem}},
     openapi_extra={"requestBody": _BODY_DOC, "parameters": [_SIG_DOC]},
 )
-async def receive_webhook(request: Request) -> Response:
+async def receive_webhook(request: Request, settings: SettingsDep, relay: RelayDep) -> Response:
     """Answer 200 only once the event is committed; a known event id is a 200 duplicate."""
-    settings = await resolve(request, get_settings)
-    relay = await resolve(request, get_relay)
     try:
         body = await read_limited(request, settings.max_body_bytes)
         header = request.headers.get("stripe-signature")
@@ -67,4 +62,4 @@ async def receive_webhook(request: Request) -> Response:
         return JSONResponse({"detail": "the relay could not store the event"}, 503)
     relay.metrics.received += 1
     relay.metrics.duplicates += not fresh
-    return _ACK[fresh]
+    return Response(_ACK[fresh], media_type="application/json")
