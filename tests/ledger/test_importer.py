@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.ledger.csv_format import CsvImportError
+from kiosk.ledger.database import Ledger
 from kiosk.ledger.demo_data import load_demo_data
 from kiosk.ledger.importer import ImportCancelled, import_csv
 from kiosk.ledger.invoices import invoice_detail
@@ -25,11 +27,25 @@ GOOD = [
 ]
 
 
-@pytest.fixture
-def populated(ledger, write_csv):
+@pytest.fixture(scope="module")
+def populated_file(tmp_path_factory) -> Path:
+    """A ledger with demo data and GOOD imported, built once and copied per test."""
+    folder = tmp_path_factory.mktemp("populated")
+    (folder / "good.csv").write_text(HEADER + "\n" + "\n".join(GOOD) + "\n", encoding="utf-8")
+    ledger = Ledger.open(f"sqlite:///{folder / 'template.db'}")
     load_demo_data(ledger, students=10)
-    import_csv(ledger, write_csv(*GOOD))
-    return ledger
+    import_csv(ledger, folder / "good.csv")
+    ledger.close()
+    return folder / "template.db"
+
+
+@pytest.fixture
+def populated(populated_file, tmp_path):
+    copy = tmp_path / "populated.db"
+    shutil.copyfile(populated_file, copy)
+    ledger = Ledger.open(f"sqlite:///{copy}", migrate=False)
+    yield ledger
+    ledger.close()
 
 
 def test_import_creates_students_invoices_and_components(ledger, write_csv):
