@@ -187,10 +187,18 @@ def test_link_with_redirect_after_completion(stripe_client):
 
 def test_oversized_or_odd_forms_never_charge(stripe_client, new_session):
     s = new_session()
-    big = requests.post(s.url, data={"card_number": "4242424242424242", "pad": "x" * 100_000},
-                        allow_redirects=False, timeout=5)
-    odd = requests.post(s.url, data=b"card_number[a]=4242&exp=12%2F34&cvc=123",
-                        headers={"Content-Type": "application/x-www-form-urlencoded"},
-                        allow_redirects=False, timeout=5)
+    big = requests.post(
+        s.url,
+        data={"card_number": "4242424242424242", "pad": "x" * 100_000},
+        allow_redirects=False,
+        timeout=5,
+    )
+    odd = requests.post(
+        s.url,
+        data=b"card_number[a]=4242&exp=12%2F34&cvc=123",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        allow_redirects=False,
+        timeout=5,
+    )
     assert big.status_code == 402 and odd.status_code == 402
     assert stripe_client.v1.checkout.sessions.retrieve(s.id).status == "open"

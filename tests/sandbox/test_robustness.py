@@ -319,3 +319,74 @@ def test_percent_encoded_brackets_in_query_and_body(sandbox, stripe_client):
     assert status == 200 and [c["id"] for c in body["data"]] == [cus.id]
     status, body = raw(sandbox, "post", f"/v1/customers/{cus.id}", b"metadata%5Bk%5D=v")
     assert status == 200 and body["metadata"] == {"k": "v"}
+
+
+_list_paths = st.sampled_from(
+    [
+        "/v1/customers",
+        "/v1/checkout/sessions",
+        "/v1/payment_links",
+        "/v1/prices",
+        "/v1/products",
+        "/v1/payment_intents",
+        "/v1/refunds",
+        "/v1/webhook_endpoints",
+        "/v1/events",
+        "/v1/charges",
+    ]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(path=_list_paths, pairs=st.lists(st.tuples(_keys | _names, _values2 | _values), max_size=6))
+def test_fuzzed_list_queries_never_500(fresh_sandbox, path, pairs):
+    from urllib.parse import urlencode
+
+    status, body = raw(fresh_sandbox, "get", f"{path}?{urlencode(pairs)}", None, AUTH)
+    assert status in (200, 400, 404), body
+
+
+@pytest.fixture
+def existing(fresh_client):
+    price = fresh_client.v1.prices.create(
+        {"currency": "inr", "unit_amount": 5000, "product_data": {"name": "Fuzz"}}
+    )
+    session = fresh_client.v1.checkout.sessions.create(
+        {"mode": "payment", "line_items": [{"price": price.id, "quantity": 1}]}
+    )
+    return {
+        "customer": fresh_client.v1.customers.create({}).id,
+        "session": session.id,
+        "link": fresh_client.v1.payment_links.create(
+            {"line_items": [{"price": price.id, "quantity": 1}]}
+        ).id,
+        "pi": fresh_client.v1.payment_intents.create({"amount": 5000, "currency": "inr"}).id,
+        "price": price.id,
+    }
+
+
+_update_paths = st.sampled_from(
+    [
+        "/v1/customers/{customer}",
+        "/v1/checkout/sessions/{session}",
+        "/v1/payment_links/{link}",
+        "/v1/payment_intents/{pi}",
+        "/v1/prices/{price}",
+        "/v1/payment_intents/{pi}/confirm",
+        "/v1/payment_intents/{pi}/cancel",
+        "/v1/test_helpers/checkout/sessions/{session}/pay",
+    ]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(template=_update_paths, pairs=st.lists(st.tuples(_keys | _names, _values2), max_size=6))
+def test_fuzzed_updates_never_500(fresh_sandbox, existing, template, pairs):
+    from urllib.parse import urlencode
+
+    status, body = raw(fresh_sandbox, "post", template.format(**existing), urlencode(pairs))
+    assert status in (200, 400, 402, 404), body
