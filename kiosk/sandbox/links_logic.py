@@ -22,6 +22,7 @@ PI_DATA_KEYS = (
 
 
 def build(sb: Sandbox, v: dict[str, Any], call: Call) -> Obj:
+    sessions_logic.check_pi_data(v)  # the sessions it opens must be valid too
     items = _line_items(sb, v.get("line_items"))
     link_id = ids.new_id("plink", 24)
     link = shapes.new(

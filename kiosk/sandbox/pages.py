@@ -89,7 +89,12 @@ class Pages:
                     200,
                     "inactive",
                 )
-            session = links_logic.open_session(self.sb, link)
+            try:
+                session = links_logic.open_session(self.sb, link)
+            except StripeError as exc:
+                return self._message(
+                    "Link error", "This link cannot be used", exc.message, lang, 400, "error"
+                )
         return RedirectResponse(f"/checkout/{session['id']}", status_code=303)
 
     # rendering ------------------------------------------------------------------

@@ -96,15 +96,20 @@ def _echoed(v: dict[str, Any]) -> dict[str, Any]:
 
 def _pi_data(v: dict[str, Any]) -> dict[str, Any]:
     """payment_intent_data, kept aside: Stripe does not show it on the session."""
+    check_pi_data(v)
     data = dict(v.get("payment_intent_data") or {})
+    data["metadata"] = params.fresh_metadata(data.get("metadata"))
+    return data
+
+
+def check_pi_data(v: dict[str, Any]) -> None:
+    data = v.get("payment_intent_data") or {}
     if data.get("statement_descriptor") and "card" in (v.get("payment_method_types") or ["card"]):
         raise invalid(
             "The `payment_intent_data[statement_descriptor]` parameter is not supported for "
             "card payments. Use `payment_intent_data[statement_descriptor_suffix]` instead.",
             "payment_intent_data[statement_descriptor]",
         )
-    data["metadata"] = params.fresh_metadata(data.get("metadata"))
-    return data
 
 
 def _check_mode(v: dict[str, Any]) -> None:

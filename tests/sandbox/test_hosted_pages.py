@@ -205,8 +205,17 @@ def test_oversized_or_odd_forms_never_charge(stripe_client, new_session):
 
 
 def test_inr_uses_indian_grouping_by_default(new_session):
-    s = new_session(line_items=[{"price_data": {"currency": "inr", "unit_amount": 10_000_000,
-                                                "product_data": {"name": "Annual fee"}},
-                                 "quantity": 1}])
+    s = new_session(
+        line_items=[
+            {
+                "price_data": {
+                    "currency": "inr",
+                    "unit_amount": 10_000_000,
+                    "product_data": {"name": "Annual fee"},
+                },
+                "quantity": 1,
+            }
+        ]
+    )
     assert "₹1,00,000.00" in _page(s.url).text
     assert "₹100,000.00" in _page(s.url, **{"Accept-Language": "en-US,en;q=0.8"}).text

@@ -128,3 +128,24 @@ def test_create_validation(stripe_client, price, params, param):
     with pytest.raises(stripe.InvalidRequestError) as exc:
         stripe_client.v1.payment_links.create(params)
     assert exc.value.param == param
+
+
+def test_statement_descriptor_is_refused_for_card_links(stripe_client, price):
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.payment_links.create(
+            {
+                "line_items": [{"price": price.id, "quantity": 1}],
+                "payment_intent_data": {"statement_descriptor": "FEES"},
+            }
+        )
+    assert exc.value.param == "payment_intent_data[statement_descriptor]"
+
+
+def test_link_to_an_inactive_price_shows_an_error_page(stripe_client, price):
+    link = stripe_client.v1.payment_links.create(
+        {"line_items": [{"price": price.id, "quantity": 1}]}
+    )
+    stripe_client.v1.prices.update(price.id, {"active": False})
+    resp = _visit(link.url)
+    assert resp.status_code == 400 and "not active" in resp.text
+    assert stripe_client.v1.checkout.sessions.list({"payment_link": link.id}).data == []
