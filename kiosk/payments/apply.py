@@ -24,23 +24,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.ledger import audit
 from kiosk.ledger.allocation import ComponentDue, allocate
-from kiosk.ledger.invoices import component_paid
-from kiosk.ledger.models import (
-    Allocation,
-    FeeComponent,
-    Invoice,
-    Payment,
-    PaymentAttempt,
-    ProcessedEvent,
-)
+from kiosk.ledger.models import Payment, ProcessedEvent
 from kiosk.ledger.types import utcnow
+from kiosk.payments import ledger_writes as db
+from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange, publish_all
-from kiosk.receipts.numbering import issue_receipt
 
 if TYPE_CHECKING:
     from kiosk.payments.gateway import StripeGateway
@@ -130,24 +121,22 @@ def apply_event(
 ) -> ApplyResult:
     """Apply one Stripe event (from the relay or Stripe's events list), exactly once."""
     event_id, etype = str(event["id"]), str(event.get("type", ""))
-    if session.get(ProcessedEvent, event_id) is not None:
-        return ApplyResult("duplicate")
     row = {
         "event_id": event_id,
         "type": etype[:80],
         "source": source,
+        "outcome": "applied",  # the common case; corrected below when it is not
         "created": int(event.get("created") or 0),
         "processed_at": utcnow(),
     }
-    if not insert_ignore(session, ProcessedEvent, row, ["event_id"]):
-        return ApplyResult("duplicate")
+    if db.insert_ignore(session, ProcessedEvent, row, ["event_id"]) is None:
+        return ApplyResult("duplicate")  # seen before: one statement
     obj = (event.get("data") or {}).get("object") or {}
     result = Applier(session, source, desk, gateway, settings).event(etype, obj)
-    processed = session.get(ProcessedEvent, event_id)
-    if result.outcome == "deferred" and processed is not None:
-        session.delete(processed)  # not verified yet: let reconcile see it again
-    elif processed is not None:
-        processed.outcome = result.outcome
+    if result.outcome == "deferred":  # not verified yet: let reconcile see it again
+        db.run(session, db.FORGET_EVENT, {"eid": event_id})
+    elif result.outcome != "applied":
+        db.run(session, db.SET_OUTCOME, {"eid": event_id, "outcome": result.outcome})
     return result
 
 
@@ -188,27 +177,8 @@ def apply_refund(
 # -- the work ----------------------------------------------------------------------------------
 
 
-LATE = (PaymentStatus.CANCELLED, PaymentStatus.EXPIRED)
-
-
-def insert_ignore(
-    session: Session, model: Any, row: dict[str, Any], keys: list[str], returning: Any = None
-) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING: True (or the returned column) when the row is new.
-
-    The unique index decides, so concurrent desks cannot both insert; on PostgreSQL the
-    second waits for the first to commit, then does nothing.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(model).values(**row).on_conflict_do_nothing(index_elements=keys)
-    stmt = stmt.returning(returning if returning is not None else model.__table__.c[keys[0]])
-    value = session.execute(stmt).scalar()
-    if returning is None:
-        return value is not None
-    return value
+LATE = (PaymentStatus.CANCELLED.value, PaymentStatus.EXPIRED.value)
+insert_ignore = db.insert_ignore
 
 
 def _setting(settings: Any, key: str) -> Any:
@@ -239,7 +209,18 @@ def decline_reason(pi: dict[str, Any] | None) -> str:
     return f"card declined: {code.replace('_', ' ')}" if code else "card declined"
 
 
+@dataclass(frozen=True)
+class InvoiceRef:
+    id: int
+    number: str
+    currency: str
+
+
 class Applier:
+    """Applies Stripe objects in one session. `trusted` objects were read from Stripe's API
+    (poll, reconcile); others (relay payloads) are re-read before money is credited to an
+    invoice that no attempt of ours vouches for."""
+
     def __init__(
         self,
         session: Session,
@@ -275,33 +256,31 @@ class Applier:
         reference: str | None = None,
         metadata: dict | None = None,
         stripe_ids: tuple[str | None, ...] = (),
-    ) -> PaymentAttempt | None:
-        for public_id in (reference, (metadata or {}).get("attempt")):
-            if public_id:
-                found = self.s.scalar(
-                    select(PaymentAttempt).where(PaymentAttempt.public_id == public_id)
-                )
-                if found is not None:
-                    return found
-        for sid in stripe_ids:
-            if sid:
-                found = self.s.scalar(
-                    select(PaymentAttempt)
-                    .where(
-                        (PaymentAttempt.stripe_id == sid)
-                        | (PaymentAttempt.stripe_session_id == sid)
-                    )
-                    .limit(1)
-                )
-                if found is not None:
-                    return found
+    ) -> AttemptRow | None:
+        meta_attempt = (metadata or {}).get("attempt")
+        for key in (reference, meta_attempt if meta_attempt != reference else None):
+            found = db.attempt(self.s, db.ATTEMPT_BY_PUBLIC_ID, key)
+            if found is not None:
+                return found
+        for key in stripe_ids:
+            found = db.attempt(self.s, db.ATTEMPT_BY_STRIPE_ID, key) or db.attempt(
+                self.s, db.ATTEMPT_BY_SESSION_ID, key
+            )
+            if found is not None:
+                return found
         return None
 
-    def invoice_from_metadata(self, metadata: dict | None) -> Invoice | None:
-        number = (metadata or {}).get("invoice")
-        if not number:
-            return None
-        return self.s.scalar(select(Invoice).where(Invoice.number == number))
+    def attempt_row(self, public_id: str) -> AttemptRow:
+        found = db.attempt(self.s, db.ATTEMPT_BY_PUBLIC_ID, public_id)
+        if found is None:
+            raise LookupError(f"no payment attempt {public_id!r}")
+        return found
+
+    def invoice_of(self, attempt: AttemptRow | None, metadata: dict | None) -> InvoiceRef | None:
+        if attempt is not None:
+            return InvoiceRef(attempt.invoice_id, attempt.invoice_number, attempt.currency)
+        row = db.invoice(self.s, (metadata or {}).get("invoice"))
+        return InvoiceRef(*row) if row else None
 
     # -- Checkout Sessions -------------------------------------------------------------------
 
@@ -311,7 +290,7 @@ class Applier:
             metadata=cs.get("metadata"),
             stripe_ids=(cs.get("id"), cs.get("payment_link")),
         )
-        invoice = attempt.invoice if attempt else self.invoice_from_metadata(cs.get("metadata"))
+        invoice = self.invoice_of(attempt, cs.get("metadata"))
         if invoice is None:
             return ApplyResult("ignored")  # not a fee payment of ours
         if attempt is None and not self.trusted:
@@ -320,18 +299,14 @@ class Applier:
                 return ApplyResult("deferred")
             cs = self.gateway.retrieve_session(str(cs["id"]))
             self.trusted = True
-            if self.invoice_from_metadata(cs.get("metadata")) is not invoice:
+            if self.invoice_of(None, cs.get("metadata")) != invoice:
                 return ApplyResult("ignored")
         status, paid = cs.get("status"), cs.get("payment_status")
-        if (
-            status == "complete"
-            and paid == "paid"
-            and etype != "checkout.session.async_payment_failed"
-        ):
+        failed = etype == "checkout.session.async_payment_failed"
+        if status == "complete" and paid == "paid" and not failed:
             pi = cs.get("payment_intent")
             if not _id(pi):
                 return ApplyResult("ignored")
-            charge = pi.get("latest_charge") if isinstance(pi, dict) else None
             return self.record_payment(
                 invoice,
                 attempt,
@@ -339,11 +314,11 @@ class Applier:
                 amount=int(cs.get("amount_total") or 0),
                 currency=str(cs.get("currency") or invoice.currency),
                 session_id=cs.get("id"),
-                charge=charge,
+                charge=pi.get("latest_charge") if isinstance(pi, dict) else None,
             )
         if attempt is None:
             return ApplyResult("ignored")
-        if etype == "checkout.session.async_payment_failed":
+        if failed:
             return self.set_status(attempt, PaymentStatus.FAILED, "bank payment failed")
         if status == "complete":  # delayed method submitted: wait for async_payment_*
             return self.set_status(
@@ -351,12 +326,11 @@ class Applier:
             )
         if status == "expired" and attempt.channel == "checkout":
             return self.set_status(attempt, PaymentStatus.EXPIRED, "session expired")
-        if status == "open":
-            pi = cs.get("payment_intent")
-            if isinstance(pi, dict) and pi.get("last_payment_error"):
-                return self.set_status(
-                    attempt, PaymentStatus.DECLINED, decline_reason(pi), session_id=cs.get("id")
-                )
+        pi = cs.get("payment_intent")
+        if status == "open" and isinstance(pi, dict) and pi.get("last_payment_error"):
+            return self.set_status(
+                attempt, PaymentStatus.DECLINED, decline_reason(pi), session_id=cs.get("id")
+            )
         return ApplyResult("ignored")
 
     # -- PaymentIntents ---------------------------------------------------------------------
@@ -364,14 +338,12 @@ class Applier:
     def intent(self, pi: dict[str, Any], etype: str | None) -> ApplyResult:
         meta = pi.get("metadata") or {}
         attempt = self.attempt_for(metadata=meta, stripe_ids=(pi.get("id"),))
-        invoice = attempt.invoice if attempt else self.invoice_from_metadata(meta)
+        invoice = self.invoice_of(attempt, meta)
         if invoice is None:
             return ApplyResult("ignored")
         succeeded = pi.get("status") == "succeeded"
         if etype == "payment_intent.payment_failed" or (etype is None and not succeeded):
-            if attempt is None or pi.get("status") == "succeeded":
-                return ApplyResult("ignored")
-            if not pi.get("last_payment_error"):
+            if attempt is None or succeeded or not pi.get("last_payment_error"):
                 return ApplyResult("ignored")
             return self.set_status(attempt, PaymentStatus.DECLINED, decline_reason(pi))
         if not succeeded:
@@ -381,17 +353,14 @@ class Applier:
                 return ApplyResult("deferred")
             pi = self.gateway.retrieve_payment_intent(str(pi["id"]))
             self.trusted = True
-            if (
-                pi.get("status") != "succeeded"
-                or self.invoice_from_metadata(pi.get("metadata")) is not invoice
-            ):
+            verified = self.invoice_of(None, pi.get("metadata"))
+            if pi.get("status") != "succeeded" or verified != invoice:
                 return ApplyResult("ignored")
-        amount = int(pi.get("amount_received") or pi.get("amount") or 0)
         return self.record_payment(
             invoice,
             attempt,
             pi_id=str(pi["id"]),
-            amount=amount,
+            amount=int(pi.get("amount_received") or pi.get("amount") or 0),
             currency=str(pi.get("currency") or invoice.currency),
             session_id=None,
             charge=pi.get("latest_charge"),
@@ -399,15 +368,11 @@ class Applier:
 
     def charge(self, ch: dict[str, Any]) -> ApplyResult:
         result = ApplyResult("ignored")
-        payment = self.s.scalar(
-            select(Payment).where(Payment.stripe_payment_intent == _id(ch.get("payment_intent")))
-        )
+        pi_id = _id(ch.get("payment_intent"))
+        payment = db.payment_by_intent(self.s, pi_id) if pi_id else None
         if payment is None:
             return result
-        brand, last4 = _card(ch)
-        if last4 and not payment.card_last4:
-            payment.card_brand, payment.card_last4 = brand, last4
-            payment.stripe_charge_id = payment.stripe_charge_id or ch.get("id")
+        if self.fill_card(payment, ch):
             result.outcome = "status"
         for refund in (ch.get("refunds") or {}).get("data") or []:
             result.merge(self.refund(refund))
@@ -422,8 +387,8 @@ class Applier:
 
     def record_payment(
         self,
-        invoice: Invoice,
-        attempt: PaymentAttempt | None,
+        invoice: InvoiceRef,
+        attempt: AttemptRow | None,
         *,
         pi_id: str,
         amount: int,
@@ -431,13 +396,11 @@ class Applier:
         session_id: str | None,
         charge: Any,
     ) -> ApplyResult:
-        existing = self.s.scalar(select(Payment.id).where(Payment.stripe_payment_intent == pi_id))
-        if existing is not None:
-            return self.already_paid(attempt, existing, session_id, charge)
+        """Money received: one payment per PaymentIntent, however often it is reported."""
         if amount <= 0:
             return ApplyResult("ignored")
-        # Lock the invoice: concurrent payments for it allocate one after the other.
-        self.s.execute(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
+        # Lock the invoice first: concurrent payments for it allocate one after the other.
+        db.lock_invoice(self.s, invoice.id)
         currency = currency.upper()
         late = attempt is not None and attempt.status in LATE
         brand, last4 = _card(charge)
@@ -458,29 +421,21 @@ class Applier:
             "flag": "late_after_cancel" if late else "",
             "received_at": utcnow(),
         }
-        payment_id = insert_ignore(
-            self.s, Payment, row, ["stripe_payment_intent"], returning=Payment.id
-        )
-        if payment_id is None:  # another desk recorded it a moment ago
-            existing = self.s.scalar(
-                select(Payment.id).where(Payment.stripe_payment_intent == pi_id)
-            )
-            return self.already_paid(attempt, existing, session_id, charge)
+        payment_id = db.insert_ignore(self.s, Payment, row, ["stripe_payment_intent"], "id")
+        if payment_id is None:  # recorded before (or by another desk a moment ago)
+            return self.already_paid(attempt, pi_id, session_id, charge)
         credit = self.allocate(invoice, payment_id, amount, currency)
-        if credit and not late:
-            self.s.execute(
-                Payment.__table__.update()
-                .where(Payment.id == payment_id)
-                .values(flag="overpayment")
-            )
-        receipt = issue_receipt(
+        flag = row["flag"] or ("overpayment" if credit else "")
+        if flag and not late:
+            db.run(self.s, db.SET_FLAG, {"pid": payment_id, "flag": flag})
+        receipt = db.issue_receipt(
             self.s,
             prefix=str(_setting(self.settings, "receipts.prefix")),
             timezone=str(_setting(self.settings, "desk.timezone")),
             desk=self.desk,
             payment_id=payment_id,
         )
-        audit.record(
+        db.audit(
             self.s,
             "payment.received",
             desk=self.desk,
@@ -488,86 +443,50 @@ class Applier:
             amount=amount,
             currency=currency,
             payment_intent=pi_id,
-            attempt=attempt.public_id if attempt else None,
             source=self.source,
-            receipt=receipt.number,
+            receipt=receipt,
+            attempt=attempt.public_id if attempt else None,
             credit=credit,
-            flag="late_after_cancel" if late else ("overpayment" if credit else ""),
+            flag=flag,
         )
         result = ApplyResult("applied", payment_id=payment_id, balance_changed=[invoice.id])
-        reason = (
-            "paid after the desk cancelled: refund or keep"
-            if late
-            else ("overpaid: the excess is credit" if credit else "")
-        )
-        if attempt is not None:
-            result.merge(
-                self.set_status(
-                    attempt,
-                    PaymentStatus.PAID,
-                    reason,
-                    session_id=session_id,
-                    payment_id=payment_id,
-                )
-            )
-            result.outcome = "applied"
-        else:
+        reason = {
+            "late_after_cancel": "paid after the desk cancelled: refund or keep",
+            "overpayment": "overpaid: the excess is credit",
+        }.get(flag, "")
+        if attempt is None:
             result.changes.append(
                 StatusChange(None, invoice.number, PaymentStatus.PAID, reason, payment_id)
             )
+            return result
+        result.merge(
+            self.set_status(
+                attempt, PaymentStatus.PAID, reason, session_id=session_id, payment_id=payment_id
+            )
+        )
+        result.outcome = "applied"
         return result
 
-    def allocate(self, invoice: Invoice, payment_id: int, amount: int, currency: str) -> int:
+    def allocate(self, invoice: InvoiceRef, payment_id: int, amount: int, currency: str) -> int:
         """Allocation rows for a new payment; returns the credit no component could take."""
         if currency != invoice.currency.upper():
             return amount  # never mix currencies: all of it is credit for a supervisor
-        paid = component_paid(self.s, invoice.id)
-        comps = self.s.execute(
-            select(
-                FeeComponent.id,
-                FeeComponent.amount,
-                FeeComponent.priority,
-                FeeComponent.due_date,
-                FeeComponent.position,
-            ).where(FeeComponent.invoice_id == invoice.id)
-        ).all()
-        split = allocate(
-            amount,
-            [
-                ComponentDue(c.id, c.amount, paid.get(c.id, 0), c.priority, c.due_date, c.position)
-                for c in comps
-            ],
-        )
-        if split.parts:
-            now = utcnow()
-            self.s.execute(
-                Allocation.__table__.insert(),
-                [
-                    {
-                        "payment_id": payment_id,
-                        "component_id": cid,
-                        "amount": part,
-                        "refund_id": None,
-                        "created_at": now,
-                    }
-                    for cid, part in split.parts
-                ],
-            )
+        due = [
+            ComponentDue(cid, total, int(paid), prio, due, pos)
+            for cid, total, prio, due, pos, paid in db.components_due(self.s, invoice.id)
+        ]
+        split = allocate(amount, due)
+        db.add_allocations(self.s, payment_id, split.parts)
         return split.credit
 
     def already_paid(
-        self,
-        attempt: PaymentAttempt | None,
-        payment_id: int | None,
-        session_id: str | None,
-        charge: Any,
+        self, attempt: AttemptRow | None, pi_id: str, session_id: str | None, charge: Any
     ) -> ApplyResult:
+        payment = db.payment_by_intent(self.s, pi_id)
+        payment_id = payment[0] if payment else None
         result = ApplyResult("duplicate", payment_id=payment_id)
-        brand, last4 = _card(charge)
-        if last4 and payment_id is not None:
-            payment = self.s.get(Payment, payment_id)
-            if payment is not None and not payment.card_last4:
-                payment.card_brand, payment.card_last4 = brand, last4
+        if payment is not None:
+            self.fill_card(payment, charge)
         if attempt is not None and attempt.status != PaymentStatus.PAID:
             result.merge(
                 self.set_status(
@@ -577,9 +496,16 @@ class Applier:
             result.outcome = "status"
         return result
 
+    def fill_card(self, payment: Any, charge: Any) -> bool:
+        brand, last4 = _card(charge)
+        if not last4 or payment[1]:
+            return False
+        db.run(self.s, db.SET_CARD, {"pid": payment[0], "brand": brand, "last4": last4})
+        return True
+
     def set_status(
         self,
-        attempt: PaymentAttempt,
+        attempt: AttemptRow,
         status: PaymentStatus,
         reason: str = "",
         *,
@@ -589,23 +515,20 @@ class Applier:
         """Move an attempt forward. Paid is never undone; a finished attempt only becomes paid
         (money that arrives late is still money)."""
         current = PaymentStatus(attempt.status)
-        if session_id and not attempt.stripe_session_id:
-            attempt.stripe_session_id = session_id
-        if current == status and (attempt.last_error or "") == reason:
+        if current == status and attempt.last_error == reason:
+            if session_id and not attempt.stripe_session_id:
+                db.set_status(self.s, attempt, status, reason, session_id, status in LIVE)
             return ApplyResult("duplicate")
-        if current not in LIVE and status != PaymentStatus.PAID:
+        if current == PaymentStatus.PAID or (current not in LIVE and status != PaymentStatus.PAID):
             return ApplyResult("ignored")
-        if current == PaymentStatus.PAID:
-            return ApplyResult("ignored")
-        attempt.status = status.value
-        attempt.last_error = reason
-        attempt.updated_at = utcnow()
+        db.set_status(self.s, attempt, status.value, reason, session_id, status in LIVE)
         result = ApplyResult("status")
-        if status not in LIVE:
-            attempt.live_invoice_id = None
-            if attempt.channel in ("payment_link", "fee_slip") and attempt.stripe_id:
-                result.links_to_deactivate.append((attempt.public_id, attempt.stripe_id))
-        result.changes.append(
-            StatusChange(attempt.public_id, attempt.invoice.number, status, reason, payment_id)
-        )
+        link = attempt.channel in ("payment_link", "fee_slip") and attempt.stripe_id
+        if status not in LIVE and link:
+            result.links_to_deactivate.append((attempt.public_id, str(attempt.stripe_id)))
+        change = StatusChange(attempt.public_id, attempt.invoice_number, status, reason, payment_id)
+        result.changes.append(change)
         return result
+
+    def set_status_of(self, public_id: str, status: PaymentStatus, reason: str = "") -> ApplyResult:
+        return self.set_status(self.attempt_row(public_id), status, reason)

@@ -376,10 +376,14 @@ def _opened(ctx: Context, public_id: str, obj: dict[str, Any]) -> AttemptView:
             a.stripe_session_id = obj["id"]
             if obj.get("expires_at"):
                 a.expires_at = datetime.fromtimestamp(int(obj["expires_at"]), a.created_at.tzinfo)
-        result = Applier(s, "poll", ctx.desk, None, ctx.settings).set_status(a, PaymentStatus.OPEN)
+        result = _applier(ctx, s).set_status_of(public_id, PaymentStatus.OPEN)
         view = _view(s, a)
     finish(ctx, None, [result])
     return view
+
+
+def _applier(ctx: Context, s: Session) -> Applier:
+    return Applier(s, "poll", ctx.desk, None, ctx.settings)
 
 
 def _note(ctx: Context, public_id: str, message: str) -> None:
@@ -390,7 +394,7 @@ def _note(ctx: Context, public_id: str, message: str) -> None:
 def _finish_local(ctx: Context, public_id: str, status: PaymentStatus, reason: str) -> AttemptView:
     with ctx.ledger.begin() as s:
         a = _attempt(s, public_id)
-        result = Applier(s, "poll", ctx.desk, None, ctx.settings).set_status(a, status, reason)
+        result = _applier(ctx, s).set_status_of(public_id, status, reason)
         view = _view(s, a)
     finish(ctx, None, [result])
     return view
@@ -434,8 +438,8 @@ def cancel_attempt(
         if PaymentStatus(a.status) not in LIVE:
             return _view(s, a)
         told = a.status == PaymentStatus.CREATED.value  # nobody has seen its URL
-        result = Applier(s, "poll", ctx.desk, None, ctx.settings).set_status(
-            a, PaymentStatus.CANCELLED, reason if told else UNCONFIRMED_CANCEL
+        result = _applier(ctx, s).set_status_of(
+            public_id, PaymentStatus.CANCELLED, reason if told else UNCONFIRMED_CANCEL
         )
         result.links_to_deactivate.clear()  # done just below, with its outcome checked
         audit.record(

@@ -115,11 +115,9 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
         if timed_out:
             from kiosk.payments.apply import Applier
 
-            a = s.scalar(select(PaymentAttempt).where(PaymentAttempt.public_id == public_id))
+            applier = Applier(s, "poll", ctx.desk, None, ctx.settings)
             results.append(
-                Applier(s, "poll", ctx.desk, None, ctx.settings).set_status(
-                    a, PaymentStatus.EXPIRED, "timed out at the desk"
-                )
+                applier.set_status_of(public_id, PaymentStatus.EXPIRED, "timed out at the desk")
             )
     finish(ctx, gateway, results)
     return [c for r in results for c in r.changes]
