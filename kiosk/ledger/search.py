@@ -31,7 +31,6 @@ from sqlalchemy import (
     event,
     false,
     func,
-    literal,
     or_,
     select,
     table,
@@ -42,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from kiosk.ledger.invoices import paid_expr, status_expr, summary_select, to_row, total_expr
-from kiosk.ledger.models import Invoice, Student
+from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Student
 from kiosk.ledger.status import InvoiceStatus
 from kiosk.ledger.views import InvoiceRow
 
@@ -176,17 +175,47 @@ def _text_filter(session: Session, text: str) -> ColumnElement[bool] | None:
     return _fallback_match(text)
 
 
-def _balance_expr() -> ColumnElement[int]:
-    total, paid = total_expr(), paid_expr()
-    return case((total > paid, total - paid), else_=literal(0))
+def _figures() -> Any:
+    """One correlated row per invoice: t = total, p = paid. Computing both in one subquery
+    lets a sort key use them several times without re-running the sums for each use."""
+    allocated = (
+        select(func.sum(Allocation.amount))
+        .where(Allocation.component_id == FeeComponent.id)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            func.coalesce(func.sum(FeeComponent.amount), 0).label("t"),
+            func.coalesce(func.sum(allocated), 0).label("p"),
+        )
+        .where(FeeComponent.invoice_id == Invoice.id)
+        .correlate(Invoice)
+        .subquery("figures")
+    )
+
+
+def _balance_expr(dialect: str) -> ColumnElement[int]:
+    """max(total - paid, 0), running each sum once: SQLite's scalar max(), else GREATEST."""
+    owed = total_expr() - paid_expr()
+    return func.max(owed, 0) if dialect == "sqlite" else func.greatest(owed, 0)
 
 
 def _status_rank(today: date) -> ColumnElement[int]:
-    status = status_expr(total_expr(), paid_expr(), today)
-    return case({s: i for i, s in enumerate(STATUS_ORDER)}, value=status, else_=len(STATUS_ORDER))
+    """STATUS_ORDER's index of the invoice's status (see kiosk.ledger.invoices.status_expr)."""
+    fig = _figures()
+    rank = case(
+        (and_(fig.c.t > 0, fig.c.p >= fig.c.t), STATUS_ORDER.index("paid")),
+        (Invoice.due_date < today, STATUS_ORDER.index("overdue")),
+        (fig.c.p > 0, STATUS_ORDER.index("partially_paid")),
+        else_=STATUS_ORDER.index("open"),
+    )
+    return case(
+        (Invoice.voided_at.is_not(None), STATUS_ORDER.index("void")),
+        else_=select(rank).select_from(fig).scalar_subquery(),
+    )
 
 
-def sort_expr(key: str, today: date) -> ColumnElement[Any]:
+def sort_expr(key: str, today: date, dialect: str = "sqlite") -> ColumnElement[Any]:
     """The SQL expression a sort key orders by; ValueError for an unknown key."""
     plain = {
         "number": Invoice.number,
@@ -202,7 +231,7 @@ def sort_expr(key: str, today: date) -> ColumnElement[Any]:
     if key == "paid":
         return paid_expr()
     if key == "balance":
-        return _balance_expr()
+        return _balance_expr(dialect)
     if key == "status":
         return _status_rank(today)
     raise ValueError(f"cannot sort by {key!r}; sort keys are: {', '.join(SORT_KEYS)}")
@@ -249,7 +278,7 @@ def search_invoices(
     """
     today = today or date.today()
     key, desc = _split_order(order_by, descending)
-    primary = sort_expr(key, today)
+    primary = sort_expr(key, today, session.get_bind().dialect.name)
     order = [primary.desc() if desc else primary.asc()]
     if key != "number":
         order.append(Invoice.number.asc())
