@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import socket
 
 DEFAULT_PORT = 12111
 
@@ -67,17 +71,33 @@ def _serve(host: str, port: int, public: str, state: str | None) -> None:
     from kiosk.cli.errors import CommandError
     from kiosk.sandbox.app import create_app
 
+    sock = _bind(host, port)
     try:
         app = create_app(public_url=public, state_file=state)
     except (OSError, ValueError) as exc:
+        sock.close()
         raise CommandError(f"cannot load sandbox state {state}: {exc}") from exc
-    print(f"Stripe sandbox: API http://{_display_host(host)}:{port}/v1, pages {public}", flush=True)
-    api = f"http://{_display_host(host)}:{port}"
+    local = f"http://{_display_host(host)}:{port}"
+    print(f"Stripe sandbox: API {local}/v1, pages {public}", flush=True)
     print(
-        f"Point stripe at it: StripeClient('sk_test_…', base_addresses={{'api': '{api}'}})",
+        f"Point stripe at it: StripeClient('sk_test_…', base_addresses={{'api': '{local}'}})",
         flush=True,
     )
+    config = uvicorn.Config(app, log_level="info", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    import socket
+
+    from kiosk.cli.errors import CommandError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        sock.bind((host, port))
     except OSError as exc:
-        raise CommandError(f"cannot listen on {host}:{port}: {exc}") from exc
+        sock.close()
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    return sock

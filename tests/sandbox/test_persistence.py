@@ -124,3 +124,36 @@ def test_cli_serves_and_persists(tmp_path):
         assert client.v1.customers.retrieve(cus.id).email == "cli@example.edu"
     finally:
         _stop(proc)
+
+
+def test_cli_reports_a_busy_port(capsys):
+    from kiosk.cli.main import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert main(["sandbox", "--port", str(busy.getsockname()[1])]) == 1
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--port", "70000"], "invalid port"),
+        (["--public-url", "192.168.1.20:12111"], "--public-url must start with http"),
+    ],
+)
+def test_cli_rejects_bad_arguments(capsys, args, message):
+    from kiosk.cli.main import main
+
+    assert main(["sandbox", *args]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_cli_reports_a_corrupt_state_file(capsys, tmp_path):
+    from kiosk.cli.main import main
+
+    bad = tmp_path / "state.json"
+    bad.write_text("][")
+    assert main(["sandbox", "--port", str(_free_port()), "--state", str(bad)]) == 1
+    assert "cannot load sandbox state" in capsys.readouterr().err
