@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from kiosk.relay.deps import RelayDep, SettingsDep
+from kiosk.relay.deps import get_relay, get_settings, resolve
 from kiosk.relay.inbound import Rejected, check_signature, parse_event, read_limited
 
 router = APIRouter(tags=["stripe"])
@@ -45,8 +45,10 @@ class Problem(BaseModel):
     responses={400: {"model": Problem}, 413: {"model": Problem}, 503: {"model": Problem}},
     openapi_extra={"requestBody": _BODY_DOC, "parameters": [_SIG_DOC]},
 )
-async def receive_webhook(request: Request, settings: SettingsDep, relay: RelayDep) -> Response:
+async def receive_webhook(request: Request) -> Response:
     """Answer 200 only once the event is committed; a known event id is a 200 duplicate."""
+    settings = await resolve(request, get_settings)
+    relay = await resolve(request, get_relay)
     try:
         body = await read_limited(request, settings.max_body_bytes)
         header = request.headers.get("stripe-signature")
