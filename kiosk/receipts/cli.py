@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.errors import CommandError, UsageError
+from kiosk.cli.errors import CommandError
 
 EX_TEMPFAIL = 75  # sysexits: queued, the desk retries
 
@@ -83,8 +83,8 @@ def register_fee_slips(sub: Any) -> None:
     slips.add_argument(
         "--status",
         default="open",
-        choices=["open", "overdue", "all-unpaid"],
-        help="which invoices: open (unpaid, incl. overdue), overdue, all-unpaid",
+        choices=["open", "overdue"],
+        help="open: every invoice with a balance (incl. overdue); overdue: only those",
     )
     slips.add_argument("--out", type=Path, help="folder (default: HOME/fee-slips)")
     slips.add_argument("--combined", action="store_true", help="one PDF with every slip")
@@ -310,8 +310,37 @@ def run_send_due(args: argparse.Namespace) -> int:
 
 
 def run_fee_slips(args: argparse.Namespace) -> int:
+    from kiosk.payments.errors import PaymentError
+    from kiosk.payments.gateway import StripeGateway
+    from kiosk.receipts.fee_slips import write_fee_slips
+    from kiosk.receipts.progress import ProgressBar
+
+    ctx = args.ctx
+    out = args.out or ctx.home / "fee-slips"
     try:
-        from kiosk.receipts.fee_slips import run_fee_slips_command
-    except ImportError as exc:
-        raise UsageError(f"fee slips need the payments core: {exc}") from None
-    return run_fee_slips_command(args)
+        gateway = StripeGateway.from_context(ctx)
+    except PaymentError as exc:
+        raise CommandError(exc.message) from None
+    bar = None if args.json else ProgressBar(sys.stderr)
+    try:
+        run = write_fee_slips(
+            ctx,
+            gateway,
+            out,
+            status=args.status,
+            combined=args.combined,
+            layout=args.layout,
+            progress=bar,
+        )
+    finally:
+        if bar:
+            bar.close()
+    summary = (
+        f"{len(run.written)} slip(s) written, {len(run.skipped)} unchanged, "
+        f"{run.links_created} new link(s), {len(run.failed)} failed, in "
+        f"{run.seconds:.1f} s: {run.combined or out}"
+    )
+    _emit(args, {"out": str(out), **run.to_json()}, summary)
+    for number, error in run.failed.items():
+        print(f"  {number}: {error}", file=sys.stderr)
+    return 1 if run.failed else 0

@@ -39,24 +39,18 @@ def test_qr_drawn_in_the_pdf_encodes_number_and_code(desk, paid, layout):
 
 
 def qr_matrix_from_pdf(path: Path, border: int = 2) -> list[list[bool]]:
+    """The QR's dark modules as drawn in the PDF (runs of `x y w 1 re` in module units)."""
     from pypdf import PdfReader
 
     content = PdfReader(path).pages[0].get_contents().get_data().decode("latin-1")
-    found = re.search(r"1 1 1 rg\s+n 0 0 ([\d.]+) \1 re f\*\s+0 0 0 rg\s+(.*?)f\*", content, re.S)
+    found = re.search(r"1 g 0 0 (\d+) \1 re f 0 g ((?:\d+ \d+ \d+ 1 re ?)+) f", content)
     assert found, "no QR code drawn"
-    size = float(found.group(1))
-    rects = [
-        tuple(map(float, r))
-        for r in re.findall(r"([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) re", found.group(2))
-    ]
-    module = rects[0][3]
-    n = round(size / module) - 2 * border
+    n = int(found.group(1)) - 2 * border
     matrix = [[False] * n for _ in range(n)]
-    for x, y, w, _h in rects:
-        row = round((size - y) / module) - 1 - border
-        col = round(x / module) - border
-        for c in range(col, col + round(w / module)):
-            matrix[row][c] = True
+    for x, y, w in re.findall(r"(\d+) (\d+) (\d+) 1 re", found.group(2)):
+        row = n + border - 1 - int(y)
+        for col in range(int(x) - border, int(x) - border + int(w)):
+            matrix[row][col] = True
     return matrix
 
 
