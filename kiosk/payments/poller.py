@@ -65,7 +65,12 @@ def poll_once(ctx: Context, gateway: StripeGateway) -> list[StatusChange]:
 
     changes: list[StatusChange] = []
     for public_id in pollable(ctx):
-        changes += poll_attempt(ctx, gateway, public_id)
+        try:
+            changes += poll_attempt(ctx, gateway, public_id)
+        except StripeUnavailable:
+            raise  # the caller decides when to retry (the sync loop goes offline)
+        except PaymentError as exc:  # one attempt Stripe refuses must not stop the others
+            log.warning("polling %s: %s", public_id, exc.message)
     poll_refunds(ctx, gateway)
     return changes
 
