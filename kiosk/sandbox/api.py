@@ -20,6 +20,7 @@ from kiosk.sandbox.routing import Router
 log = logging.getLogger("kiosk.sandbox.api")
 MAX_BODY = 512 * 1024
 MAX_QUERY = 32 * 1024
+DRAIN_LIMIT = 64 * 1024 * 1024
 REPLAYABLE = (200, 402)
 FORM = "application/x-www-form-urlencoded"
 
@@ -34,7 +35,7 @@ class Api:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         extra: dict[str, str] = {}
         try:
-            body = await _read_body(headers, receive)
+            body = await _read_body(receive)
             status, payload, extra = self._handle(scope, headers, body, request_id)
         except StripeError as exc:
             status, payload = exc.status, json.dumps(exc.body(request_id)).encode()
@@ -89,21 +90,22 @@ class Api:
         return status, payload, {"idempotency-key": key}
 
 
-async def _read_body(headers: dict[str, str], receive: Any) -> bytes:
-    declared = headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
-        raise _too_large()
-    chunks, size, more = [], 0, True
+async def _read_body(receive: Any) -> bytes:
+    chunks: list[bytes] = []
+    size, more = 0, True
     while more:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
-            raise _too_large()
-        chunks.append(chunk)
+        if size <= MAX_BODY:
+            chunks.append(chunk)
+        elif size > DRAIN_LIMIT:
+            break
         more = message.get("more_body", False)
+    if size > MAX_BODY:  # drained (up to a point) so the client can read the answer
+        raise _too_large()
     return b"".join(chunks)
 
 

@@ -78,10 +78,11 @@ def test_json_body_is_rejected(sandbox):
     assert state(sandbox) == before
 
 
-def test_multi_megabyte_body(stripe_client, sandbox):
+@pytest.mark.parametrize("megabytes", [3, 12])
+def test_multi_megabyte_body(stripe_client, sandbox, megabytes):
     before = state(sandbox)
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        stripe_client.v1.customers.create({"description": "x" * (3 * 1024 * 1024)})
+        stripe_client.v1.customers.create({"description": "x" * (megabytes * 1024 * 1024)})
     assert exc.value.http_status == 400 and "too large" in exc.value.user_message
     assert state(sandbox) == before
 
