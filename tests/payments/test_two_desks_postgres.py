@@ -147,3 +147,23 @@ def test_two_phones_paying_one_invoice_make_credit_not_double_allocation(desks, 
         d = invoice_detail(s, NUMBER)
     assert d.row.status == "paid" and d.row.credit == 400_000
     assert sum(1 for p in d.payments if p.flag) == 1
+
+
+def test_two_desks_starting_a_payment_at_once_leave_one_live_attempt(desks, gateway):
+    from kiosk.payments.attempts import list_attempts
+    from kiosk.payments.errors import AttemptBusy
+
+    one, two = desks
+    refused: list[Exception] = []
+
+    def start(ctx):
+        try:
+            start_payment(ctx, gateway, NUMBER, 100_000)
+        except AttemptBusy as exc:
+            refused.append(exc)
+
+    for _ in range(3):
+        together(lambda: start(one), lambda: start(two))
+    live = list_attempts(one, open_only=True)
+    assert len(live) == 1
+    assert all("started at the same moment" in e.message for e in refused)
