@@ -85,7 +85,7 @@ class StripeGateway:
     ) -> None:
         if not api_key:
             raise StripeRejected(
-                "no Stripe key is set: run `config secret stripe_secret_key` "
+                "no Stripe key is set: run `secrets set stripe_secret_key` "
                 "or set STRIPE_SECRET_KEY"
             )
         bases: dict[str, str] = {"api": api_base.rstrip("/")} if api_base else {}
