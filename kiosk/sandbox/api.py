@@ -35,6 +35,7 @@ class Api:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         extra: dict[str, str] = {}
         try:
+            auth.api_key(headers.get("authorization"))
             body = await _read_body(receive)
             status, payload, extra = self._handle(scope, headers, body, request_id)
         except StripeError as exc:
@@ -50,7 +51,6 @@ class Api:
     def _handle(
         self, scope: dict[str, Any], headers: dict[str, str], body: bytes, request_id: str
     ) -> tuple[int, bytes, dict[str, str]]:
-        auth.api_key(headers.get("authorization"))
         method, path = scope["method"].upper(), scope["path"]
         handler, args = self.router.match(method, path)
         params = _params(scope.get("query_string", b""), headers, body)
