@@ -111,3 +111,17 @@ def test_events_older_than_30_days_are_gone(fresh_sandbox, fresh_client, paid):
     assert top.id not in [e.id for e in fresh_client.v1.events.list({"limit": 100}).data]
     with pytest.raises(stripe.InvalidRequestError):
         fresh_client.v1.events.retrieve(top.id)
+
+
+def test_every_recorded_type_is_a_stripe_event_type(fresh_client, paid):
+    from kiosk.sandbox.event_types import ALL
+
+    pi = fresh_client.v1.payment_intents.retrieve(paid.payment_intent)
+    refund = fresh_client.v1.refunds.create({"payment_intent": pi.id, "amount": 100})
+    fresh_client.raw_request("post", f"/v1/test_helpers/refunds/{refund.id}/fail")
+    cus = fresh_client.v1.customers.create({})
+    fresh_client.v1.customers.update(cus.id, {"name": "x"})
+    fresh_client.v1.customers.delete(cus.id)
+    types = {e.type for e in fresh_client.v1.events.list({"limit": 100}).auto_paging_iter()}
+    assert types <= ALL
+    assert {"refund.failed", "charge.refund.updated", "customer.deleted"} <= types
