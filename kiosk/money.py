@@ -199,14 +199,20 @@ def parse_money(text: str, currency: str) -> Money:
     return Money(minor, cur)
 
 
-def _strip_symbol(text: str, currency: str) -> str:
+@cache
+def _symbols(currency: str) -> tuple[str, ...]:
+    """What may precede or follow an amount; longest first, so "Rs." wins over "Rs" and
+    "US$" over "$" (iterating a set gave a different order in each process)."""
     from babel.numbers import get_currency_symbol
 
     tokens = {currency, "Rs.", "Rs", "₹"} | {
         get_currency_symbol(currency, locale) for locale in ("en_IN", "en_US", "en_GB")
     }
-    # Longest first, so "Rs." wins over "Rs" and "US$" over "$" (a set's order is random).
-    for token in sorted(tokens, key=lambda t: (-len(t), t)):
+    return tuple(sorted((t for t in tokens if t), key=lambda t: (-len(t), t)))
+
+
+def _strip_symbol(text: str, currency: str) -> str:
+    for token in _symbols(currency):
         if token and text.upper().startswith(token.upper()):
             return text[len(token) :]
         if token and text.upper().endswith(token.upper()):

@@ -146,13 +146,7 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.file}: {shown}{more}; nothing was imported") from None
     except OSError as exc:
         raise CommandError(f"can't read {args.file}: {exc.strerror or exc}") from None
-    unchanged = summary.invoices - summary.invoices_created - summary.invoices_updated
-    print(
-        f"Imported {args.file}: {summary.rows} rows, {summary.invoices} invoices "
-        f"({summary.invoices_created} new, {summary.invoices_updated} updated, {unchanged} "
-        f"unchanged); students: {summary.students_created} new, "
-        f"{summary.students_updated} updated."
-    )
+    print(f"Imported {args.file}: {summary.describe()}.")
     return 0
 
 

@@ -56,6 +56,18 @@ class ImportSummary:
     students_updated: int
 
     @property
+    def invoices_unchanged(self) -> int:
+        return self.invoices - self.invoices_created - self.invoices_updated
+
+    def describe(self) -> str:
+        """One line for a person: what the import did."""
+        return (
+            f"{self.rows} rows, {self.invoices} invoices ({self.invoices_created} new, "
+            f"{self.invoices_updated} updated, {self.invoices_unchanged} unchanged); "
+            f"students: {self.students_created} new, {self.students_updated} updated"
+        )
+
+    @property
     def changed(self) -> bool:
         return any(
             (
