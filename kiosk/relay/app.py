@@ -61,6 +61,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await relay.close()
+        relay.metrics.emit(settings.metrics_interval)  # the last, partial interval
 
 
 async def _bad_request(_request: Request, exc: Exception) -> JSONResponse:

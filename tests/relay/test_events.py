@@ -141,3 +141,14 @@ def wait_for_held_polls(relay, n: int) -> None:
         10,
         f"{n} held long-polls",
     )
+
+
+def test_pages_of_big_events_stop_at_a_few_mebibytes(relay, desk):
+    big = [make_event(event_id=f"evt_big{i}", pad="x" * 900_000) for i in range(6)]
+    for body in big:
+        assert post_event(relay.url, body, SECRET).status_code == 200
+    first = desk.get("/v1/events", params={"limit": 1000}).json()
+    assert 1 <= len(first["events"]) <= 4
+    rest = desk.get("/v1/events", params={"after": first["cursor"], "limit": 1000}).json()
+    ids = [e["id"] for e in first["events"] + rest["events"]]
+    assert ids == [f"evt_big{i}" for i in range(6)]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, Select, delete, select
 
 from kiosk.relay.storage.engine import is_sqlite
 from kiosk.relay.storage.models import Event
@@ -21,6 +22,8 @@ NOTIFY_CHANNEL = "fee_kiosk_relay_events"
 # its inserts into one transaction, so throughput stays bounded by commits, not requests.
 # SQLite needs nothing: it allows a single writer at a time.
 INSERT_LOCK = 0x6B696F736B02
+PAGE_BYTES = 4 * 1024 * 1024
+FETCH_CHUNK = 50
 _COLUMNS = (Event.cursor, Event.event_id, Event.type, Event.received_at, Event.payload)
 
 
@@ -86,12 +89,34 @@ class EventStore:
             )
         return self._sql[rows]
 
-    def fetch(self, after: int, limit: int, types: Sequence[str] = ()) -> list[StoredEvent]:
-        stmt = select(*_COLUMNS).where(Event.cursor > after).order_by(Event.cursor).limit(limit)
-        if types:
-            stmt = stmt.where(Event.type.in_(types))
+    def fetch(
+        self, after: int, limit: int, types: Sequence[str] = (), max_bytes: int = PAGE_BYTES
+    ) -> list[StoredEvent]:
+        """Up to `limit` events after cursor `after`, in cursor order.
+
+        A page stops early, after at least one event, once its bodies pass `max_bytes`:
+        a thousand 1 MiB events must not become one gigabyte in memory.
+        """
+        page: list[StoredEvent] = []
+        size = 0
         with self.engine.connect() as conn:
-            return [StoredEvent(*row) for row in conn.execute(stmt)]
+            while len(page) < limit:
+                want = min(limit - len(page), FETCH_CHUNK)
+                chunk = [StoredEvent(*row) for row in conn.execute(self._page(after, want, types))]
+                for event in chunk:
+                    if page and size + len(event.payload) > max_bytes:
+                        return page
+                    page.append(event)
+                    size += len(event.payload)
+                if len(chunk) < want:
+                    break
+                after = chunk[-1].cursor
+        return page
+
+    @staticmethod
+    def _page(after: int, limit: int, types: Sequence[str]) -> Select[tuple[Any, ...]]:
+        stmt = select(*_COLUMNS).where(Event.cursor > after).order_by(Event.cursor).limit(limit)
+        return stmt.where(Event.type.in_(types)) if types else stmt
 
     def last_received_at(self) -> datetime | None:
         stmt = select(Event.received_at).order_by(Event.cursor.desc()).limit(1)
