@@ -79,6 +79,8 @@ def _kind_for(method: str, path: str) -> str:
         if path.startswith(prefix):
             if path.endswith("/line_items"):
                 return "list:item"
+            if path.endswith("/search"):
+                return f"list:{kind}"
             return f"list:{kind}" if method == "GET" and path == prefix else kind
     return ""
 

@@ -70,3 +70,30 @@ def test_delete(stripe_client):
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.customers.retrieve(cus.id)
     assert cus.id not in [c.id for c in stripe_client.v1.customers.list({"limit": 100}).data]
+
+
+def test_search(fresh_client):
+    a = fresh_client.v1.customers.create(
+        {"email": "meera@uni.edu", "name": "Meera Iyer", "metadata": {"roll": "17"}}
+    )
+    b = fresh_client.v1.customers.create({"email": "ravi@uni.edu", "name": "Ravi Iyer"})
+    fresh_client.v1.customers.create({"email": "zoe@other.org", "name": "Zoe"})
+    exact = fresh_client.v1.customers.search({"query": "email:'meera@uni.edu'"})
+    assert exact.object == "search_result" and [c.id for c in exact.data] == [a.id]
+    both = fresh_client.v1.customers.search({"query": "name~'iyer'"})
+    assert [c.id for c in both.data] == [b.id, a.id]
+    meta = fresh_client.v1.customers.search({"query": "metadata['roll']:'17' AND name~'meera'"})
+    assert [c.id for c in meta.data] == [a.id]
+    paged = fresh_client.v1.customers.search({"query": "name~'iyer'", "limit": 1})
+    assert paged.has_more and paged.next_page
+    walked = [c.id for c in paged.auto_paging_iter()]
+    assert walked == [b.id, a.id]
+
+
+@pytest.mark.parametrize(
+    "query", ["email=meera", "colour:'red'", "name:'a' AND name:'b' OR name:'c'"]
+)
+def test_search_rejects_bad_queries(stripe_client, query):
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.customers.search({"query": query})
+    assert exc.value.param == "query"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.sandbox import expand, ids, params, shapes
+from kiosk.sandbox import expand, ids, params, search_query, shapes
 from kiosk.sandbox.engine import Call, Sandbox
+from kiosk.sandbox.errors import invalid
 from kiosk.sandbox.routes.common import LIST_SPEC, given, list_page, retrieve, update
+from kiosk.sandbox.store import check_limit
 
 ADDRESS = params.obj(
     {k: params.string() for k in ("city", "country", "line1", "line2", "postal_code", "state")}
@@ -22,6 +24,13 @@ FIELDS: params.Spec = {
     "expand": params.expand_list,
 }
 LIST = {**LIST_SPEC, "email": params.string(512)}
+SEARCH: params.Spec = {
+    "query": params.string(1000),
+    "limit": params.integer(),
+    "page": params.string(100),
+    "expand": params.expand_list,
+}
+SEARCHABLE = frozenset({"email", "name", "phone", "description"})
 
 
 def create(sb: Sandbox, call: Call) -> dict[str, Any]:
@@ -71,7 +80,39 @@ def listing(sb: Sandbox, call: Call) -> dict[str, Any]:
     return list_page(sb, call, "customer", "/v1/customers", v, keep)
 
 
+def search(sb: Sandbox, call: Call) -> dict[str, Any]:
+    """Customer search (read-after-write consistent here; eventually consistent on Stripe)."""
+    v = params.validate(SEARCH, call.params, required=("query",))
+    matches = search_query.compile_query(v["query"], SEARCHABLE)
+    limit, start = check_limit(v.get("limit")), _page_start(v.get("page"))
+    found = [o for o in _newest_first(sb, "customer") if matches(o)]
+    data = found[start : start + limit]
+    more = start + limit < len(found)
+    result = {
+        "object": "search_result",
+        "data": data,
+        "has_more": more,
+        "next_page": str(start + limit) if more else None,
+        "url": "/v1/customers/search",
+    }
+    return expand.render(sb, result, v.get("expand"))
+
+
+def _page_start(page: str | None) -> int:
+    if page is None:
+        return 0
+    if not (page.isascii() and page.isdigit()):
+        raise invalid("Invalid page: use the next_page of the previous result.", "page")
+    return int(page)
+
+
+def _newest_first(sb: Sandbox, kind: str) -> list[dict[str, Any]]:
+    ids = reversed(sb.store.order.get(kind, []))
+    return [o for o in (sb.store.objects.get(i) for i in ids) if o is not None]
+
+
 ROUTES = [
+    ("GET", "/v1/customers/search", search),
     ("POST", "/v1/customers", create),
     ("GET", "/v1/customers", listing),
     ("GET", "/v1/customers/{id}", get),
