@@ -110,7 +110,7 @@ class Sandbox:
                 "idempotency_key": call.idempotency_key if call else None,
             },
         )
-        self.store.add(event, failed=0)
+        self.store.add(event)
         self._deliver(event, endpoints)
         return event
 
@@ -160,6 +160,8 @@ class Sandbox:
         if not path or not Path(path).exists():
             return
         data = json.loads(Path(path).read_text("utf-8"))
+        if not isinstance(data, dict) or data.get("version") != 1 or not _has_state(data):
+            raise ValueError(f"{path} is not a sandbox state file")
         self.store.restore(data)
         self.open_sessions = {
             i
@@ -171,3 +173,7 @@ class Sandbox:
 
 def _wants(endpoint: Obj, type_: str) -> bool:
     return "*" in endpoint["enabled_events"] or type_ in endpoint["enabled_events"]
+
+
+def _has_state(data: dict[str, Any]) -> bool:
+    return all(isinstance(data.get(k), dict) for k in ("objects", "order", "extra"))

@@ -69,9 +69,10 @@ def test_pending_refund_failure_resumes_after_restart(tmp_path):
         )
 
 
-def test_corrupt_state_file_is_reported(tmp_path):
+@pytest.mark.parametrize("text", ["{not json", "{}", "[1, 2]", '{"version": 1, "objects": []}'])
+def test_corrupt_state_file_is_reported(tmp_path, text):
     state = tmp_path / "bad.json"
-    state.write_text("{not json")
+    state.write_text(text)
     with pytest.raises(ValueError):
         start_sandbox(state_file=str(state))
 
