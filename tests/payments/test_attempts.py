@@ -263,3 +263,19 @@ def test_foreign_session_is_read_back_from_stripe_before_acting(ctx, gateway, cl
     with ctx.ledger.begin() as s:
         result = apply_event(s, real, source="relay", desk=ctx.desk, gateway=gateway)
     assert result.outcome == "applied" and result.changes[0].attempt_id is None
+
+
+def test_amount_above_stripes_eight_digit_limit(ctx, gateway, make_invoice):
+    make_invoice("INV-BIG-" + str(id(ctx)), [("Endowment", 200_000_000, 1)])
+    with pytest.raises(AmountError, match="above Stripe's limit"):
+        start_payment(ctx, gateway, "INV-BIG-" + str(id(ctx)), 100_000_000)
+
+
+def test_zero_decimal_currency_is_not_multiplied(ctx, gateway, client, make_invoice):
+    number = f"INV-JPY-{id(ctx)}"
+    make_invoice(number, [("Tuition", 5_000, 1)], currency="JPY")
+    with pytest.raises(AmountError, match="below Stripe's minimum charge of JP¥50"):
+        start_payment(ctx, gateway, number, 49)
+    view = start_payment(ctx, gateway, number, 5_000)
+    cs = client.v1.checkout.sessions.retrieve(view.stripe_id)
+    assert cs.amount_total == 5_000 and cs.currency == "jpy"

@@ -13,6 +13,8 @@ from kiosk.cli.main import main
 from kiosk.ledger.invoices import invoice_detail
 from kiosk.ledger.models import Allocation, Payment, ProcessedEvent, Receipt
 from kiosk.payments.apply import apply_event, publish_result
+from kiosk.payments.attempts import start_payment
+from kiosk.payments.errors import AmountError
 from kiosk.payments.poller import poll_once
 from kiosk.payments.reconcile import reconcile
 from tests.payments.conftest import HOSTEL, KEY, TUITION, events_for, pay
@@ -117,3 +119,56 @@ def test_events_replayed_in_reverse_and_twice(ctx, home, gateway, client, invoic
     assert "checkout.session.completed" in types and "payment_intent.succeeded" in types
     relay(ctx, gateway, list(reversed(events)) + events)
     assert_landed_once(ctx, invoice, 100_000)
+
+
+def test_two_desks_on_one_sqlite_file_apply_the_same_events_at_once(
+    ctx, home, gateway, client, invoice
+):
+    import threading
+
+    from kiosk.context import Context
+
+    view = start_payment(ctx, gateway, invoice, 700_000)
+    pay(client, view.stripe_id)
+    events = events_for(client, view.public_id, view.stripe_id)
+    other = Context(home)  # a second engine on the same file, as a second process would
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def desk(c, evs):
+        try:
+            barrier.wait(10)
+            relay(c, gateway, evs)
+            poll_once(c, gateway)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [
+        threading.Thread(target=desk, args=(ctx, events)),
+        threading.Thread(target=desk, args=(other, list(reversed(events)))),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    other.ledger.close()
+    assert not failures
+    assert_landed_once(ctx, invoice, 700_000)
+
+
+def test_partial_payments_fill_components_in_order_until_paid(ctx, gateway, client, invoice):
+    for amount, expected in [
+        (4_000_000, {"Tuition": 4_000_000, "Hostel": 0}),
+        (1_500_000, {"Tuition": TUITION, "Hostel": 500_000}),
+        (None, {"Tuition": TUITION, "Hostel": HOSTEL}),
+    ]:
+        view = start_payment(ctx, gateway, invoice, amount)
+        pay(client, view.stripe_id)
+        poll_once(ctx, gateway)
+        with ctx.ledger.begin() as s:
+            d = invoice_detail(s, invoice)
+        assert {c.name: c.paid for c in d.components} == expected
+    assert d.row.status == "paid" and d.row.credit == 0
+    assert len({p.receipt_number for p in d.payments}) == 3
+    with pytest.raises(AmountError, match="nothing left to pay"):
+        start_payment(ctx, gateway, invoice, None)
