@@ -14,13 +14,15 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from kiosk.ledger import audit
+from kiosk.ledger.bulk import insert_rows
 from kiosk.ledger.csv_format import (
     CsvImportError,
     InvoiceIn,
@@ -32,7 +34,7 @@ from kiosk.ledger.csv_format import (
 )
 from kiosk.ledger.database import Ledger
 from kiosk.ledger.models import FeeComponent, Invoice, Payment, PaymentAttempt, Student
-from kiosk.ledger.search import bulk_indexing
+from kiosk.ledger.search import bulk_indexing, search_text
 from kiosk.money import format_money
 
 Progress = Callable[[int, int], None]
@@ -148,15 +150,54 @@ def _load_students(s: Session, numbers: list[str]) -> dict[str, Student]:
     return found
 
 
-def _load_invoices(s: Session, numbers: list[str]) -> dict[str, Invoice]:
-    found: dict[str, Invoice] = {}
+@dataclass
+class Existing:
+    """An invoice already in the ledger, as plain values (cheaper than ORM objects)."""
+
+    id: int
+    student_number: str
+    currency: str
+    issue_date: date
+    due_date: date
+    voided: bool
+    components: list[tuple[str, int, int]] = field(default_factory=list)  # in position order
+
+
+def _load_invoices(s: Session, numbers: list[str]) -> dict[str, Existing]:
+    found: dict[str, Existing] = {}
+    by_id: dict[int, Existing] = {}
     for chunk in _chunks(numbers):
         query = (
-            select(Invoice)
+            select(
+                Invoice.id,
+                Invoice.number,
+                Student.number,
+                Invoice.currency,
+                Invoice.issue_date,
+                Invoice.due_date,
+                Invoice.voided_at,
+            )
+            .join(Student, Student.id == Invoice.student_id)
             .where(Invoice.number.in_(chunk))
-            .options(selectinload(Invoice.components), selectinload(Invoice.student))
         )
-        found.update((inv.number, inv) for inv in s.scalars(query))
+        for iid, number, student, currency, issued, due, voided in s.execute(query):
+            found[number] = by_id[iid] = Existing(
+                iid, student, currency, issued, due, voided is not None
+            )
+    ids = sorted(by_id)
+    for start in range(0, len(ids), _CHUNK):
+        query = (
+            select(
+                FeeComponent.invoice_id,
+                FeeComponent.name,
+                FeeComponent.amount,
+                FeeComponent.priority,
+            )
+            .where(FeeComponent.invoice_id.in_(ids[start : start + _CHUNK]))
+            .order_by(FeeComponent.invoice_id, FeeComponent.position, FeeComponent.id)
+        )
+        for iid, name, amount, priority in s.execute(query):
+            by_id[iid].components.append((name, amount, priority))
     return found
 
 
@@ -166,31 +207,25 @@ def _apply(
     students = _load_students(s, sorted({i.student.number for i in invoices}))
     existing = _load_invoices(s, [i.number for i in invoices])
     changes = _plan_changes(s, invoices, existing, where)
-    new_students = updated_students = 0
-    for st in {i.student.number: i.student for i in invoices}.values():
-        if st.number not in students:
-            students[st.number] = _add_student(s, st)
-            new_students += 1
-        elif _update_student(students[st.number], st):
-            updated_students += 1
-    s.flush()
+    wanted = {i.student.number: i.student for i in invoices}
+    updated = sum(_update_student(students[n], st) for n, st in wanted.items() if n in students)
+    fresh = [st for n, st in wanted.items() if n not in students]
+    ids = {n: st.id for n, st in students.items()} | _insert_students(s, fresh)
     created = [i for i in invoices if i.number not in existing]
-    done = rows
     with bulk_indexing(s) if len(created) >= _BULK else contextlib.nullcontext():
-        for inv in created:
-            _add_invoice(s, inv, students[inv.student.number])
-            done += len(inv.components)
+        done = rows
+        for start in range(0, len(created), _CHUNK):
+            chunk = created[start : start + _CHUNK]
+            _insert_invoices(s, chunk, ids)
+            done += sum(len(i.components) for i in chunk)
             report(done)
-        s.flush()
     for inv in changes:
         _update_invoice(s, existing[inv.number], inv)
-    return ImportSummary(
-        rows, len(invoices), len(created), len(changes), new_students, updated_students
-    )
+    return ImportSummary(rows, len(invoices), len(created), len(changes), len(fresh), updated)
 
 
 def _plan_changes(
-    s: Session, invoices: list[InvoiceIn], existing: dict[str, Invoice], where: Where
+    s: Session, invoices: list[InvoiceIn], existing: dict[str, Existing], where: Where
 ) -> list[InvoiceIn]:
     """Invoices in the ledger that the file changes; errors for changes that aren't allowed."""
     errors: list[RowError] = []
@@ -213,14 +248,13 @@ def _wanted(inv: InvoiceIn) -> list[tuple[str, int, int]]:
     return [(c.name, c.amount, c.priority) for c in inv.components]
 
 
-def _held(old: Invoice) -> list[tuple[str, int, int]]:
-    ordered = sorted(old.components, key=lambda c: (c.position, c.id))
-    return [(c.name, c.amount, c.priority) for c in ordered]
+def _held(old: Existing) -> list[tuple[str, int, int]]:
+    return old.components
 
 
-def _differs(old: Invoice, inv: InvoiceIn) -> bool:
+def _differs(old: Existing, inv: InvoiceIn) -> bool:
     return (
-        old.student.number != inv.student.number
+        old.student_number != inv.student.number
         or old.currency != inv.currency
         or old.issue_date != inv.issue_date
         or old.due_date != inv.due_date
@@ -228,14 +262,14 @@ def _differs(old: Invoice, inv: InvoiceIn) -> bool:
     )
 
 
-def _refusal(s: Session, old: Invoice, inv: InvoiceIn, where: Where) -> RowError | None:
-    if old.student.number != inv.student.number:
+def _refusal(s: Session, old: Existing, inv: InvoiceIn, where: Where) -> RowError | None:
+    if old.student_number != inv.student.number:
         message = (
-            f"invoice {inv.number} belongs to student {old.student.number} in the "
+            f"invoice {inv.number} belongs to student {old.student_number} in the "
             f"ledger, not {inv.student.number}"
         )
         return RowError(inv.line, where("student_number"), message)
-    if old.voided_at is not None:
+    if old.voided:
         message = f"invoice {inv.number} is void; it can't change"
         return RowError(inv.line, where("invoice_number"), message)
     if old.currency == inv.currency and _held(old) == _wanted(inv):
@@ -258,7 +292,7 @@ def _refusal(s: Session, old: Invoice, inv: InvoiceIn, where: Where) -> RowError
     return None
 
 
-def _first_difference(old: Invoice, inv: InvoiceIn) -> int:
+def _first_difference(old: Existing, inv: InvoiceIn) -> int:
     held = _held(old)
     for i, c in enumerate(inv.components):
         if i >= len(held) or held[i] != (c.name, c.amount, c.priority):
@@ -266,7 +300,7 @@ def _first_difference(old: Invoice, inv: InvoiceIn) -> int:
     return inv.line
 
 
-def _diff(old: Invoice, inv: InvoiceIn) -> str:
+def _diff(old: Existing, inv: InvoiceIn) -> str:
     if old.currency != inv.currency:
         return f"currency {old.currency} in the ledger, {inv.currency} in the file"
     held = {n: a for n, a, _ in _held(old)}
@@ -281,12 +315,19 @@ def _diff(old: Invoice, inv: InvoiceIn) -> str:
     return "priorities or order differ"
 
 
-def _add_student(s: Session, st: StudentIn) -> Student:
-    student = Student(
-        number=st.number, name=st.name, email=st.email, phone=st.phone, programme=st.programme
-    )
-    s.add(student)
-    return student
+def _insert_students(s: Session, fresh: list[StudentIn]) -> dict[str, int]:
+    rows = [
+        {
+            "number": st.number,
+            "name": st.name,
+            "email": st.email,
+            "phone": st.phone,
+            "programme": st.programme,
+            "search_text": search_text(st.name, st.number, st.email),
+        }
+        for st in fresh
+    ]
+    return dict(zip((st.number for st in fresh), insert_rows(s, Student, rows), strict=True))
 
 
 def _update_student(student: Student, st: StudentIn) -> bool:
@@ -298,30 +339,40 @@ def _update_student(student: Student, st: StudentIn) -> bool:
     return changed
 
 
-def _components(inv: InvoiceIn) -> list[FeeComponent]:
-    return [
-        FeeComponent(name=c.name, amount=c.amount, priority=c.priority, position=i)
-        for i, c in enumerate(inv.components)
+def _insert_invoices(s: Session, chunk: list[InvoiceIn], students: dict[str, int]) -> None:
+    rows = [
+        {
+            "number": i.number,
+            "student_id": students[i.student.number],
+            "currency": i.currency,
+            "issue_date": i.issue_date,
+            "due_date": i.due_date,
+        }
+        for i in chunk
     ]
-
-
-def _add_invoice(s: Session, inv: InvoiceIn, student: Student) -> None:
-    s.add(
-        Invoice(
-            number=inv.number,
-            student_id=student.id,
-            currency=inv.currency,
-            issue_date=inv.issue_date,
-            due_date=inv.due_date,
-            components=_components(inv),
-        )
+    ids = insert_rows(s, Invoice, rows)
+    insert_rows(
+        s,
+        FeeComponent,
+        [
+            {
+                "invoice_id": invoice_id,
+                "name": c.name,
+                "amount": c.amount,
+                "priority": c.priority,
+                "position": pos,
+            }
+            for inv, invoice_id in zip(chunk, ids, strict=True)
+            for pos, c in enumerate(inv.components)
+        ],
     )
 
 
-def _update_invoice(s: Session, old: Invoice, inv: InvoiceIn) -> None:
+def _update_invoice(s: Session, held: Existing, inv: InvoiceIn) -> None:
     """Dates always; currency and components only when there is no payment (checked above)."""
+    old = s.get_one(Invoice, held.id)
     old.issue_date, old.due_date = inv.issue_date, inv.due_date
-    if old.currency == inv.currency and _held(old) == _wanted(inv):
+    if held.currency == inv.currency and held.components == _wanted(inv):
         return
     old.currency = inv.currency
     by_name = {c.name: c for c in old.components}

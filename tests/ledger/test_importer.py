@@ -406,3 +406,17 @@ def test_cancel_from_another_thread(ledger, write_csv):
 def test_missing_file_raises_oserror(ledger, tmp_path):
     with pytest.raises(OSError):
         import_csv(ledger, tmp_path / "nope.csv")
+
+
+def test_import_and_reimport_on_sqlite_and_postgresql(any_ledger, write_csv):
+    path = write_csv(*GOOD, *_many(500))
+    first = import_csv(any_ledger, path)
+    assert (first.invoices_created, first.students_created) == (252, 252)
+    again = import_csv(any_ledger, path)
+    assert not again.changed and again.invoices_unchanged == 252
+    with any_ledger.begin() as s:
+        assert [r.number for r in search_invoices(s, "jose garc")] == ["INV-2"]
+        assert search_invoices(s, "INV-1")[0].total == 6_100_000
+        assert s.scalar(select(Student.search_text).where(Student.number == "S1002")) == (
+            "jose garcia s1002 jose@example.edu"
+        )
