@@ -52,6 +52,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         asyncio.create_task(metrics.report_forever(relay.metrics, settings.metrics_interval)),
     ]
     if not is_sqlite(relay.engine):
+        relay.notifier.listening = False  # until the LISTEN connection is up
         conninfo = libpq_conninfo(relay.engine.url)
         tasks.append(asyncio.create_task(listen_postgres(conninfo, relay.notifier)))
     try:

@@ -22,6 +22,7 @@ class Notifier:
     def __init__(self) -> None:
         self._event = asyncio.Event()
         self.waiting = 0  # long-polls held right now, for /healthz
+        self.listening: bool | None = None  # PostgreSQL LISTEN up? None: in-process only
 
     def ticket(self) -> asyncio.Event:
         return self._event
@@ -50,6 +51,7 @@ async def listen_postgres(conninfo: str, notifier: Notifier, retry_max: float = 
         try:
             async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
                 await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                notifier.listening = True
                 notifier.notify()  # whatever arrived while we were not listening
                 delay = 0.5
                 async for _ in conn.notifies():
@@ -57,6 +59,7 @@ async def listen_postgres(conninfo: str, notifier: Notifier, retry_max: float = 
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            notifier.listening = False
             log.warning("LISTEN connection lost (%s); retrying in %.1f s", exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, retry_max)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
+import time
 
 import httpx
 
@@ -74,3 +76,30 @@ def test_kill_9_mid_stream_keeps_every_acknowledged_event(relay_process, relay_d
     stored = {e["id"] for e in read_all(again.url, token)}
     assert set(acked) <= stored
     assert len(acked) >= 300
+
+
+def test_a_locked_database_delays_acks_but_not_the_rest(relay, desk, tmp_path):
+    """Another process holds SQLite's write lock: webhooks wait (then succeed), polls don't."""
+    blocker = sqlite3.connect(tmp_path / "relay.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    answers: list[httpx.Response] = []
+    body = make_event(event_id="evt_waited")
+    sender = threading.Thread(target=lambda: answers.append(post_event(relay.url, body, SECRET)))
+    sender.start()
+    try:
+        wait_until(lambda: health(relay)["uncommitted"] == 1, 10, "the webhook to be waiting")
+        started = time.monotonic()
+        assert httpx.get(relay.url + "/healthz").status_code == 200
+        assert desk.get("/v1/events").json()["events"] == []
+        assert time.monotonic() - started < 2
+        assert answers == []  # no 200 while the event cannot be committed
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    sender.join(15)
+    assert answers[0].status_code == 200
+    assert [e["id"] for e in desk.get("/v1/events").json()["events"]] == ["evt_waited"]
+
+
+def health(relay) -> dict:
+    return httpx.get(relay.url + "/healthz").json()

@@ -126,24 +126,41 @@ def test_concurrent_writers_on_two_relays_never_make_a_reader_skip(pg_url, relay
     assert {e["id"] for e in seen} == {json.loads(b)["id"] for b in bodies}
 
 
-def test_lost_database_is_503_then_recovers(pg_url):
+def test_lost_database_is_503_then_recovers_with_listen(pg_url):
     url = make_url(pg_url)
     proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
     via_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
-    with start_relay(via_proxy, [SECRET], tokens=["desk1"]) as relay:
-        assert post_event(relay.url, make_event(), SECRET).status_code == 200
+    token = issue_tokens(pg_url, ["desk1"])["desk1"]
+    with (
+        start_relay(via_proxy, [SECRET], poll_fallback=30) as cut,
+        start_relay(pg_url, [SECRET]) as other,
+    ):
+        wait_until(lambda: health(cut)["listen"] == "up", 10, "LISTEN on the relay via proxy")
+        assert post_event(cut.url, make_event(), SECRET).status_code == 200
         proxy.close()
-        assert httpx.get(relay.url + "/healthz").status_code == 503
-        assert post_event(relay.url, make_event(), SECRET).status_code == 503
-        feed = httpx.get(
-            relay.url + "/v1/events", headers={"Authorization": f"Bearer {relay.tokens['desk1']}"}
-        )
+        assert httpx.get(cut.url + "/healthz").status_code == 503
+        assert post_event(cut.url, make_event(), SECRET).status_code == 503
+        feed = httpx.get(cut.url + "/v1/events", headers={"Authorization": f"Bearer {token}"})
         assert feed.status_code == 503
+        wait_until(lambda: health(cut)["listen"] == "down", 10, "the LISTEN loss to be seen")
         proxy = TcpProxy(proxy.target, proxy.port)
-        wait_until(
-            lambda: httpx.get(relay.url + "/healthz").status_code == 200,
-            10,
-            "the relay to reach the database again",
-        )
-        assert post_event(relay.url, make_event(), SECRET).status_code == 200
+        wait_until(lambda: health(cut)["listen"] == "up", 20, "LISTEN to reconnect")
+        assert health(cut)["database"] == "reachable"
+        after = httpx.get(
+            cut.url + "/v1/events",
+            params={"limit": 1000},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["cursor"]
+        thread, result = poll_in_thread(cut.url, token, after)
+        wait_until(lambda: held_polls(cut.url) == 1, 10, "a long-poll held on the cut relay")
+        body = make_event()
+        assert post_event(other.url, body, SECRET).status_code == 200  # the other relay
+        acked = time.monotonic()
+        thread.join(10)
+        assert [e["id"] for e in result["page"]["events"]] == [json.loads(body)["id"]]
+        assert result["at"] - acked < 0.5
         proxy.close()
+
+
+def health(relay) -> dict:
+    return httpx.get(relay.url + "/healthz").json()

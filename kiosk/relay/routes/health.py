@@ -22,6 +22,8 @@ class Health(BaseModel):
     dialect: str
     pid: int
     long_polls: int
+    uncommitted: int
+    listen: str
 
 
 @router.get("/healthz", response_model=Health, responses={503: {"model": Health}})
@@ -30,6 +32,8 @@ async def healthz(relay: RelayDep) -> JSONResponse:
         "dialect": relay.engine.dialect.name,
         "pid": os.getpid(),
         "long_polls": relay.notifier.waiting,
+        "uncommitted": relay.writer.waiting,
+        "listen": _LISTEN[relay.notifier.listening],
     }
     try:
         last = await asyncio.to_thread(relay.store.last_received_at)
@@ -38,6 +42,11 @@ async def healthz(relay: RelayDep) -> JSONResponse:
         return JSONResponse(body, 503)
     body = {"status": "ok", "database": "reachable", "last_event_at": iso_utc(last), **info}
     return JSONResponse(body)
+
+
+# PostgreSQL LISTEN/NOTIFY state: wakes from other workers arrive ("up") or not ("down");
+# on SQLite wake-ups are in-process only ("local").
+_LISTEN = {True: "up", False: "down", None: "local"}
 
 
 def iso_utc(moment: datetime | None) -> str | None:

@@ -40,6 +40,7 @@ class GroupWriter:
         self._on_commit = on_commit
         self._max_batch = max_batch
         self._pending: list[_Job] = []  # this loop turn's jobs, handed over at its end
+        self.waiting = 0  # events submitted and not yet committed, for /healthz
         self._queue: queue.SimpleQueue[list[_Job]] = queue.SimpleQueue()
         self._conn: Connection | None = None  # the writer thread's own, reopened after errors
         self._thread = threading.Thread(target=self._run, name="relay-writer", daemon=True)
@@ -59,7 +60,11 @@ class GroupWriter:
         if not self._pending:
             self._loop.call_soon(self._hand_over)
         self._pending.append((item, future))
-        return await future
+        self.waiting += 1
+        try:
+            return await future
+        finally:
+            self.waiting -= 1
 
     def _hand_over(self) -> None:
         jobs, self._pending = self._pending, []
