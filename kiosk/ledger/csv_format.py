@@ -195,6 +195,17 @@ def read_rows(text: str) -> tuple[Header, list[Row]]:
 
 def _header(fields: list[str], line: int) -> Header:
     names = [f.strip().lower() for f in fields]
+    if len(names) == 1 and any(sep in names[0] for sep in ";\t|"):
+        raise CsvImportError(
+            [
+                RowError(
+                    line,
+                    "1",
+                    "the columns must be separated by commas "
+                    '(save the file as "CSV UTF-8 (comma delimited)")',
+                )
+            ]
+        )
     errors = []
     seen: set[str] = set()
     for i, name in enumerate(names, start=1):

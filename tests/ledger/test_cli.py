@@ -275,3 +275,17 @@ class _Piped:
 
     def readline(self) -> str:
         return self.text
+
+
+def test_progress_line_on_a_terminal(capsys):
+    from kiosk.cli.ledger_commands import _progress_line
+
+    _progress_line(500, 2000)
+    _progress_line(1500, 2000)
+    _progress_line(2000, 2000)
+    err = capsys.readouterr().err
+    assert err == (
+        "\rimport-csv:  25% (checking row 500 of 1,000)"
+        "\rimport-csv:  75% (writing row 500 of 1,000)"
+        "\rimport-csv: 100% (writing row 1,000 of 1,000)\n"
+    )

@@ -420,3 +420,35 @@ def test_import_and_reimport_on_sqlite_and_postgresql(any_ledger, write_csv):
         assert s.scalar(select(Student.search_text).where(Student.number == "S1002")) == (
             "jose garcia s1002 jose@example.edu"
         )
+
+
+def test_windows_line_endings_and_multiline_fields_keep_line_numbers(ledger, write_csv):
+    two_lines = '"B.Tech\r\nComputer Science"'  # a quoted field spanning two lines
+    text = (
+        "\r\n".join(
+            [
+                HEADER,
+                row(programme=two_lines),
+                row(component="Hostel", amount="1.234", programme=two_lines),
+            ]
+        )
+        + "\r\n"
+    )
+    with pytest.raises(CsvImportError) as err:
+        import_csv(ledger, write_csv(text.encode()))
+    assert str(err.value).startswith("line 4, column 11 (amount)")
+    summary = import_csv(ledger, write_csv(text.replace("1.234", "1.23").encode()))
+    assert summary.invoices_created == 1
+
+
+def test_semicolon_separated_file_gets_a_hint(ledger, write_csv):
+    with pytest.raises(CsvImportError, match="separated by commas"):
+        import_csv(
+            ledger,
+            write_csv((HEADER.replace(",", ";") + "\n" + row().replace(",", ";") + "\n").encode()),
+        )
+
+
+def test_excel_bom_is_fine(ledger, write_csv):
+    data = ("\ufeff" + HEADER + "\n" + row() + "\n").encode()
+    assert import_csv(ledger, write_csv(data)).invoices_created == 1
