@@ -84,7 +84,9 @@ class ImportSummary:
 class _Reporter:
     """Rate-limited progress in units of rows: total = 2 x rows (checked + written)."""
 
-    def __init__(self, progress: Progress | None, cancel: threading.Event | None, rows: int):
+    def __init__(
+        self, progress: Progress | None, cancel: threading.Event | None, rows: int
+    ) -> None:
         self.progress, self.cancel, self.total = progress, cancel, 2 * rows
         self.step = max(self.total // 200, 1)
         self.last = -1
