@@ -487,6 +487,10 @@ class Applier:
         result = ApplyResult("duplicate", payment_id=payment_id)
         if payment is not None:
             self.fill_card(payment, charge)
+            if session_id:  # first reported by its PaymentIntent, which names no session
+                db.run(
+                    self.s, db.SET_PAYMENT_SESSION, {"pid": payment[0], "session_id": session_id}
+                )
         if attempt is not None and attempt.status != PaymentStatus.PAID:
             result.merge(
                 self.set_status(

@@ -85,8 +85,7 @@ class StripeGateway:
     ) -> None:
         if not api_key:
             raise StripeRejected(
-                "no Stripe key is set: run `secrets set stripe_secret_key` "
-                "or set STRIPE_SECRET_KEY"
+                "no Stripe key is set: run `secrets set stripe_secret_key` or set STRIPE_SECRET_KEY"
             )
         bases: dict[str, str] = {"api": api_base.rstrip("/")} if api_base else {}
         self.api_base = api_base or "https://api.stripe.com"

@@ -84,6 +84,12 @@ SET_CARD = (
     .where(Payment.__table__.c.id == bindparam("pid"))
     .values(card_brand=bindparam("brand"), card_last4=bindparam("last4"))
 )
+SET_PAYMENT_SESSION = (
+    update(Payment.__table__)
+    .where(Payment.__table__.c.id == bindparam("pid"))
+    .where(Payment.__table__.c.stripe_session_id.is_(None))
+    .values(stripe_session_id=bindparam("session_id"))
+)
 SET_FLAG = (
     update(Payment.__table__)
     .where(Payment.__table__.c.id == bindparam("pid"))

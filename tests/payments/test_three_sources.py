@@ -117,8 +117,13 @@ def test_events_replayed_in_reverse_and_twice(ctx, home, gateway, client, invoic
     events = events_for(client, out["attempt_id"], out["stripe_id"])
     types = [e["type"] for e in events]
     assert "checkout.session.completed" in types and "payment_intent.succeeded" in types
+    assert "charge.succeeded" in types
     relay(ctx, gateway, list(reversed(events)) + events)
     assert_landed_once(ctx, invoice, 100_000)
+    with ctx.ledger.begin() as s:
+        payment = s.scalar(select(Payment))
+        assert payment.stripe_session_id == out["stripe_id"]  # learnt after the PI event
+        assert (payment.card_brand, payment.card_last4) == ("visa", "4242")
 
 
 def test_two_desks_on_one_sqlite_file_apply_the_same_events_at_once(
