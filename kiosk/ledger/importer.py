@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from kiosk.ledger import audit
 from kiosk.ledger.bulk import insert_rows
+from kiosk.ledger.csv_checks import check
 from kiosk.ledger.csv_format import (
     CsvImportError,
     InvoiceIn,
     RowError,
     StudentIn,
-    check,
     decode,
     read_rows,
 )
