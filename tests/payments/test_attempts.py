@@ -279,3 +279,16 @@ def test_zero_decimal_currency_is_not_multiplied(ctx, gateway, client, make_invo
     view = start_payment(ctx, gateway, number, 5_000)
     cs = client.v1.checkout.sessions.retrieve(view.stripe_id)
     assert cs.amount_total == 5_000 and cs.currency == "jpy"
+
+
+def test_gateway_errors_are_ours_and_readable(ctx, gateway, client, invoice):
+    from kiosk.payments.errors import NotFound
+
+    with pytest.raises(NotFound, match="Stripe has no such object"):
+        gateway.retrieve_session("cs_test_nope")
+    with pytest.raises(StripeRejected, match="Stripe refused to create the checkout session"):
+        gateway.create_checkout_session({"mode": "payment"}, "kiosk:test:bad-params")
+    view = start_payment(ctx, gateway, invoice, 100_000)
+    expire_now(client, view.stripe_id)
+    # Expiring a session that is no longer open is a 400 at Stripe: benign here (gotcha 9).
+    assert gateway.expire_session(view.stripe_id, "kiosk:test:expire")["status"] == "expired"
