@@ -249,3 +249,36 @@ def test_search_text_column_is_kept_by_the_orm(people):
     with people.begin() as s:
         text = s.scalar(select(Student.search_text).where(Student.number == "S0000102"))
     assert text == "zoe o'brien-muller s0000102 zoe@uni.example.edu"
+
+
+def test_bulk_indexing_indexes_like_the_trigger(ledger):
+    from sqlalchemy import text
+
+    from kiosk.ledger.search import bulk_indexing
+
+    with ledger.begin() as s:
+        st = _student(s, "S0000200", "Ånne-Marie d'Souza", "anne.dsouza@uni.example.edu")
+        _invoice(s, st, "INV-T-1", [100], TODAY)
+    with ledger.begin() as s, bulk_indexing(s):
+        st = s.scalar(select(Student).where(Student.number == "S0000200"))
+        _invoice(s, st, "INV-T-2", [100], TODAY)
+    with ledger.begin() as s:
+        rows = s.execute(
+            text(
+                "SELECT invoice_number, student_number, student_name, "
+                "student_email FROM invoice_fts ORDER BY rowid"
+            )
+        ).all()
+        triggers = s.scalars(
+            text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'invoice_fts%'"
+            )
+        ).all()
+    assert [tuple(r)[1:] for r in rows] == [("S0000200", "Ånne-Marie d'Souza", "anne.dsouza")] * 2
+    assert sorted(triggers) == [
+        "invoice_fts_ad",
+        "invoice_fts_ai",
+        "invoice_fts_au",
+        "invoice_fts_su",
+    ]
+    assert _numbers(ledger, "anne souza") == ["INV-T-1", "INV-T-2"]
