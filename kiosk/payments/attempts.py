@@ -364,7 +364,10 @@ def open_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> Attemp
     except StripeRejected as exc:
         _finish_local(ctx, public_id, PaymentStatus.FAILED, exc.message)
         raise
-    return _opened(ctx, public_id, obj)
+    view = _opened(ctx, public_id, obj)
+    if view.status == PaymentStatus.CANCELLED:  # cancelled while Stripe was answering
+        tell_stripe_cancelled(ctx, gateway, public_id)
+    return view
 
 
 def _opened(ctx: Context, public_id: str, obj: dict[str, Any]) -> AttemptView:
