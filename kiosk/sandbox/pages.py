@@ -190,13 +190,30 @@ def success_target(session: Obj) -> str | None:
 def _form_problem(form: dict[str, Any]) -> str:
     if not isinstance(form.get("card_number"), str) or not form["card_number"].strip():
         return "Your card number is incomplete."
-    exp = str(form.get("exp") or "").replace(" ", "")
-    if len(exp.replace("/", "")) < 4:
-        return "Your card's expiration date is incomplete."
+    expiry = _expiry_problem(str(form.get("exp") or ""))
+    if expiry:
+        return expiry
     if not re.fullmatch(r"[0-9]{3,4}", str(form.get("cvc") or "").strip()):
         return "Your card's security code is incomplete."
     if not isinstance(form.get("email", ""), str):
         return "Your email address is invalid."
+    return ""
+
+
+def _expiry_problem(text: str) -> str:
+    """Checks of MM / YY (or MM / YYYY) as Stripe's card form makes them."""
+    import datetime
+
+    m = re.fullmatch(r"\s*([0-9]{1,2})\s*/?\s*([0-9]{2}|[0-9]{4})\s*", text)
+    if not m:
+        return "Your card's expiration date is incomplete."
+    month, year = int(m.group(1)), int(m.group(2))
+    year += 2000 if year < 100 else 0
+    if not 1 <= month <= 12:
+        return "Your card's expiration date is invalid."
+    today = datetime.date.today()
+    if (year, month) < (today.year, today.month):
+        return "Your card's expiration year is in the past."
     return ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from tests.sandbox.conftest import pay
@@ -219,3 +220,24 @@ def test_inr_uses_indian_grouping_by_default(new_session):
     )
     assert "₹1,00,000.00" in _page(s.url).text
     assert "₹100,000.00" in _page(s.url, **{"Accept-Language": "en-US,en;q=0.8"}).text
+
+
+@pytest.mark.parametrize(
+    "exp, message",
+    [
+        ("", "expiration date is incomplete"),
+        ("1", "expiration date is incomplete"),
+        ("13 / 30", "expiration date is invalid"),
+        ("01 / 20", "expiration year is in the past"),
+    ],
+)
+def test_expiry_is_checked_on_the_page(stripe_client, new_session, exp, message):
+    s = new_session()
+    resp = _submit(s.url, "4242424242424242", exp=exp)
+    assert resp.status_code == 402 and message in resp.text
+    assert stripe_client.v1.checkout.sessions.retrieve(s.id).status == "open"
+
+
+@pytest.mark.parametrize("exp", ["12/34", "1 / 2099", "0934"])
+def test_expiry_formats_accepted(new_session, exp):
+    assert _submit(new_session().url, "4242424242424242", exp=exp).status_code == 303
