@@ -77,7 +77,8 @@ def _engine(args: argparse.Namespace) -> Any:
         engine = make_engine(relay_db_url(args))
         create_schema(engine)
     except Exception as exc:
-        raise CommandError(f"cannot open the relay database: {type(exc).__name__}: {exc}") from None
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CommandError(f"cannot open the relay database: {reason}") from None
     return engine
 
 
@@ -131,4 +132,5 @@ def run_prune(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     from kiosk.relay.server import serve
 
+    _engine(args).dispose()  # a bad URL or unreachable database fails here, in one line
     return serve(args, relay_db_url(args))

@@ -15,7 +15,6 @@ from kiosk.relay.settings import (
     ENV_RETENTION_DAYS,
     SECRET_ENV,
     RelaySettings,
-    SettingsError,
     settings_from_env,
 )
 
@@ -29,7 +28,7 @@ def serve(args: argparse.Namespace, db_url: str) -> int:
     env = {**os.environ, ENV_DB: db_url, ENV_RETENTION_DAYS: str(args.retention_days)}
     try:
         settings = settings_from_env(env)
-    except SettingsError as exc:
+    except ValueError as exc:  # SettingsError, or a number that is not one
         raise CommandError(str(exc)) from None
     logs.configure()
     common = {

@@ -65,8 +65,21 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> RelaySettings:
     return RelaySettings(
         db_url=db_url,
         webhook_secrets=secrets,
-        retention_days=int(env.get(ENV_RETENTION_DAYS, 35)),
-        prune_interval=float(env.get(ENV_PRUNE_INTERVAL, 3600)),
-        metrics_interval=float(env.get(ENV_METRICS_INTERVAL, 60)),
-        poll_fallback=float(env.get(ENV_POLL_FALLBACK, 1.0)),
+        retention_days=int(_number(env, ENV_RETENTION_DAYS, 35)),
+        prune_interval=_number(env, ENV_PRUNE_INTERVAL, 3600),
+        metrics_interval=_number(env, ENV_METRICS_INTERVAL, 60),
+        poll_fallback=_number(env, ENV_POLL_FALLBACK, 1.0),
     )
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if not 0 < value < float("inf"):
+        raise SettingsError(f"{name} must be a positive number, not {raw!r}")
+    return value

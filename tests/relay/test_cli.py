@@ -97,3 +97,12 @@ def test_serve_logs_json_lines_and_a_metrics_line(relay_process, relay_db):
     assert rejected == {"bad_signature": 1, "not_event": 1}
     assert all({"ts", "level", "logger", "msg"} <= set(line) for line in proc.log_lines())
     assert SECRET not in proc.log_path.read_text()
+
+
+def test_serve_refuses_an_unreachable_database_in_one_line(run_cli):
+    result = run_cli(
+        "serve", "--db", "postgresql://nobody@127.0.0.1:1/x", STRIPE_WEBHOOK_SECRET=SECRET
+    )
+    assert result.returncode == 1
+    assert "cannot open the relay database" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
