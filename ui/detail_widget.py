@@ -47,7 +47,7 @@ class DetailWidget(QFrame):
         self._wanted: str | None = None
         self.setObjectName("detailPane")
         self.setAccessibleName("Invoice details")
-        self.setMinimumWidth(420)
+        self.setMinimumWidth(400)
         self._build()
         self.show_empty()
 
@@ -64,17 +64,18 @@ class DetailWidget(QFrame):
         self.figures = QGridLayout()
         self.figures.setHorizontalSpacing(18)
         self.figure_labels: dict[str, QLabel] = {}
-        for col, name in enumerate(("Total", "Paid", "Balance", "Credit")):
+        for i, name in enumerate(("Total", "Paid", "Balance", "Credit")):
             title = QLabel(name)
             title.setObjectName("sectionTitle")
             value = QLabel()
             value.setAccessibleName(name)
             value.setStyleSheet("font-size: 13pt; font-weight: 600;")
-            self.figures.addWidget(title, 0, col)
-            self.figures.addWidget(value, 1, col)
+            row, col = divmod(i, 2)
+            self.figures.addWidget(title, 2 * row, col)
+            self.figures.addWidget(value, 2 * row + 1, col)
             self.figure_labels[name] = value
         self.components = _tree(("Component", "Amount", "Paid", "Outstanding"), "Fee components")
-        self.payments = _tree(("Received", "Amount", "Channel", "Card", "Receipt"), "Payments")
+        self.payments = _tree(("Received", "Amount", "Method", "Receipt"), "Payments")
         self.refunds = _tree(("Requested", "Amount", "Status", "Reason"), "Refunds")
         self.receipts = _tree(("Receipt", "Kind", "Issued"), "Receipts")
         self.pay_button = QPushButton(icons.icon("payment"), "Take payment  (Ctrl+P)")
@@ -105,6 +106,7 @@ class DetailWidget(QFrame):
         lay.addWidget(self.student)
         lay.addLayout(self.figures)
         lay.addWidget(self.pay_button)
+        self.none_labels: dict[int, QLabel] = {}
         for title, tree in (
             ("Components", self.components),
             ("Payments", self.payments),
@@ -115,6 +117,10 @@ class DetailWidget(QFrame):
             label.setObjectName("sectionTitle")
             lay.addWidget(label)
             lay.addWidget(tree)
+            none = QLabel(f"No {title.lower()} yet.")
+            none.setObjectName("muted")
+            self.none_labels[id(tree)] = none
+            lay.addWidget(none)
             if tree is self.payments:
                 lay.addLayout(_row(self.refund_button))
             if tree is self.receipts:
@@ -123,6 +129,7 @@ class DetailWidget(QFrame):
         self.body = body
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer = QVBoxLayout(self)
@@ -179,7 +186,11 @@ class DetailWidget(QFrame):
         colour = look.colour(theme.current())
         self.status.setText(f'<span style="color:{colour}; font-weight:700">● {look.label}</span>')
         self.status.setAccessibleDescription(look.label)
-        extra = " · ".join(x for x in (d.programme, r.student_email, d.student_phone) if x)
+        extra = "<br>".join(
+            x
+            for x in (d.programme, " · ".join(y for y in (r.student_email, d.student_phone) if y))
+            if x
+        )
         self.student.setText(
             f"<b>{r.student_name}</b> ({r.student_number})<br>{extra}<br>Due {r.due_date:%d %b %Y}"
         )
@@ -205,19 +216,19 @@ class DetailWidget(QFrame):
             )
         self.payments.clear()
         for p in d.payments:
-            card = f"{p.card_brand} ···{p.card_last4}" if p.card_last4 else ""
+            method = (
+                f"{p.card_brand.title()} ···{p.card_last4}"
+                if p.card_last4
+                else (p.channel.replace("_", " ").capitalize())
+            )
+            if p.flag:
+                method += f" ⚑ {p.flag}"
             amount = self._fmt(p.amount) + (f" (−{self._fmt(p.refunded)})" if p.refunded else "")
-            channel = p.channel.replace("_", " ") + (f" ⚑ {p.flag}" if p.flag else "")
-            _add(
-                self.payments,
-                (
-                    f"{p.received_at.astimezone():%d %b %H:%M}",
-                    amount,
-                    channel,
-                    card,
-                    p.receipt_number or "pending",
-                ),
-                p,
+            when = f"{p.received_at.astimezone():%d %b %H:%M}"
+            item = (when, amount, method, p.receipt_number or "pending")
+            _add(self.payments, item, p)
+            self.payments.topLevelItem(self.payments.topLevelItemCount() - 1).setToolTip(
+                2, f"{p.channel.replace('_', ' ')} via {p.source}, {p.desk}"
             )
         self.refunds.clear()
         for f in d.refunds:
@@ -237,6 +248,9 @@ class DetailWidget(QFrame):
             )
         for tree in (self.components, self.payments, self.refunds, self.receipts):
             _fit(tree)
+            empty = tree.topLevelItemCount() == 0
+            tree.setVisible(not empty)
+            self.none_labels[id(tree)].setVisible(empty)
         self.pay_button.setEnabled(r.balance > 0 and r.status != "void")
         self._update_buttons()
 
@@ -282,8 +296,13 @@ def _tree(columns: tuple[str, ...], name: str) -> QTreeWidget:
     t.setAccessibleName(name)
     t.setUniformRowHeights(True)
     t.setAlternatingRowColors(True)
-    t.header().setStretchLastSection(True)
-    t.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    t.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    t.setTextElideMode(Qt.TextElideMode.ElideRight)
+    header = t.header()
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setMinimumSectionSize(40)
     return t
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.ledger.views import InvoiceRow
-from ui import icons
 from ui.invoice_model import InvoiceTableModel, Query
 from ui.statuses import FILTERS
 
@@ -36,7 +36,6 @@ class InvoiceListWidget(QWidget):
         self.search.setPlaceholderText("Search invoice, student name, number or email  (Ctrl+F)")
         self.search.setAccessibleName("Search invoices")
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(icons.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.count = QLabel("")
         self.count.setObjectName("muted")
         self.count.setAccessibleName("Matching invoices")
@@ -47,6 +46,8 @@ class InvoiceListWidget(QWidget):
         self.table.setAccessibleName("Invoices")
         self.table.setModel(self.model)
         self._setup_table()
+        self._viewport = self.table.viewport()
+        self._viewport.installEventFilter(self)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
@@ -77,10 +78,69 @@ class InvoiceListWidget(QWidget):
         header = t.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in enumerate((150, 200, 110, 105, 120, 120, 120, 120)):
+        header.setMinimumSectionSize(60)
+
+    # The widest text each column shows; widths follow the font (kiosk mode, high DPI).
+    SAMPLES = (
+        "INV-DEMO-0000",
+        "Student Name",
+        "S0000000",
+        "00 Mmm 0000",
+        "₹1,00,000.00",
+        "₹1,00,000.00",
+        "₹1,00,000.00",
+        "Part paid",
+    )
+
+    def fit_columns(self) -> None:
+        from PySide6.QtGui import QFont, QFontMetrics
+
+        from ui.invoice_model import COLUMNS
+
+        self.table.ensurePolished()
+        fm = self.table.fontMetrics()
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        bm = QFontMetrics(bold)
+        pad = 20
+        want = [
+            max(
+                fm.horizontalAdvance(t) if c != 7 else bm.horizontalAdvance(t) + 22,
+                bm.horizontalAdvance(COLUMNS[c].title) + 14,
+            )
+            + pad
+            for c, t in enumerate(self.SAMPLES)
+        ]
+        room = self.table.viewport().width() or sum(want)
+        fixed = sum(want) - want[1]
+        student = room - fixed
+        if student < want[1] * 0.7:  # too narrow: shrink every column alike
+            scale = room / sum(want)
+            want = [int(w * scale) for w in want]
+            student = want[1]
+        for col, width in enumerate(want):
             if col != 1:
-                t.setColumnWidth(col, width)
+                self.table.setColumnWidth(col, width)
+        self.table.setColumnWidth(1, max(int(student), 60))
+        self.table.verticalHeader().setDefaultSectionSize(max(fm.height() + 16, 32))
+
+    def changeEvent(self, event) -> None:
+        from PySide6.QtCore import QEvent
+
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            QTimer.singleShot(0, self, self.fit_columns)
+        super().changeEvent(event)
+
+    def eventFilter(self, watched, event) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if (
+            event.type() == QEvent.Type.Resize
+            and watched is self._viewport
+            and shiboken6.isValid(self.table)
+        ):
+            self.fit_columns()
+        return False
 
     def _layout(self) -> None:
         chips = QHBoxLayout()

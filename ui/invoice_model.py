@@ -117,11 +117,15 @@ class InvoiceTableModel(QAbstractTableModel):
 
     def refresh_row(self, row: InvoiceRow) -> None:
         """Replace one invoice's row in place (after a payment), if it is shown."""
-        for i, old in enumerate(self.rows):
-            if old.number == row.number:
+        self.refresh_rows([row])
+
+    def refresh_rows(self, rows: list[InvoiceRow]) -> None:
+        where = {r.number: i for i, r in enumerate(self.rows)}
+        for row in rows:
+            i = where.get(row.number)
+            if i is not None:
                 self.rows[i] = row
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
-                return
 
     @property
     def loading(self) -> bool:

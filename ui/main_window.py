@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.ledger.users import StaffUser
+
 import logging
 import threading
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -17,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.ledger.users import StaffUser
 from ui import icons
 from ui.detail_widget import DetailWidget
 from ui.events import PaymentEvents
@@ -35,6 +39,7 @@ class MainWindow(QMainWindow):
     signed_in = Signal(object)  # StaffUser
     locked = Signal()
     list_ready = Signal()  # the first page of invoices is on screen
+    rows_refreshed = Signal(int)  # rows re-read after payment events
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,11 +50,18 @@ class MainWindow(QMainWindow):
         self.summary_dialog = None
         self.poller = None
         self._closed = threading.Event()
+        self._ready_sent = False
+        self._services_started = False
+        self._changed_invoices: set[str] = set()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(80)
+        self._refresh_timer.timeout.connect(self.on_refresh_timer_timeout)
         self._list_started = False
         self.setWindowTitle(f"Fee Kiosk · {ctx.desk}")
         self.setWindowIcon(icons.icon("app"))
         self.setAccessibleName("Fee Kiosk main window")
-        self.resize(1360, 820)
+        self.resize(1440, 860)
         self.setProperty("kiosk", bool(ctx.settings.get("ui.kiosk_mode")))
         self.signin = SignInWidget(ctx)
         self.invoices = InvoiceListWidget(ctx)
@@ -76,15 +88,14 @@ class MainWindow(QMainWindow):
         self.actions_ = DeskActions(self)
         self._shortcuts()
         self._connect()
-        self.refresh_mode()
 
     def _work_area(self) -> QWidget:
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.invoices)
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([820, 500])
+        split.setStretchFactor(1, 1)
+        split.setSizes([965, 445])
         split.setChildrenCollapsible(False)
         work = QWidget()
         work.setObjectName("workArea")
@@ -130,6 +141,19 @@ class MainWindow(QMainWindow):
         if not self._list_started:
             self._list_started = True
             self.invoices.start()
+        # Stripe, the keyring and the relay client are slow to import: they start once
+        # the list is on screen, so they do not compete with it for the interpreter.
+        if self._ready_sent:
+            self._start_services()
+        else:
+            self.list_ready.connect(self._start_services, Qt.ConnectionType.SingleShotConnection)
+
+    @Slot()
+    def _start_services(self) -> None:
+        if self._services_started:
+            return
+        self._services_started = True
+        self.refresh_mode()
         if self.sync.start():
             self.status.sync.setText("Relay: connecting…")
         else:
@@ -264,7 +288,7 @@ class MainWindow(QMainWindow):
     # -- list and keyboard --------------------------------------------------------------------
     @Slot(int)
     def on_model_page_loaded(self, _rows: int) -> None:
-        if not getattr(self, "_ready_sent", False):
+        if not self._ready_sent:
             self._ready_sent = True
             self.list_ready.emit()
 
@@ -289,21 +313,31 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_events_changed(self, change) -> None:
-        """A payment changed somewhere (this desk, the relay, a poll): refresh what shows it."""
-        number = change.invoice_number
+        """A payment changed somewhere (this desk, the relay, a poll): refresh what shows it.
+
+        Changes are gathered for a moment and the rows re-read in one query, so a burst
+        of synced events costs one round trip, not one each.
+        """
+        self._changed_invoices.add(change.invoice_number)
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    @Slot()
+    def on_refresh_timer_timeout(self) -> None:
+        numbers, self._changed_invoices = self._changed_invoices, set()
+        shown = {r.number for r in self.invoices.model.rows}
+        wanted = sorted(numbers & shown)
         ctx = self.ctx
-
-        def load(_t):
-            from kiosk.ledger.invoices import invoice_row
-
-            with ctx.ledger.begin() as s:
-                return invoice_row(s, number)
-
-        QueryOp(self, load).success(self.invoices.model.refresh_row).failure(
-            lambda exc: log.info("refresh of %s failed: %s", number, exc)
-        ).run()
-        if self.detail.detail is not None and self.detail.detail.row.number == number:
+        if wanted:
+            QueryOp(self, lambda _t: load_rows(ctx, wanted)).success(
+                self._on_rows_reloaded
+            ).failure(lambda exc: log.info("refresh failed: %s", exc)).run()
+        if self.detail.detail is not None and self.detail.detail.row.number in numbers:
             self.detail.reload()
+
+    def _on_rows_reloaded(self, rows) -> None:
+        self.invoices.model.refresh_rows(rows)
+        self.rows_refreshed.emit(len(rows))
 
     # -- payments -------------------------------------------------------------------------
     @Slot()
@@ -350,6 +384,15 @@ class MainWindow(QMainWindow):
         self.stop_poller()
         self.sync.stop(timeout=0.5)
         super().closeEvent(event)
+
+
+def load_rows(ctx, numbers: list[str]):
+    """The current rows of these invoices (database worker)."""
+    from kiosk.ledger.invoices import summary_select, to_row
+    from kiosk.ledger.models import Invoice
+
+    with ctx.ledger.begin() as s:
+        return [to_row(r) for r in s.execute(summary_select().where(Invoice.number.in_(numbers)))]
 
 
 def menu_action(

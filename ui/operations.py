@@ -81,9 +81,13 @@ class QueryOp(Generic[T]):
     def run(self) -> Future:
         dialog = self._make_progress() if self._progress else None
         task = self.task
-        return taskman().run_in_background(
-            lambda: self._op(task), lambda fut: self._on_done(fut, dialog), self._kind
-        )
+
+        def finish(fut: Future) -> None:
+            self._on_done(fut, dialog)
+
+        target = self._success or self._failure
+        finish.__qualname__ = "QueryOp→" + getattr(target, "__qualname__", "done")
+        return taskman().run_in_background(lambda: self._op(task), finish, self._kind)
 
     def _alive(self) -> bool:
         return self._parent is None or shiboken6.isValid(self._parent)

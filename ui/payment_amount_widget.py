@@ -97,6 +97,17 @@ class PaymentAmountWidget(QWidget):
         qr_row.addStretch(1)
         channel.addLayout(qr_row)
         form.addRow("Channel", channel)
+        owed = [c for c in self.detail.components if c.balance > 0]
+        lines = "<br>".join(
+            f"{c.name}: {format_money(c.balance, self.detail.row.currency, self.locale)}"
+            for c in owed
+        )
+        if lines:
+            what = QLabel(
+                f"<span style='color:gray'>Outstanding, paid in this order:</span><br>{lines}"
+            )
+            what.setAccessibleName("Outstanding components")
+            form.addRow("Covers", what)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel)

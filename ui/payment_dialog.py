@@ -53,6 +53,9 @@ class PaymentDialog(QDialog):
         locale = str(ctx.settings.get("desk.locale"))
         self.amount_page = PaymentAmountWidget(ctx, detail)
         self.wait_page = PaymentWaitWidget(locale)
+        status = getattr(parent, "status", None)
+        mode = getattr(getattr(status, "mode", None), "text", lambda: "")()
+        self.wait_page.test_hint.setVisible("LIVE" not in mode)
         self.receipt_page = ReceiptPreviewWidget(ctx)
         self.pages = QStackedWidget()
         for page in (self.amount_page, self.wait_page, self.receipt_page):
@@ -90,9 +93,10 @@ class PaymentDialog(QDialog):
         self.amount_page.start.setText("Start payment")
         self.amount_page.on_amount_text_changed(self.amount_page.amount.text())
 
-    def _on_started(self, view) -> None:
+    def _on_started(self, started) -> None:
+        view, matrix = started
         self.attempt = view
-        self.wait_page.show_attempt(view, self.show_qr)
+        self.wait_page.show_attempt(view, self.show_qr, matrix)
         self.pages.setCurrentIndex(WAIT)
         if not self.show_qr and view.url:
             Browser.open(view.url)

@@ -30,9 +30,12 @@ def forget_gateway(ctx) -> None:
 
 
 def start(ctx, number: str, amount: int | None, channel: str, staff):
+    """Start the payment; returns (AttemptView, QR matrix of its url or None)."""
     from kiosk.payments.attempts import start_payment
+    from ui.qr_widget import qr_matrix
 
-    return start_payment(ctx, gateway(ctx), number, amount, channel, staff)
+    view = start_payment(ctx, gateway(ctx), number, amount, channel, staff)
+    return view, (qr_matrix(view.url) if view.url else None)
 
 
 def cancel(ctx, public_id: str, staff):

@@ -65,6 +65,13 @@ class PaymentWaitWidget(QWidget):
         self.reason = QLabel()
         self.reason.setWordWrap(True)
         self.reason.setAccessibleName("Status details")
+        self.test_hint = QLabel(
+            "Test mode: card 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined "
+            "(any future expiry, any CVC)."
+        )
+        self.test_hint.setObjectName("muted")
+        self.test_hint.setWordWrap(True)
+        self.test_hint.hide()
         self.check = QPushButton("Check now")
         self.cancel = QPushButton("Cancel payment")
         self.cancel.setProperty("danger", True)
@@ -130,6 +137,7 @@ class PaymentWaitWidget(QWidget):
         right.addLayout(state)
         right.addWidget(self.reason)
         right.addStretch(1)
+        right.addWidget(self.test_hint)
         buttons = QHBoxLayout()
         buttons.addWidget(self.check)
         buttons.addStretch(1)
@@ -144,7 +152,7 @@ class PaymentWaitWidget(QWidget):
         lay.addLayout(right, 4)
 
     # -- showing an attempt ---------------------------------------------------------------------
-    def show_attempt(self, view, show_qr: bool) -> None:
+    def show_attempt(self, view, show_qr: bool, matrix=None) -> None:
         self.student.setText(view.student_name)
         self.invoice.setText(
             f"{view.invoice_number} · "
@@ -153,7 +161,7 @@ class PaymentWaitWidget(QWidget):
         self.amount.setText(format_money(view.amount, view.currency, self.locale))
         self.expires_at = view.expires_at
         if show_qr and view.url:
-            self.qr.set_data(view.url)
+            self.qr.set_data(view.url, matrix)
             self.left.setCurrentIndex(0)
         else:
             self.qr.clear()
@@ -206,8 +214,10 @@ class PaymentWaitWidget(QWidget):
 
 def _explain(status: str, reason: str) -> str:
     if status == "declined":
-        why = reason.replace("_", " ") if reason else "the bank said no"
-        return f"Card declined: {why}. The student can try again with another card."
+        why = reason.replace("_", " ").strip().rstrip(".") if reason else "the bank said no"
+        if not why.lower().startswith("card declined"):
+            why = f"Card declined: {why}"
+        return f"{why[:1].upper()}{why[1:]}. The student can try again with another card."
     if status == "expired":
         return "The payment page expired before anyone paid. Nothing was charged."
     if status == "cancelled":

@@ -9,6 +9,14 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 QUIET = 4  # modules of white border the standard asks for
 
 
+def qr_matrix(data: str) -> list[list[bool]]:
+    """The QR modules for `data` (segno, error level M). Safe to call on a worker."""
+    import segno
+
+    qr = segno.make(data, error="m", micro=False)
+    return [[bool(v) for v in row] for row in qr.matrix]
+
+
 class QrWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -18,12 +26,10 @@ class QrWidget(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Payment QR code")
 
-    def set_data(self, data: str) -> None:
-        import segno
-
+    def set_data(self, data: str, matrix: list[list[bool]] | None = None) -> None:
+        """Show `data`; pass `matrix` when it was computed on a worker (qr_matrix)."""
         self.data = data
-        qr = segno.make(data, error="m", micro=False)
-        self._matrix = [[bool(v) for v in row] for row in qr.matrix]
+        self._matrix = matrix if matrix is not None else qr_matrix(data)
         self.setAccessibleDescription(f"QR code for {data}")
         self.update()
 

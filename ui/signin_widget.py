@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.ledger.users import StaffUser
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -13,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.ledger.users import StaffUser
 from ui import icons
 from ui.operations import QueryOp
 from ui.staff import sign_in
@@ -49,6 +53,8 @@ class SignInWidget(QWidget):
         self.button.setProperty("primary", True)
         self.button.setAccessibleName("Sign in")
         self.button.setDefault(True)
+        for field in (self.username, self.password):
+            field.setMinimumHeight(40)
         self._layout()
         self.button.clicked.connect(self.on_button_clicked)
         self.username.returnPressed.connect(self.password.setFocus)
@@ -57,7 +63,8 @@ class SignInWidget(QWidget):
 
     def _layout(self) -> None:
         form = QFormLayout()
-        form.setSpacing(10)
+        form.setSpacing(12)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.addRow("Username", self.username)
         form.addRow("Password", self.password)
         inner = QVBoxLayout(self.card)

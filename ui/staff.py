@@ -6,7 +6,10 @@ through QueryOp.
 
 from __future__ import annotations
 
-from kiosk.ledger.users import StaffUser
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.ledger.users import StaffUser
 
 
 def sign_in(ctx, username: str, password: str, action: str = "sign_in") -> StaffUser:

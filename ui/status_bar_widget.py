@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from ui import icons
@@ -29,12 +29,35 @@ class DeskStatusBar(QStatusBar):
         self.desk.setAccessibleName("Desk")
         self.user = QLabel("Not signed in")
         self.user.setAccessibleName("Signed-in user")
+        self.message = QLabel()
+        self.message.setAccessibleName("Desk message")
+        self.message.hide()
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.clearMessage)
         self.addWidget(self.sync_icon)
         self.addWidget(self.sync, 1)
+        self.addWidget(self.message, 1)
         self.addPermanentWidget(self.desk)
         self.addPermanentWidget(self.user)
         self.addPermanentWidget(self.mode)
         self._set_sync_icon("sync-off")
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:
+        """A short note in place of the sync state (never drawn over it)."""
+        self.message.setText(text)
+        self.message.show()
+        self.sync.hide()
+        if timeout:
+            self._message_timer.start(timeout)
+
+    def clearMessage(self) -> None:
+        self.message.hide()
+        self.message.clear()
+        self.sync.show()
+
+    def currentMessage(self) -> str:
+        return self.message.text()
 
     def _set_sync_icon(self, name: str) -> None:
         self.sync_icon.setPixmap(icons.icon(name).pixmap(14, 14))

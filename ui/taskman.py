@@ -49,6 +49,7 @@ class TaskManager(QObject):
                 if on_done is not None:
                     on_done(fut)
 
+            _deliver.__qualname__ = getattr(on_done, "__qualname__", "_deliver")
             self.run_on_main(_deliver)
 
         future.add_done_callback(_done)
