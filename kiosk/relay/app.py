@@ -25,6 +25,8 @@ def create_app(settings: RelaySettings) -> FastAPI:
         version="1",
         summary="Receives Stripe webhooks, stores them, and serves them to desks by long-poll.",
         lifespan=_lifespan,
+        docs_url=None,  # /openapi.json stays; no Swagger page on a public endpoint
+        redoc_url=None,
     )
     app.state.settings = settings
     for module in (webhook, events, health):
