@@ -50,7 +50,8 @@ class SandboxHandle:
         self.public_url = public_url
 
     def webhook_attempts(self) -> list[dict[str, Any]]:
-        """Every delivery attempt so far: event, endpoint, url, attempt, status, ok."""
+        """Every delivery attempt so far: event, endpoint, url, attempt, status, error,
+        ok, final (no retry follows), at."""
         return list(self.engine.deliverer.attempts)
 
     def stop(self) -> None:

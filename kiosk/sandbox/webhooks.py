@@ -76,8 +76,9 @@ class Deliverer:
         if self._closed:
             return
         ok = status is not None and 200 <= status < 300
-        self._record(delivery, status, error, ok)
-        if ok or delivery.attempt > len(self.retry_delays):
+        final = ok or delivery.attempt > len(self.retry_delays)
+        self._record(delivery, status, error, ok, final)
+        if final:
             self._on_result(delivery, ok)
             return
         delay = self.retry_delays[delivery.attempt - 1]
@@ -103,7 +104,9 @@ class Deliverer:
             return None, f"{type(exc).__name__}: {exc}"
         return resp.status_code, None
 
-    def _record(self, d: Delivery, status: int | None, error: str | None, ok: bool) -> None:
+    def _record(
+        self, d: Delivery, status: int | None, error: str | None, ok: bool, final: bool
+    ) -> None:
         entry = {
             "event": d.event_id,
             "endpoint": d.endpoint_id,
@@ -112,6 +115,7 @@ class Deliverer:
             "status": status,
             "error": error,
             "ok": ok,
+            "final": final,
             "at": time.time(),
         }
         self.attempts.append(entry)
