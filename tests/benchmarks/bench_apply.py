@@ -28,6 +28,7 @@ INVOICES = 100_000
 EVENTS = 10_000
 SINGLES = 1_000  # extra events, one transaction each
 BATCH = 100
+ROUND = 2_000  # the 10,000 are timed in rounds: the best round shows the machine's noise
 DUPLICATES = 2_000
 BASELINE = 2_000
 AMOUNT = 50_000  # ₹500 each
@@ -169,7 +170,12 @@ def run() -> list[dict[str, Any]]:
             )
         events = _events(_attempts(ledger, EVENTS + SINGLES))
         base_one, base_batch = _baseline(ledger, 1), _baseline(ledger, BATCH)
-        elapsed, outcomes = _apply_batched(ledger, events[:EVENTS], settings)
+        rounds = [
+            _apply_batched(ledger, events[i : i + ROUND], settings) for i in range(0, EVENTS, ROUND)
+        ]
+        elapsed = sum(r[0] for r in rounds)
+        outcomes = [o for r in rounds for o in r[1]]
+        best = ROUND / min(r[0] for r in rounds)
         single, singles = _apply_each(ledger, events[EVENTS:], settings)
         dup_elapsed, dups = _apply_each(ledger, events[:DUPLICATES], settings)
         with ledger.begin() as s:
@@ -193,6 +199,12 @@ def run() -> list[dict[str, Any]]:
             "value": round(EVENTS / elapsed),
             "unit": "events/s",
             "target": ">= 2000",
+        },
+        {
+            "name": f"apply: payment events/s, best round of {ROUND:,}",
+            "value": round(best),
+            "unit": "events/s",
+            "target": "~",
         },
         {
             "name": "apply: duplicate event cost (own transaction)",
