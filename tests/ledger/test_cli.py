@@ -60,11 +60,6 @@ def test_demo_data_then_search_finds_the_test_invoice(home):
     [
         (("invoices", "show", "NOPE-1"), 1, "fee-kiosk: no invoice numbered 'NOPE-1'"),
         (("invoices", "list", "--status", "lost"), 2, "invalid choice: 'lost'"),
-        (("invoices", "list", "--limit", "0"), 2, "'0' must be 1 or more"),
-        (("no-such-command",), 2, "invalid choice: 'no-such-command'"),
-        (("import-csv", "missing.csv"), 1, "fee-kiosk: can't read missing.csv"),
-        (("config", "set", "desk.colour", "red"), 2, "unknown setting 'desk.colour'"),
-        (("config", "set", "stripe.session_minutes", "5"), 2, "between 30 and 1440"),
         (
             ("secrets", "set", "stripe_secret_key"),
             1,
@@ -79,6 +74,29 @@ def test_errors_are_one_line_without_traceback(home, args, code, message):
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("invoices", "list", "--limit", "0"), 2, "'0' must be 1 or more"),
+        (("no-such-command",), 2, "invalid choice: 'no-such-command'"),
+        (("users",), 2, "the following arguments are required: ACTION"),
+        (("import-csv", "missing.csv"), 1, "fee-kiosk: can't read missing.csv"),
+        (("config", "set", "desk.colour", "red"), 2, "unknown setting 'desk.colour'"),
+        (("config", "set", "stripe.session_minutes", "5"), 2, "between 30 and 1440"),
+        (("config", "set", "ui.kiosk_mode", "maybe"), 2, "takes true or false"),
+    ],
+)
+def test_usage_and_command_errors_in_process(home, capsys, args, code, message):
+    try:
+        got = main(["--home", str(home), *args])
+    except SystemExit as exc:  # argparse's own usage errors
+        got = exc.code
+    err = capsys.readouterr().err
+    assert got == code
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
 
 
 def test_bad_csv_fails_with_line_and_column(home, tmp_path):
