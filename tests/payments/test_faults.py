@@ -267,3 +267,75 @@ def wait_refund(ctx, gateway, view, status):
         return refund_view(ctx, view.id).status == status
 
     wait_for(done, what=f"refund {status}")
+
+
+def test_paid_before_the_desk_recovered_from_a_crash(ctx, gateway, client, invoice):
+    """Stripe made the session and it was paid while the desk was down: the relay's event
+    lands the money; resuming afterwards keeps the attempt paid."""
+    from kiosk.payments import stripe_params
+
+    attempts.ensure_customer(ctx, gateway, invoice)
+    public_id = attempts._record(ctx, invoice, 100_000, "checkout", None, live=True)
+    with ctx.ledger.begin() as s:
+        a = s.scalar(select(PaymentAttempt).where(PaymentAttempt.public_id == public_id))
+        params = stripe_params.checkout_session(
+            attempts.charge_for(s, a),
+            str(ctx.settings.get("stripe.success_url")),
+            str(ctx.settings.get("stripe.cancel_url")),
+        )
+    cs = gateway.create_checkout_session(params, f"kiosk:{public_id}:create-session")
+    pay(client, cs["id"])
+    relay(ctx, events_for(client, public_id, cs["id"]))
+    assert attempts.attempt_view(ctx, public_id).status == "paid"
+    assert resume_in_flight(ctx, gateway) == []
+    assert len(payments(ctx)) == 1
+
+
+def test_cancel_that_stripe_refuses_to_hear_is_retried_by_the_poller(
+    ctx, client, sandbox, gateway, invoice
+):
+    from tests.payments.conftest import FaultyProxy
+
+    view = start_payment(ctx, gateway, invoice, 100_000)
+    proxy = FaultyProxy(sandbox.url, path_prefix=f"/v1/checkout/sessions/{view.stripe_id}/expire")
+    try:
+        proxy.fail_first = 3
+        flaky = StripeGateway(KEY, proxy.url, timeout=5, max_retries=1)
+        cancelled = cancel_attempt(ctx, flaky, view.public_id)
+        assert cancelled.reason == attempts.UNCONFIRMED_CANCEL
+        assert client.v1.checkout.sessions.retrieve(view.stripe_id).status == "open"
+        poll_once(ctx, flaky)  # retries the expire until Stripe hears it
+        poll_once(ctx, flaky)  # and then leaves the attempt alone
+    finally:
+        proxy.close()
+    assert client.v1.checkout.sessions.retrieve(view.stripe_id).status == "expired"
+    assert attempts.attempt_view(ctx, view.public_id).reason == attempts.CANCELLED
+    assert payments(ctx) == []
+
+
+@pytest.mark.parametrize("fault", ["500s", "timeout"])
+def test_refund_create_retried_with_the_same_key_refunds_once(
+    ctx, client, sandbox, gateway, invoice, fault
+):
+    from kiosk.ledger.users import create_user
+    from kiosk.payments.refunds import request_refund
+    from tests.payments.conftest import FaultyProxy
+
+    with ctx.ledger.begin() as s:
+        supervisor = create_user(s, "meera", "correct horse battery", "supervisor")
+    view = start_payment(ctx, gateway, invoice, 300_000)
+    paid = pay(client, view.stripe_id)
+    poll_once(ctx, gateway)
+    proxy = FaultyProxy(sandbox.url, path_prefix="/v1/refunds")
+    try:
+        if fault == "500s":
+            proxy.fail_first = 2
+        else:
+            proxy.delay_first, proxy.delay = 1, 3.0
+        flaky = StripeGateway(KEY, proxy.url, timeout=1, max_retries=2)
+        refund = request_refund(ctx, flaky, paid.payment_intent, 100_000, "typo", supervisor)
+    finally:
+        proxy.close()
+    assert refund.status == "succeeded"
+    stripe_refunds = client.v1.refunds.list({"payment_intent": paid.payment_intent}).data
+    assert [r.id for r in stripe_refunds] == [refund.stripe_refund_id]
