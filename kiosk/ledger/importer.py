@@ -13,34 +13,28 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.ledger import audit
 from kiosk.ledger.bulk import insert_rows
 from kiosk.ledger.csv_checks import check
 from kiosk.ledger.csv_format import (
-    CsvImportError,
     InvoiceIn,
-    RowError,
     StudentIn,
     decode,
     read_rows,
 )
 from kiosk.ledger.database import Ledger
-from kiosk.ledger.models import FeeComponent, Invoice, Payment, PaymentAttempt, Student
+from kiosk.ledger.import_changes import Existing, Where, chunks, load_invoices, plan_changes, wanted
+from kiosk.ledger.models import FeeComponent, Invoice, Student
 from kiosk.ledger.search import bulk_indexing, search_text
-from kiosk.money import format_money
 
 Progress = Callable[[int, int], None]
-Where = Callable[[str], str]  # column name -> "11 (amount)"
-LIVE_ATTEMPTS = ("created", "open")
-_CHUNK = 500
 _BULK = 200  # index new invoices in one statement when a file adds at least this many
 
 
@@ -138,68 +132,12 @@ def import_csv(
     return summary
 
 
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
-
-
 def _load_students(s: Session, numbers: list[str]) -> dict[str, Student]:
     found: dict[str, Student] = {}
-    for chunk in _chunks(numbers):
+    for chunk in chunks(numbers):
         found.update(
             (st.number, st) for st in s.scalars(select(Student).where(Student.number.in_(chunk)))
         )
-    return found
-
-
-@dataclass
-class Existing:
-    """An invoice already in the ledger, as plain values (cheaper than ORM objects)."""
-
-    id: int
-    student_number: str
-    currency: str
-    issue_date: date
-    due_date: date
-    voided: bool
-    components: list[tuple[str, int, int]] = field(default_factory=list)  # in position order
-
-
-def _load_invoices(s: Session, numbers: list[str]) -> dict[str, Existing]:
-    found: dict[str, Existing] = {}
-    by_id: dict[int, Existing] = {}
-    for chunk in _chunks(numbers):
-        query = (
-            select(
-                Invoice.id,
-                Invoice.number,
-                Student.number,
-                Invoice.currency,
-                Invoice.issue_date,
-                Invoice.due_date,
-                Invoice.voided_at,
-            )
-            .join(Student, Student.id == Invoice.student_id)
-            .where(Invoice.number.in_(chunk))
-        )
-        for iid, number, student, currency, issued, due, voided in s.execute(query):
-            found[number] = by_id[iid] = Existing(
-                iid, student, currency, issued, due, voided is not None
-            )
-    ids = sorted(by_id)
-    for start in range(0, len(ids), _CHUNK):
-        query = (
-            select(
-                FeeComponent.invoice_id,
-                FeeComponent.name,
-                FeeComponent.amount,
-                FeeComponent.priority,
-            )
-            .where(FeeComponent.invoice_id.in_(ids[start : start + _CHUNK]))
-            .order_by(FeeComponent.invoice_id, FeeComponent.position, FeeComponent.id)
-        )
-        for iid, name, amount, priority in s.execute(query):
-            by_id[iid].components.append((name, amount, priority))
     return found
 
 
@@ -207,8 +145,8 @@ def _apply(
     s: Session, invoices: list[InvoiceIn], rows: int, report: _Reporter, where: Where
 ) -> ImportSummary:
     students = _load_students(s, sorted({i.student.number for i in invoices}))
-    existing = _load_invoices(s, [i.number for i in invoices])
-    changes = _plan_changes(s, invoices, existing, where)
+    existing = load_invoices(s, [i.number for i in invoices])
+    changes = plan_changes(s, invoices, existing, where)
     wanted = {i.student.number: i.student for i in invoices}
     updated = sum(_update_student(students[n], st) for n, st in wanted.items() if n in students)
     fresh = [st for n, st in wanted.items() if n not in students]
@@ -216,105 +154,13 @@ def _apply(
     created = [i for i in invoices if i.number not in existing]
     with bulk_indexing(s) if len(created) >= _BULK else contextlib.nullcontext():
         done = rows
-        for start in range(0, len(created), _CHUNK):
-            chunk = created[start : start + _CHUNK]
+        for chunk in chunks(created):
             _insert_invoices(s, chunk, ids)
             done += sum(len(i.components) for i in chunk)
             report(done)
     for inv in changes:
         _update_invoice(s, existing[inv.number], inv)
     return ImportSummary(rows, len(invoices), len(created), len(changes), len(fresh), updated)
-
-
-def _plan_changes(
-    s: Session, invoices: list[InvoiceIn], existing: dict[str, Existing], where: Where
-) -> list[InvoiceIn]:
-    """Invoices in the ledger that the file changes; errors for changes that aren't allowed."""
-    errors: list[RowError] = []
-    changed: list[InvoiceIn] = []
-    for inv in invoices:
-        old = existing.get(inv.number)
-        if old is None or not _differs(old, inv):
-            continue
-        error = _refusal(s, old, inv, where)
-        if error:
-            errors.append(error)
-        else:
-            changed.append(inv)
-    if errors:
-        raise CsvImportError(errors)
-    return changed
-
-
-def _wanted(inv: InvoiceIn) -> list[tuple[str, int, int]]:
-    return [(c.name, c.amount, c.priority) for c in inv.components]
-
-
-def _held(old: Existing) -> list[tuple[str, int, int]]:
-    return old.components
-
-
-def _differs(old: Existing, inv: InvoiceIn) -> bool:
-    return (
-        old.student_number != inv.student.number
-        or old.currency != inv.currency
-        or old.issue_date != inv.issue_date
-        or old.due_date != inv.due_date
-        or _held(old) != _wanted(inv)
-    )
-
-
-def _refusal(s: Session, old: Existing, inv: InvoiceIn, where: Where) -> RowError | None:
-    if old.student_number != inv.student.number:
-        message = (
-            f"invoice {inv.number} belongs to student {old.student_number} in the "
-            f"ledger, not {inv.student.number}"
-        )
-        return RowError(inv.line, where("student_number"), message)
-    if old.voided:
-        message = f"invoice {inv.number} is void; it can't change"
-        return RowError(inv.line, where("invoice_number"), message)
-    if old.currency == inv.currency and _held(old) == _wanted(inv):
-        return None  # only dates change: allowed even after payments
-    if s.scalar(select(exists().where(Payment.invoice_id == old.id))):
-        message = (
-            f"invoice {inv.number} already has payments; its components can't change "
-            f"({_diff(old, inv)})"
-        )
-        return RowError(_first_difference(old, inv), where("component"), message)
-    live = exists().where(
-        PaymentAttempt.invoice_id == old.id, PaymentAttempt.status.in_(LIVE_ATTEMPTS)
-    )
-    if s.scalar(select(live)):
-        message = (
-            f"invoice {inv.number} has a payment in progress; finish or cancel it "
-            "before changing the invoice"
-        )
-        return RowError(inv.line, where("invoice_number"), message)
-    return None
-
-
-def _first_difference(old: Existing, inv: InvoiceIn) -> int:
-    held = _held(old)
-    for i, c in enumerate(inv.components):
-        if i >= len(held) or held[i] != (c.name, c.amount, c.priority):
-            return c.line
-    return inv.line
-
-
-def _diff(old: Existing, inv: InvoiceIn) -> str:
-    if old.currency != inv.currency:
-        return f"currency {old.currency} in the ledger, {inv.currency} in the file"
-    held = {n: a for n, a, _ in _held(old)}
-    wanted = {n: a for n, a, _ in _wanted(inv)}
-    for name in sorted(held.keys() | wanted.keys()):
-        if held.get(name) != wanted.get(name):
-
-            def show(minor: int | None) -> str:
-                return "none" if minor is None else format_money(minor, old.currency)
-
-            return f"{name}: {show(held.get(name))} in the ledger, {show(wanted.get(name))} in the file"
-    return "priorities or order differ"
 
 
 def _insert_students(s: Session, fresh: list[StudentIn]) -> dict[str, int]:
@@ -374,7 +220,7 @@ def _update_invoice(s: Session, held: Existing, inv: InvoiceIn) -> None:
     """Dates always; currency and components only when there is no payment (checked above)."""
     old = s.get_one(Invoice, held.id)
     old.issue_date, old.due_date = inv.issue_date, inv.due_date
-    if held.currency == inv.currency and held.components == _wanted(inv):
+    if held.currency == inv.currency and held.components == wanted(inv):
         return
     old.currency = inv.currency
     by_name = {c.name: c for c in old.components}
