@@ -452,3 +452,37 @@ def test_semicolon_separated_file_gets_a_hint(ledger, write_csv):
 def test_excel_bom_is_fine(ledger, write_csv):
     data = ("\ufeff" + HEADER + "\n" + row() + "\n").encode()
     assert import_csv(ledger, write_csv(data)).invoices_created == 1
+
+
+def test_invoice_with_a_payment_in_progress_or_void_is_not_changed(ledger, write_csv):
+    from datetime import UTC, datetime
+
+    from kiosk.ledger.models import PaymentAttempt
+
+    import_csv(ledger, write_csv(*GOOD))
+    with ledger.begin() as s:
+        one = s.scalar(select(Invoice).where(Invoice.number == "INV-1"))
+        s.add(
+            PaymentAttempt(
+                public_id="pa_test1",
+                invoice_id=one.id,
+                channel="checkout",
+                amount=100_000,
+                currency="INR",
+                status="open",
+            )
+        )
+        two = s.scalar(select(Invoice).where(Invoice.number == "INV-2"))
+        two.voided_at = datetime.now(UTC)
+    before = dump(ledger)
+    with pytest.raises(CsvImportError) as err:
+        import_csv(
+            ledger, write_csv(row(amount="60000"), GOOD[1], GOOD[2].replace("1,61,000", "1,62,000"))
+        )
+    messages = [str(e) for e in err.value.errors]
+    assert messages == [
+        "line 2, column 6 (invoice_number): invoice INV-1 has a payment in progress; finish "
+        "or cancel it before changing the invoice",
+        "line 4, column 6 (invoice_number): invoice INV-2 is void; it can't change",
+    ]
+    assert dump(ledger) == before
