@@ -9,9 +9,10 @@ import collections
 import hashlib
 import hmac
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ log = logging.getLogger("kiosk.sandbox.webhooks")
 
 DEFAULT_RETRY_DELAYS = (60.0, 600.0, 3600.0)  # 4 attempts in all, like test mode's few retries
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+WORKERS = 4
 
 
 def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -56,17 +58,28 @@ class Deliverer:
         self._on_result = on_result
         self.retry_delays = tuple(retry_delays)
         self.timeout = timeout
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-webhook")
         self.attempts: collections.deque[dict[str, Any]] = collections.deque(maxlen=5000)
+        self._queue: queue.SimpleQueue[Delivery | None] = queue.SimpleQueue()
         self._closed = False
+        for n in range(WORKERS):  # daemon threads: a hung endpoint never holds up exit
+            name = f"sandbox-webhook-{n}"
+            threading.Thread(target=self._work, name=name, daemon=True).start()
 
     def submit(self, delivery: Delivery) -> None:
         if not self._closed:
-            self._pool.submit(self._attempt, delivery)
+            self._queue.put(delivery)
 
     def close(self) -> None:
         self._closed = True
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for _ in range(WORKERS):
+            self._queue.put(None)
+
+    def _work(self) -> None:
+        while (delivery := self._queue.get()) is not None:
+            try:
+                self._attempt(delivery)
+            except Exception:
+                log.exception("webhook delivery crashed")
 
     def _attempt(self, delivery: Delivery) -> None:
         if self._closed:
