@@ -2,8 +2,8 @@
 
     summary = import_csv(ledger, "fees.csv", progress=on_progress, cancel=stop_event)
 
-The file is read and checked first (kiosk.ledger.csv_format), then compared with the
-ledger and written in one transaction. Re-importing a file changes nothing. An invoice
+The file is read (kiosk.ledger.csv_format) and checked (kiosk.ledger.csv_checks) first,
+then compared with the ledger (kiosk.ledger.import_changes) and written in one transaction. Re-importing a file changes nothing. An invoice
 that already has payments keeps its components and currency: a file that would change
 them is an error, not a silent overwrite. `progress(done, total)` counts each row twice
 (checked, then written); setting `cancel` rolls everything back.
@@ -147,9 +147,9 @@ def _apply(
     students = _load_students(s, sorted({i.student.number for i in invoices}))
     existing = load_invoices(s, [i.number for i in invoices])
     changes = plan_changes(s, invoices, existing, where)
-    wanted = {i.student.number: i.student for i in invoices}
-    updated = sum(_update_student(students[n], st) for n, st in wanted.items() if n in students)
-    fresh = [st for n, st in wanted.items() if n not in students]
+    in_file = {i.student.number: i.student for i in invoices}
+    updated = sum(_update_student(students[n], st) for n, st in in_file.items() if n in students)
+    fresh = [st for n, st in in_file.items() if n not in students]
     ids = {n: st.id for n, st in students.items()} | _insert_students(s, fresh)
     created = [i for i in invoices if i.number not in existing]
     with bulk_indexing(s) if len(created) >= _BULK else contextlib.nullcontext():
