@@ -60,7 +60,7 @@ event_like = st.fixed_dictionaries(
     | json_values.map(json.dumps).map(str.encode)
     | event_like.map(json.dumps).map(str.encode)
 )
-@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_signed_arbitrary_bodies_never_5xx(relay, body):
     try:
         header = sign(body, [SECRET])

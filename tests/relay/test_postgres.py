@@ -97,7 +97,7 @@ def test_two_workers_wake_every_held_poll(pg_url, relay_process):
 def test_concurrent_writers_on_two_relays_never_make_a_reader_skip(pg_url, relay_process):
     token = issue_tokens(pg_url, ["desk1"])["desk1"]
     relays = [relay_process(pg_url), relay_process(pg_url)]
-    bodies = [make_event() for _ in range(400)]
+    bodies = [make_event() for _ in range(200)]
     seen: list[dict] = []
     done = threading.Event()
 
