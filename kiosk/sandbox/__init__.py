@@ -52,7 +52,7 @@ class SandboxHandle:
     def webhook_attempts(self) -> list[dict[str, Any]]:
         """Every delivery attempt so far: event, endpoint, url, attempt, status, error,
         ok, final (no retry follows), at."""
-        return list(self.engine.deliverer.attempts)
+        return list(self.engine.deliverer.attempts.copy())  # copy() is atomic
 
     def stop(self) -> None:
         self._server.stop()
