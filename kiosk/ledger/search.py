@@ -110,13 +110,15 @@ def bulk_indexing(session: Session) -> Iterator[None]:
     rather than one trigger call per row (about 7x faster). Off SQLite it does nothing.
 
     Only for inserts of new invoices; an error inside rolls the whole transaction back."""
-    if session.get_bind().dialect.name != "sqlite":
+    trigger = None
+    if session.get_bind().dialect.name == "sqlite":
+        trigger = session.scalar(
+            sql("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
+            {"n": _FTS_TRIGGER},
+        )
+    if trigger is None:  # another database, or already inside bulk_indexing
         yield
         return
-    trigger = session.scalar(
-        sql("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
-        {"n": _FTS_TRIGGER},
-    )
     first = int(session.scalar(select(func.coalesce(func.max(Invoice.id), 0))) or 0) + 1
     session.execute(sql(f"DROP TRIGGER {_FTS_TRIGGER}"))
     yield
