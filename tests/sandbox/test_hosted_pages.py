@@ -241,3 +241,24 @@ def test_expiry_is_checked_on_the_page(stripe_client, new_session, exp, message)
 @pytest.mark.parametrize("exp", ["12/34", "1 / 2099", "0934"])
 def test_expiry_formats_accepted(new_session, exp):
     assert _submit(new_session().url, "4242424242424242", exp=exp).status_code == 303
+
+
+@pytest.mark.parametrize(
+    "language",
+    [
+        "*",
+        "zz",
+        "en-ZZ",
+        "zh-Hant-TW",
+        "x" * 300,
+        "de;q=abc",
+        "hi-IN,en;q=0.5",
+        "ar",
+        "",
+        ",,,",
+        "en_US.UTF-8",
+    ],
+)
+def test_any_accept_language_renders(new_session, language):
+    page = _page(new_session().url, **{"Accept-Language": language})
+    assert page.status_code == 200 and "TEST SANDBOX" in page.text
