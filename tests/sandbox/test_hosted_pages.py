@@ -262,3 +262,11 @@ def test_expiry_formats_accepted(new_session, exp):
 def test_any_accept_language_renders(new_session, language):
     page = _page(new_session().url, **{"Accept-Language": language})
     assert page.status_code == 200 and "TEST SANDBOX" in page.text
+
+
+def test_every_session_locale_renders(new_session):
+    from kiosk.sandbox.routes.checkout import LOCALES
+
+    for locale in LOCALES:
+        page = _page(new_session(locale=locale).url)
+        assert page.status_code == 200 and "TEST SANDBOX" in page.text, locale
