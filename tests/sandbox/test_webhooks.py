@@ -149,3 +149,13 @@ def test_attempts_are_logged(fresh_client, receiver, caplog):
     wait_for(
         lambda: any("attempt 1: 200" in r.getMessage() for r in caplog.records), what="log line"
     )
+
+
+def test_signature_is_stripes_scheme():
+    from kiosk.sandbox.webhooks import sign
+
+    body = b'{\n  "id": "evt_1",\n  "object": "event"\n}'
+    expected = stripe.WebhookSignature.generate_signature_header(
+        body.decode(), "whsec_abc", timestamp=1700000000
+    )
+    assert sign(body, "whsec_abc", 1700000000) == expected
