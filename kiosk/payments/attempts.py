@@ -391,7 +391,9 @@ def _applier(ctx: Context, s: Session) -> Applier:
 
 def _note(ctx: Context, public_id: str, message: str) -> None:
     with ctx.ledger.begin() as s:
-        _attempt(s, public_id).last_error = message
+        a = _attempt(s, public_id)
+        if a.status == PaymentStatus.CREATED.value:
+            a.last_error = message
 
 
 def _finish_local(ctx: Context, public_id: str, status: PaymentStatus, reason: str) -> AttemptView:

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 MIN_DELAY, MAX_DELAY, GROWTH = 1.0, 10.0, 1.6
 LINKS = ("payment_link", "fee_slip")
 LINK_SESSION_LIFE = timedelta(hours=24)  # Stripe's longest Checkout Session
+# A `created` attempt younger than this is most likely still being created (its desk is
+# waiting for Stripe); older ones were interrupted and are resumed with the same key.
+IN_FLIGHT = timedelta(seconds=30)
 
 
 def pollable(ctx: Context) -> list[str]:
@@ -83,6 +86,7 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
             raise NotFound(f"no payment attempt {public_id!r}")
         status, channel, stripe_id = PaymentStatus(a.status), a.channel, a.stripe_id
         since = int(a.created_at.timestamp()) - 60
+        age = utcnow() - a.created_at
         unconfirmed = a.last_error == attempts.UNCONFIRMED_CANCEL
         timed_out = (
             channel == "payment_link"
@@ -91,6 +95,8 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
             and status in LIVE
         )
     if status == PaymentStatus.CREATED:
+        if age < IN_FLIGHT:  # probably still being created by its desk: leave it be
+            return []
         view = attempts.open_attempt(ctx, gateway, public_id)
         return [] if view.status == status else [_change(view)]
     if status == PaymentStatus.CANCELLED and unconfirmed:

@@ -339,3 +339,20 @@ def test_refund_create_retried_with_the_same_key_refunds_once(
     assert refund.status == "succeeded"
     stripe_refunds = client.v1.refunds.list({"payment_intent": paid.payment_intent}).data
     assert [r.id for r in stripe_refunds] == [refund.stripe_refund_id]
+
+
+def test_poller_leaves_an_attempt_being_created_alone_then_resumes_it(
+    ctx, gateway, client, invoice
+):
+    from datetime import timedelta
+
+    attempts.ensure_customer(ctx, gateway, invoice)
+    public_id = attempts._record(ctx, invoice, 100_000, "checkout", None, live=True)
+    poll_once(ctx, gateway)  # its desk may be waiting for Stripe right now
+    assert attempts.attempt_view(ctx, public_id).status == "created"
+    assert sessions_for_attempt(client, public_id) == []
+    with ctx.ledger.begin() as s:
+        a = s.scalar(select(PaymentAttempt).where(PaymentAttempt.public_id == public_id))
+        a.created_at -= timedelta(minutes=1)  # interrupted a minute ago
+    assert [c.status for c in poll_once(ctx, gateway)] == ["open"]
+    assert len(sessions_for_attempt(client, public_id)) == 1
