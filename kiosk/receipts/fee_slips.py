@@ -4,8 +4,7 @@ Links come from the payments core (`create_fee_slip_link`), so their payments ar
 like any other, and the core deactivates them when the balance changes. A run is
 resumable: a live link for the same invoice and balance is reused, never created twice,
 and a slip already written for the same invoice and balance (per the folder's manifest,
-``.fee-slips.json``) is skipped. Links are created on a small thread pool (network-bound);
-pages are drawn on the calling thread as links arrive.
+``.fee-slips.json``) is skipped. The slips are made on a small thread pool (kiosk.receipts.slip_workers).
 """
 
 from __future__ import annotations
@@ -13,8 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,11 +21,12 @@ from sqlalchemy import func, select
 
 from kiosk.atomic import write_bytes
 from kiosk.ledger.invoices import summary_select
-from kiosk.ledger.models import Allocation, FeeComponent, Invoice, PaymentAttempt, Student
+from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Student
 from kiosk.ledger.types import utcnow
 from kiosk.receipts.fee_slip_pdf import SlipFacts, SlipLine, SlipWriter
 from kiosk.receipts.pdf_parts import RenderOptions
-from kiosk.receipts.slip_files import MANIFEST, Manifest, SlipFiles
+from kiosk.receipts.slip_files import MANIFEST, Manifest, slip_filename
+from kiosk.receipts.slip_workers import Drawing, SlipJob, run_jobs
 
 if TYPE_CHECKING:
     from kiosk.context import Context
@@ -35,8 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WORKERS = 4  # threads creating links (network-bound)
-PROCESS_AT = 100  # from this many slips, draw them in a separate process
 UNPAID = ("open", "partially_paid", "overdue")
 
 
@@ -101,121 +98,45 @@ def write_fee_slips(
     run.skipped = [d.number for d in dues if d.number not in pending]
     opts = RenderOptions.from_settings(ctx.settings)
     base = slip_facts(ctx, todo)
-    tick = _Ticker(progress, len(dues), len(run.skipped))
+    jobs = [SlipJob(d.invoice_id, d.number, d.balance, base[d.invoice_id]) for d in todo]
+    drawing = Drawing(opts, layout, None if combined else out)
+    done = len(run.skipped)
+    made: dict[str, SlipFacts] = {}
+    for job, result in run_jobs(ctx, gateway, jobs, drawing):
+        done += 1
+        if isinstance(result, Exception):
+            run.failed[job.number] = str(getattr(result, "message", result))
+        else:
+            run.links_created += result.created
+            made[job.number] = result.facts
+            if result.sha256 is not None:
+                manifest.record(
+                    job.number,
+                    job.balance,
+                    slip_filename(job.number),
+                    result.sha256,
+                    result.facts.attempt_id,
+                )
+        if progress:
+            progress(done, len(dues), job.number)
+    run.written = [d.number for d in todo if d.number in made]  # in invoice order
     if combined:
         run.combined = _combined(
-            out / f"fee-slips-{status}.pdf",
-            opts,
-            layout,
-            _slips(ctx, gateway, todo, base, run, tick),
+            out / f"fee-slips-{status}.pdf", opts, layout, [made[n] for n in run.written]
         )
-    else:
-        with SlipFiles(out, opts, layout, manifest, processes=len(todo) >= PROCESS_AT) as files:
-            for due, facts in _slips(ctx, gateway, todo, base, run, tick, count=False):
-                files.submit(due.number, due.balance, facts, on_done=tick)
-        run.failed.update(files.errors)
-        run.written = [n for n in run.written if n not in files.errors]
     manifest.save()
     run.seconds = time.monotonic() - started
     return run
 
 
-def _slips(
-    ctx: Context,
-    gateway: StripeGateway,
-    todo: list[Due],
-    base: dict[int, SlipFacts],
-    run: SlipRun,
-    tick: _Ticker,
-    count: bool = True,
-) -> Iterable[tuple[Due, SlipFacts]]:
-    """Each invoice's slip facts with its link, as links arrive; failures go to `run`."""
-    for due, result in _links(ctx, gateway, todo):
-        if isinstance(result, Exception):
-            run.failed[due.number] = str(getattr(result, "message", result))
-            tick(due.number)
-            continue
-        attempt_id, url, created = result
-        run.links_created += created
-        run.written.append(due.number)
-        yield due, replace(base[due.invoice_id], link_url=url, attempt_id=attempt_id)
-        if count:
-            tick(due.number)
-
-
-def _combined(
-    path: Path, opts: RenderOptions, layout: str, slips: Iterable[tuple[Due, SlipFacts]]
-) -> Path | None:
-    book = SlipWriter(opts, layout)
-    for _, facts in slips:
-        book.add(facts)
-    if not book.pages:
+def _combined(path: Path, opts: RenderOptions, layout: str, slips: list[SlipFacts]) -> Path | None:
+    if not slips:
         return None
+    book = SlipWriter(opts, layout)
+    for facts in slips:
+        book.add(facts)
     write_bytes(path, book.bytes())
     return path
-
-
-class _Ticker:
-    """Counts finished slips (written, skipped or failed) for the progress callback."""
-
-    def __init__(
-        self, progress: Callable[[int, int, str], None] | None, total: int, done: int
-    ) -> None:
-        self.progress, self.total, self.done = progress, total, done
-
-    def __call__(self, label: str) -> None:
-        self.done += 1
-        if self.progress:
-            self.progress(self.done, self.total, label)
-
-
-def _links(
-    ctx: Context, gateway: StripeGateway, todo: list[Due]
-) -> Iterable[tuple[Due, tuple[str, str, bool] | Exception]]:
-    """(due, (attempt id, url, created?) or the error), in `todo` order."""
-    with ThreadPoolExecutor(WORKERS, thread_name_prefix="fee-slip-link") as pool:
-        futures: list[tuple[Due, Future]] = [
-            (d, pool.submit(link_for, ctx, gateway, d)) for d in todo
-        ]
-        try:
-            for due, future in futures:
-                try:
-                    yield due, future.result()
-                except Exception as exc:  # one invoice's Stripe trouble: report, go on
-                    log.warning("fee slip link for %s failed: %s", due.number, exc)
-                    yield due, exc
-        finally:
-            for _, future in futures:
-                future.cancel()
-
-
-def link_for(ctx: Context, gateway: StripeGateway, due: Due) -> tuple[str, str, bool]:
-    """A live fee-slip link for exactly the current balance: reused, else created (after
-    the payments core deactivates any link for an older balance)."""
-    from kiosk.payments.attempts import create_fee_slip_link, deactivate_stale_fee_slips
-    from kiosk.payments.status import PaymentStatus
-
-    with ctx.ledger.begin() as s:
-        live = s.execute(
-            select(PaymentAttempt.public_id, PaymentAttempt.amount, PaymentAttempt.url)
-            .where(
-                PaymentAttempt.invoice_id == due.invoice_id,
-                PaymentAttempt.channel == "fee_slip",
-                PaymentAttempt.status == PaymentStatus.OPEN.value,
-            )
-            .order_by(PaymentAttempt.id.desc())
-        ).all()
-    for public_id, amount, url in live:
-        if amount == due.balance and url:
-            return public_id, url, False
-    if live:
-        deactivate_stale_fee_slips(ctx, gateway, due.invoice_id)
-    view = create_fee_slip_link(ctx, gateway, due.number)
-    if view.amount != due.balance or not view.url:  # the balance moved meanwhile
-        raise RuntimeError(
-            f"{due.number}: the balance changed while its slip was made; run fee-slips again"
-        )
-    return view.public_id, view.url, True
 
 
 def slip_facts(ctx: Context, dues: list[Due]) -> dict[int, SlipFacts]:

@@ -2,9 +2,7 @@
 
 The manifest (``.fee-slips.json``) records, per invoice, the balance a slip was written
 for, its file, SHA-256 and link: a resumed run skips a slip whose invoice still has that
-balance and whose file is intact. With ``processes=True`` the slips are drawn and written
-in one worker process, so drawing does not compete for this process's GIL with the
-threads creating Payment Links (`spawn`: safe beside threads and Qt).
+balance and whose file is intact.
 """
 
 from __future__ import annotations
@@ -12,10 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import deque
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -75,58 +69,3 @@ class Manifest:
     def save(self) -> None:
         write_text(self.path, json.dumps(self.entries, indent=1, sort_keys=True))
         self._unsaved = 0
-
-
-class SlipFiles:
-    """Writes slips (here, or in a worker process) and records each in the manifest."""
-
-    def __init__(
-        self,
-        out: Path,
-        opts: RenderOptions,
-        layout: str,
-        manifest: Manifest,
-        processes: bool = False,
-    ) -> None:
-        self.out, self.opts, self.layout, self.manifest = out, opts, layout, manifest
-        self.pool = ProcessPoolExecutor(1, mp_context=get_context("spawn")) if processes else None
-        self.pending: deque[tuple[str, int, str, Future[str], Callable[[str], None]]] = deque()
-        self.errors: dict[str, str] = {}
-
-    def __enter__(self) -> SlipFiles:
-        return self
-
-    def __exit__(self, exc_type: Any, *_: Any) -> None:
-        try:
-            if exc_type is None:
-                self._drain(block=True)
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=exc_type is not None)
-
-    def submit(
-        self, number: str, balance: int, facts: SlipFacts, on_done: Callable[[str], None]
-    ) -> None:
-        path = self.out / slip_filename(number)
-        if self.pool is not None:
-            future = self.pool.submit(write_slip, facts, self.opts, self.layout, path)
-        else:
-            future = Future()
-            try:
-                future.set_result(write_slip(facts, self.opts, self.layout, path))
-            except Exception as exc:
-                future.set_exception(exc)
-        self.pending.append((number, balance, facts.attempt_id, future, on_done))
-        self._drain(block=False)
-
-    def _drain(self, block: bool) -> None:
-        while self.pending and (block or self.pending[0][3].done()):
-            number, balance, attempt, future, on_done = self.pending.popleft()
-            try:
-                sha = future.result()
-            except Exception as exc:
-                log.warning("fee slip %s not written: %s", number, exc)
-                self.errors[number] = f"not written: {exc}"
-            else:
-                self.manifest.record(number, balance, slip_filename(number), sha, attempt)
-            on_done(number)

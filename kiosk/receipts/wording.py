@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from kiosk.money import format_money
@@ -24,7 +25,7 @@ class Wording:
     timezone: str
 
     def money(self, minor: int, currency: str) -> str:
-        return format_money(minor, currency, self.locale)
+        return _money(minor, currency, self.locale)
 
     def when(self, moment: datetime) -> str:
         """26 Nov 2026, 20:51 IST (the desk's timezone)."""
@@ -40,6 +41,12 @@ class Wording:
         return format_date(
             moment.astimezone(ZoneInfo(self.timezone)).date(), "d MMM yyyy", locale=self.locale
         )
+
+
+@lru_cache(maxsize=4096)
+def _money(minor: int, currency: str, locale: str) -> str:
+    """Babel formatting is slow next to drawing a page; fee slips repeat the same amounts."""
+    return format_money(minor, currency, locale)
 
 
 def payment_method(facts: ReceiptFacts) -> str:

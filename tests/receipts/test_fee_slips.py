@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from kiosk.ledger.models import PaymentAttempt
 from kiosk.payments.gateway import StripeGateway
-from kiosk.receipts import fee_slips
 from kiosk.receipts.fee_slips import write_fee_slips
 from kiosk.receipts.pdf_parts import qr_matrix
 from kiosk.receipts.slip_files import MANIFEST
@@ -147,15 +146,6 @@ def test_combined_pdf_reuses_live_links(desk, gateway, invoices, tmp_path):
     assert float(reader.pages[0].mediabox.width) == pytest.approx(595, abs=1)  # A4
     text = pdf_text(run.combined)
     assert all(n in text for n in list(invoices)[:3]) and list(invoices)[3] not in text
-
-
-def test_slips_drawn_in_a_worker_process(desk, gateway, invoices, tmp_path, monkeypatch):
-    monkeypatch.setattr(fee_slips, "PROCESS_AT", 1)
-    run = write_fee_slips(desk, gateway, tmp_path)
-    assert len(run.written) == 3 and not run.failed
-    manifest = json.loads((tmp_path / MANIFEST).read_text())
-    assert sorted(manifest) == sorted(list(invoices)[:3])
-    assert all(len(PdfReader(tmp_path / e["file"]).pages) == 1 for e in manifest.values())
 
 
 def test_stripe_unreachable_fails_each_slip_and_a_rerun_resumes(desk, invoices, gateway, tmp_path):
