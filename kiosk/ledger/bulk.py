@@ -8,10 +8,13 @@ Core inserts skip ORM events, so callers fill every column themselves (search_te
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
+
+CHUNK = 500  # rows per IN (...) list or per insert batch
 
 
 def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
@@ -26,3 +29,9 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> lis
         return ids
     statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return list(session.scalars(statement, rows))
+
+
+def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    """`items` in slices of `size` (IN lists stay under the databases' parameter limits)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kiosk.ledger import audit
 from kiosk.ledger import demo_names as names
 from kiosk.ledger.allocation import ComponentDue, allocate
+from kiosk.ledger.bulk import chunks
 from kiosk.ledger.database import Ledger
 from kiosk.ledger.demo_plan import InvoicePlan, StudentPlan, plan
 from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Student
@@ -68,12 +69,14 @@ def load_demo_data(
 
 
 def _write_students(s: Session, plans: list[StudentPlan]) -> tuple[int, int, int]:
-    numbers = [p.number for p in plans]
-    existing = {
-        st.number: st for st in s.scalars(select(Student).where(Student.number.in_(numbers)))
-    }
-    invoice_numbers = [i.number for p in plans for i in p.invoices]
-    have = set(s.scalars(select(Invoice.number).where(Invoice.number.in_(invoice_numbers))))
+    existing: dict[str, Student] = {}
+    have: set[str] = set()
+    for chunk in chunks([p.number for p in plans]):
+        existing.update(
+            (st.number, st) for st in s.scalars(select(Student).where(Student.number.in_(chunk)))
+        )
+    for chunk in chunks([i.number for p in plans for i in p.invoices]):
+        have.update(s.scalars(select(Invoice.number).where(Invoice.number.in_(chunk))))
     students = invoices = payments = 0
     for p in plans:
         student = existing.get(p.number)

@@ -7,25 +7,20 @@ does one with a payment in progress, a void one, or one that belongs to another 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from kiosk.ledger.bulk import chunks
 from kiosk.ledger.csv_format import CsvImportError, InvoiceIn, RowError
 from kiosk.ledger.models import FeeComponent, Invoice, Payment, PaymentAttempt, Student
 from kiosk.money import format_money
 
 LIVE_ATTEMPTS = ("created", "open")
-CHUNK = 500
 Where = Callable[[str], str]  # column name -> "11 (amount)"
-
-
-def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 @dataclass
@@ -62,8 +57,7 @@ def load_invoices(s: Session, numbers: list[str]) -> dict[str, Existing]:
             found[number] = by_id[iid] = Existing(
                 iid, student, currency, issued, due, voided is not None
             )
-    ids = sorted(by_id)
-    for start in range(0, len(ids), CHUNK):
+    for ids in chunks(sorted(by_id)):
         query = (
             select(
                 FeeComponent.invoice_id,
@@ -71,7 +65,7 @@ def load_invoices(s: Session, numbers: list[str]) -> dict[str, Existing]:
                 FeeComponent.amount,
                 FeeComponent.priority,
             )
-            .where(FeeComponent.invoice_id.in_(ids[start : start + CHUNK]))
+            .where(FeeComponent.invoice_id.in_(ids))
             .order_by(FeeComponent.invoice_id, FeeComponent.position, FeeComponent.id)
         )
         for iid, name, amount, priority in s.execute(query):

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.ledger import audit
-from kiosk.ledger.bulk import insert_rows
+from kiosk.ledger.bulk import chunks, insert_rows
 from kiosk.ledger.csv_checks import check
 from kiosk.ledger.csv_format import (
     InvoiceIn,
@@ -30,7 +30,7 @@ from kiosk.ledger.csv_format import (
     read_rows,
 )
 from kiosk.ledger.database import Ledger
-from kiosk.ledger.import_changes import Existing, Where, chunks, load_invoices, plan_changes, wanted
+from kiosk.ledger.import_changes import Existing, Where, load_invoices, plan_changes, wanted
 from kiosk.ledger.models import FeeComponent, Invoice, Student
 from kiosk.ledger.search import bulk_indexing, search_text
 
