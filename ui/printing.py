@@ -87,7 +87,7 @@ def print_pdf(
         else:
             printer, name = _device_printer(printer_name)
         _fit_page(printer, document)
-        if ask and not PrintDialog.ask(parent, printer):
+        if ask and to_file is None and not PrintDialog.ask(parent, printer):
             return PrintResult(False, name, 0, pdf)
         pages = _paint(printer, document, name)
     finally:

@@ -70,7 +70,7 @@ def register(sub: Any) -> None:
         "the day's receipts as CSV for accounting",
         [
             ("--date", {"type": _day, "help": "local day (default: today)"}),
-            ("--out", {"type": Path, "help": "CSV file (default: HOME/exports/receipts-DAY.csv)"}),
+            ("--out", {"type": Path, "help": "CSV file or folder (default: HOME/exports/)"}),
         ],
     )
     _add(cmds, "render", run_render, "render receipts that have no PDF yet", [])
@@ -269,19 +269,14 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from kiosk.receipts.listing import export_csv
+    from kiosk.receipts.export import export_day
 
     ctx = args.ctx
-    day = args.date or datetime.now(ZoneInfo(ctx.settings.get("desk.timezone"))).date()
-    out = args.out or ctx.home / "exports" / f"receipts-{day.isoformat()}.csv"
-    count = export_csv(ctx, day, out)
+    report = export_day(ctx, args.out or ctx.home / "exports", day=args.date)
     _emit(
         args,
-        {"date": day.isoformat(), "file": str(out), "receipts": count},
-        f"{count} receipt(s) for {day.isoformat()} written to {out}",
+        {"date": report.day.isoformat(), "file": str(report.path), "receipts": report.receipts},
+        report.summary(),
     )
     return 0
 
@@ -335,11 +330,7 @@ def run_fee_slips(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
-    summary = (
-        f"{len(run.written)} slip(s) written, {len(run.skipped)} unchanged, "
-        f"{run.links_created} new link(s), {len(run.failed)} failed, in "
-        f"{run.seconds:.1f} s: {run.combined or out}"
-    )
+    summary = f"{run.summary()} in {run.seconds:.1f} s ({run.combined or out})"
     _emit(args, {"out": str(out), **run.to_json()}, summary)
     for number, error in run.failed.items():
         print(f"  {number}: {error}", file=sys.stderr)

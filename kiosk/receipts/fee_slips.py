@@ -10,6 +10,7 @@ and a slip already written for the same invoice and balance (per the folder's ma
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -52,6 +53,15 @@ class SlipRun:
     links_created: int = 0
     combined: Path | None = None
     seconds: float = 0.0
+    cancelled: bool = False
+
+    def summary(self) -> str:
+        where = f": {self.combined}" if self.combined else ""
+        return (
+            f"{len(self.written)} slip(s) written, {len(self.skipped)} unchanged, "
+            f"{self.links_created} new link(s), {len(self.failed)} failed"
+            f"{' (cancelled)' if self.cancelled else ''}{where}"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +71,7 @@ class SlipRun:
             "links_created": self.links_created,
             "combined": str(self.combined) if self.combined else None,
             "seconds": round(self.seconds, 2),
+            "cancelled": self.cancelled,
         }
 
 
@@ -86,8 +97,13 @@ def write_fee_slips(
     combined: bool = False,
     layout: str = "a5",
     progress: Callable[[int, int, str], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> SlipRun:
-    """Write the slips of every invoice with a balance; see the module docstring."""
+    """Write the slips of every invoice with a balance; see the module docstring.
+
+    `progress(done, total, invoice)` runs on the calling thread after each slip; `cancel`
+    stops the run between slips (what was written stays recorded, so a rerun resumes).
+    """
     started = time.monotonic()
     run = SlipRun()
     out.mkdir(parents=True, exist_ok=True)
@@ -99,11 +115,41 @@ def write_fee_slips(
     opts = RenderOptions.from_settings(ctx.settings)
     base = slip_facts(ctx, todo)
     jobs = [SlipJob(d.invoice_id, d.number, d.balance, base[d.invoice_id]) for d in todo]
-    drawing = Drawing(opts, layout, None if combined else out)
-    done = len(run.skipped)
     made: dict[str, SlipFacts] = {}
+    try:
+        _collect(
+            ctx,
+            gateway,
+            jobs,
+            Drawing(opts, layout, None if combined else out),
+            run,
+            made,
+            manifest,
+            _Progress(progress, len(dues), len(run.skipped)),
+            cancel,
+        )
+    finally:
+        manifest.save()
+    run.written = [d.number for d in todo if d.number in made]  # in invoice order
+    if combined and not run.cancelled:
+        slips = [made[n] for n in run.written]
+        run.combined = _combined(out / f"fee-slips-{status}.pdf", opts, layout, slips)
+    run.seconds = time.monotonic() - started
+    return run
+
+
+def _collect(
+    ctx: Context,
+    gateway: StripeGateway,
+    jobs: list[SlipJob],
+    drawing: Drawing,
+    run: SlipRun,
+    made: dict[str, SlipFacts],
+    manifest: Manifest,
+    progress: _Progress,
+    cancel: threading.Event | None,
+) -> None:
     for job, result in run_jobs(ctx, gateway, jobs, drawing):
-        done += 1
         if isinstance(result, Exception):
             run.failed[job.number] = str(getattr(result, "message", result))
         else:
@@ -117,16 +163,22 @@ def write_fee_slips(
                     result.sha256,
                     result.facts.attempt_id,
                 )
-        if progress:
-            progress(done, len(dues), job.number)
-    run.written = [d.number for d in todo if d.number in made]  # in invoice order
-    if combined:
-        run.combined = _combined(
-            out / f"fee-slips-{status}.pdf", opts, layout, [made[n] for n in run.written]
-        )
-    manifest.save()
-    run.seconds = time.monotonic() - started
-    return run
+        progress(job.number)
+        if cancel is not None and cancel.is_set():
+            run.cancelled = True
+            return
+
+
+class _Progress:
+    def __init__(
+        self, callback: Callable[[int, int, str], None] | None, total: int, done: int
+    ) -> None:
+        self.callback, self.total, self.done = callback, total, done
+
+    def __call__(self, label: str) -> None:
+        self.done += 1
+        if self.callback:
+            self.callback(self.done, self.total, label)
 
 
 def _combined(path: Path, opts: RenderOptions, layout: str, slips: list[SlipFacts]) -> Path | None:

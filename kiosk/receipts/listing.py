@@ -1,48 +1,19 @@
-"""Lists of receipts, the JSON form, and the day's CSV export for accounting."""
+"""Lists of receipts (newest first, or one local day) and their JSON form."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from kiosk.atomic import write_text
 from kiosk.ledger.models import MailMessage, Receipt
 from kiosk.receipts.facts import ReceiptFacts, facts_for
 from kiosk.receipts.wording import Wording, payment_method
 
 if TYPE_CHECKING:
     from kiosk.context import Context
-
-CSV_COLUMNS = (
-    "number",
-    "kind",
-    "issued_at",
-    "date",
-    "invoice",
-    "student_number",
-    "student_name",
-    "currency",
-    "amount",
-    "amount_minor",
-    "signed_amount_minor",
-    "payment_method",
-    "card_brand",
-    "card_last4",
-    "stripe_payment_intent",
-    "stripe_refund_id",
-    "refund_of_receipt",
-    "desk",
-    "cashier",
-    "balance_after_minor",
-    "verification_code",
-    "sha256",
-)
 
 
 def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
@@ -120,47 +91,3 @@ def facts_json(f: ReceiptFacts, wording: Wording) -> dict[str, Any]:
         "file": f.file_path,
         "sha256": f.sha256,
     }
-
-
-def export_csv(ctx: Context, day: date, out: Path) -> int:
-    """Write the local day's receipts (oldest first) as CSV, atomically; returns the count."""
-    receipts = list(reversed(list_receipts(ctx, day=day)))
-    wording = Wording(ctx.settings.get("desk.locale"), ctx.settings.get("desk.timezone"))
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for f in receipts:
-        writer.writerow(_csv_row(f, wording))
-    write_text(out, buf.getvalue())
-    return len(receipts)
-
-
-def _csv_row(f: ReceiptFacts, w: Wording) -> list[str]:
-    from kiosk.money import Money
-
-    local = f.issued_at.astimezone(ZoneInfo(w.timezone))
-    sign = -1 if f.is_refund else 1
-    return [
-        f.number,
-        f.kind,
-        local.isoformat(timespec="seconds"),
-        local.date().isoformat(),
-        f.invoice_number,
-        f.student_number,
-        f.student_name,
-        f.currency,
-        str(Money(f.amount, f.currency).to_decimal()),
-        str(f.amount),
-        str(sign * f.amount),
-        payment_method(f),
-        f.card_brand,
-        f.card_last4,
-        f.payment_intent,
-        f.stripe_refund_id or "",
-        f.payment_receipt or "",
-        f.desk,
-        f.cashier,
-        str(f.balance_after),
-        f.verification_code or "",
-        f.sha256 or "",
-    ]

@@ -123,3 +123,21 @@ def test_core_never_imports_qt():
     qt_import = re.compile(r"^\s*(from|import)\s+PySide6", re.M)
     offenders = [p.name for p in root.rglob("*.py") if qt_import.search(p.read_text())]
     assert offenders == []
+
+
+def test_export_day_into_a_folder_can_be_cancelled(desk, paid, tmp_path):
+    import threading
+
+    import pytest
+
+    from kiosk.receipts.export import ExportCancelled, export_day
+
+    render_pending(desk)
+    report = export_day(desk, tmp_path)
+    assert report.path.parent == tmp_path and report.path.name.startswith("receipts-")
+    assert report.receipts == 1 and "1 receipt(s)" in report.summary()
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(ExportCancelled):
+        export_day(desk, tmp_path / "other", cancel=cancel)
+    assert not (tmp_path / "other").exists()

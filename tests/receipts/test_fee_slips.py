@@ -173,3 +173,16 @@ def test_cli_fee_slips(desk, sandbox, invoices, tmp_path, monkeypatch, capsys):
     assert "3 slip(s) written" in out.out and Path(tmp_path / "fee-slips-open.pdf").is_file()
     assert main([*home, "fee-slips", "--status", "overdue", "--out", str(tmp_path / "o")]) == 0
     assert "0 slip(s) written" in capsys.readouterr().out  # none is past its due date
+
+
+def test_cancel_stops_between_slips_and_a_rerun_resumes(desk, gateway, invoices, tmp_path):
+    import threading
+
+    cancel = threading.Event()
+    run = write_fee_slips(
+        desk, gateway, tmp_path, cancel=cancel, progress=lambda done, total, number: cancel.set()
+    )
+    assert run.cancelled and len(run.written) == 1 and "(cancelled)" in run.summary()
+    assert list(json.loads((tmp_path / MANIFEST).read_text())) == run.written
+    rest = write_fee_slips(desk, gateway, tmp_path)
+    assert len(rest.skipped) == 1 and len(rest.written) == 2 and not rest.cancelled

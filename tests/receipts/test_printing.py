@@ -42,17 +42,22 @@ def test_print_thermal_roll_to_file(qtbot, desk, paid, tmp_path):
     assert height == pytest.approx(page_size_mm(copy)[1], abs=1)
 
 
-def test_cancelled_dialog_prints_nothing(qtbot, desk, paid, tmp_path, monkeypatch):
-    asked = []
-    monkeypatch.setattr(
-        printing.PrintDialog,
-        "ask",
-        classmethod(lambda cls, parent, printer: asked.append(printer) or False),
-    )
-    out = tmp_path / "never.pdf"
-    result = printing.print_pdf(reprint(desk, paid), to_file=out)
-    assert asked and not result.printed and result.pages == 0
-    assert not out.exists()
+def test_print_to_file_never_asks(qtbot, desk, paid, tmp_path, monkeypatch):
+    def refuse(cls, parent, printer):
+        raise AssertionError("print-to-file must not open the print dialog")
+
+    monkeypatch.setattr(printing.PrintDialog, "ask", classmethod(refuse))
+    out = tmp_path / "saved.pdf"
+    assert printing.print_pdf(reprint(desk, paid), to_file=out).printed and out.is_file()
+
+
+def test_cancelled_dialog_prints_nothing(qtbot, desk, paid, monkeypatch):
+    names = printing.available_printers()
+    if not names:
+        pytest.skip("no printer installed: the dialog only opens for a real printer")
+    monkeypatch.setattr(printing.PrintDialog, "ask", classmethod(lambda cls, p, q: False))
+    result = printing.print_pdf(reprint(desk, paid), names[0])
+    assert not result.printed and result.pages == 0
 
 
 def test_print_receipt_prints_the_original_then_duplicates(qtbot, desk, paid, tmp_path):

@@ -1,0 +1,126 @@
+"""The day's receipts as CSV for accounting, written atomically.
+
+One row per receipt or refund note of the desk's local day, oldest first: amounts in
+decimal and in minor units, and signed (refunds negative) so a column sum is the day's net.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from kiosk.atomic import write_text
+from kiosk.receipts.facts import ReceiptFacts
+from kiosk.receipts.listing import list_receipts
+from kiosk.receipts.wording import Wording, payment_method
+
+if TYPE_CHECKING:
+    from kiosk.context import Context
+
+
+class ExportCancelled(Exception):
+    """The export was cancelled; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    day: date
+    path: Path
+    receipts: int
+
+    def summary(self) -> str:
+        return f"{self.receipts} receipt(s) for {self.day.isoformat()} in {self.path}"
+
+
+CSV_COLUMNS = (
+    "number",
+    "kind",
+    "issued_at",
+    "date",
+    "invoice",
+    "student_number",
+    "student_name",
+    "currency",
+    "amount",
+    "amount_minor",
+    "signed_amount_minor",
+    "payment_method",
+    "card_brand",
+    "card_last4",
+    "stripe_payment_intent",
+    "stripe_refund_id",
+    "refund_of_receipt",
+    "desk",
+    "cashier",
+    "balance_after_minor",
+    "verification_code",
+    "sha256",
+)
+
+
+def export_day(
+    ctx: Context,
+    out: Path,
+    day: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportReport:
+    """Write the day's CSV (default: today, desk timezone). `out` is a folder (the file is
+    receipts-DAY.csv in it) or a .csv path."""
+    day = day or today(ctx)
+    path = out if out.suffix.lower() == ".csv" else out / f"receipts-{day.isoformat()}.csv"
+    receipts = list(reversed(list_receipts(ctx, day=day)))
+    wording = Wording(ctx.settings.get("desk.locale"), ctx.settings.get("desk.timezone"))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for i, facts in enumerate(receipts, 1):
+        if cancel is not None and cancel.is_set():
+            raise ExportCancelled("export cancelled; nothing was written")
+        writer.writerow(_csv_row(facts, wording))
+        if progress:
+            progress(i, len(receipts))
+    write_text(path, buf.getvalue())
+    return ExportReport(day, path, len(receipts))
+
+
+def today(ctx: Context) -> date:
+    return datetime.now(ZoneInfo(ctx.settings.get("desk.timezone"))).date()
+
+
+def _csv_row(f: ReceiptFacts, w: Wording) -> list[str]:
+    from kiosk.money import Money
+
+    local = f.issued_at.astimezone(ZoneInfo(w.timezone))
+    sign = -1 if f.is_refund else 1
+    return [
+        f.number,
+        f.kind,
+        local.isoformat(timespec="seconds"),
+        local.date().isoformat(),
+        f.invoice_number,
+        f.student_number,
+        f.student_name,
+        f.currency,
+        str(Money(f.amount, f.currency).to_decimal()),
+        str(f.amount),
+        str(sign * f.amount),
+        payment_method(f),
+        f.card_brand,
+        f.card_last4,
+        f.payment_intent,
+        f.stripe_refund_id or "",
+        f.payment_receipt or "",
+        f.desk,
+        f.cashier,
+        str(f.balance_after),
+        f.verification_code or "",
+        f.sha256 or "",
+    ]
