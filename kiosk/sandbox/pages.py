@@ -17,6 +17,7 @@ from kiosk.sandbox import checkout_payment, forms, links_logic, sessions_logic
 from kiosk.sandbox.engine import Sandbox
 from kiosk.sandbox.errors import StripeError
 from kiosk.sandbox.money_format import format_amount, pick_locale
+from kiosk.sandbox.params import EMAIL
 from kiosk.sandbox.store import Obj
 
 MAX_FORM = 16 * 1024
@@ -195,7 +196,8 @@ def _form_problem(form: dict[str, Any]) -> str:
         return expiry
     if not re.fullmatch(r"[0-9]{3,4}", str(form.get("cvc") or "").strip()):
         return "Your card's security code is incomplete."
-    if not isinstance(form.get("email", ""), str):
+    email = form.get("email") or ""
+    if not isinstance(email, str) or (email and not EMAIL.fullmatch(email)):
         return "Your email address is invalid."
     return ""
 

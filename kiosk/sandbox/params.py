@@ -59,6 +59,22 @@ def string(max_length: int = MAX_STRING) -> Validator:
     return check
 
 
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def email(max_length: int = 512) -> Validator:
+    """An email address (Stripe: `Invalid email address: …`)."""
+    text = string(max_length)
+
+    def check(value: Any, param: str) -> str | None:
+        found = text(value, param)
+        if found is not None and not EMAIL.fullmatch(found):
+            raise invalid(f"Invalid email address: {_show(found)}", param, code="email_invalid")
+        return found
+
+    return check
+
+
 def enum(*choices: str) -> Validator:
     def check(value: Any, param: str) -> str | None:
         if value == "":

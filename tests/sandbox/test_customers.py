@@ -97,3 +97,13 @@ def test_search_rejects_bad_queries(stripe_client, query):
     with pytest.raises(stripe.InvalidRequestError) as exc:
         stripe_client.v1.customers.search({"query": query})
     assert exc.value.param == "query"
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "a b@c.d", "a@b"])
+def test_invalid_emails_are_refused(stripe_client, new_session, email):
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.customers.create({"email": email})
+    assert exc.value.param == "email" and "Invalid email address" in exc.value.user_message
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        new_session(customer_email=email)
+    assert exc.value.param == "customer_email"

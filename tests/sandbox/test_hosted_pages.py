@@ -270,3 +270,10 @@ def test_every_session_locale_renders(new_session):
     for locale in LOCALES:
         page = _page(new_session(locale=locale).url)
         assert page.status_code == 200 and "TEST SANDBOX" in page.text, locale
+
+
+def test_invalid_email_on_page(stripe_client, new_session):
+    s = new_session()
+    resp = _submit(s.url, "4242424242424242", email="nobody")
+    assert resp.status_code == 402 and "email address is invalid" in resp.text
+    assert stripe_client.v1.checkout.sessions.retrieve(s.id).status == "open"

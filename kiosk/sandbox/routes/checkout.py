@@ -80,7 +80,7 @@ CREATE: params.Spec = {
     "mode": params.enum("payment", "setup", "subscription"),
     "line_items": params.list_of(params.obj(LINE_ITEM), max_items=100),
     "customer": params.string(),
-    "customer_email": params.string(800),
+    "customer_email": params.email(800),
     "customer_creation": params.enum("always", "if_required"),
     "client_reference_id": params.string(200),
     "metadata": params.metadata,

@@ -14,7 +14,7 @@ ADDRESS = params.obj(
     {k: params.string() for k in ("city", "country", "line1", "line2", "postal_code", "state")}
 )
 FIELDS: params.Spec = {
-    "email": params.string(512),
+    "email": params.email(512),
     "name": params.string(256),
     "phone": params.string(20),
     "description": params.string(),

@@ -14,7 +14,7 @@ from kiosk.sandbox.engine import Call, Sandbox
 
 PAY: params.Spec = {
     "card_number": params.string(40),
-    "email": params.string(800),
+    "email": params.email(800),
     "expand": params.expand_list,
 }
 EXPIRE: params.Spec = {"expand": params.expand_list}
