@@ -1,12 +1,21 @@
-"""The core's payment and sync events, re-emitted as Qt signals on the GUI thread.
+"""The core's payment events, re-emitted as Qt signals on the GUI thread.
 
-The core calls listeners on its own threads; these only emit signals, which Qt queues to
-the GUI thread (Electrum's `on_event_*` pattern).
+The core calls listeners on its own threads (poller, relay sync, workers). The listener
+here only queues the change; the GUI thread drains the queue a few milliseconds at a
+time, so a burst of a thousand synced events never freezes the counter (Electrum's
+`on_event_*` listeners, with a time budget).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+import threading
+import time
+from collections import deque
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+
+BUDGET_S = 0.008  # GUI time per slice of the queue
+_NAMED = frozenset({"paid", "declined", "expired", "cancelled", "refunded", "failed"})
 
 
 class PaymentEvents(QObject):
@@ -17,10 +26,15 @@ class PaymentEvents(QObject):
     cancelled = Signal(object)
     refunded = Signal(object)
     failed = Signal(object)
+    _arrived = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._unsubscribe = None
+        self._queue: deque = deque()
+        self._lock = threading.Lock()
+        self._scheduled = False
+        self._arrived.connect(self._on_arrived, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> PaymentEvents:
         if self._unsubscribe is None:
@@ -34,11 +48,31 @@ class PaymentEvents(QObject):
             self._unsubscribe()
             self._unsubscribe = None
 
-    def _on_core_change(self, change) -> None:  # any thread
-        self.changed.emit(change)
-        name = str(change.status)
-        if name in _NAMED:
-            getattr(self, name).emit(change)
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
 
+    def _on_core_change(self, change) -> None:  # any thread: queue, and wake the GUI once
+        with self._lock:
+            self._queue.append(change)
+            wake = not self._scheduled
+            self._scheduled = True
+        if wake:
+            self._arrived.emit()
 
-_NAMED = frozenset({"paid", "declined", "expired", "cancelled", "refunded", "failed"})
+    @Slot()
+    def _on_arrived(self) -> None:
+        deadline = time.perf_counter() + BUDGET_S
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._scheduled = False
+                    return
+                change = self._queue.popleft()
+            self.changed.emit(change)
+            name = str(change.status)
+            if name in _NAMED:
+                getattr(self, name).emit(change)
+            if time.perf_counter() > deadline:
+                QTimer.singleShot(0, self, self._on_arrived)  # the rest after other events
+                return

@@ -15,28 +15,40 @@ _cache: dict[tuple[str, str], QIcon] = {}
 
 
 class _SvgEngine(QIconEngine):
+    """Renders the SVG once per size, pixel ratio and mode; paints from that cache."""
+
     def __init__(self, data: bytes) -> None:
         super().__init__()
         self._data = data
+        self._renderer: QSvgRenderer | None = None
+        self._pixmaps: dict[tuple[int, int, float, int], QPixmap] = {}
+
+    def _render(self, size: QSize, mode, scale: float) -> QPixmap:
+        key = (size.width(), size.height(), scale, int(mode.value))
+        pm = self._pixmaps.get(key)
+        if pm is None:
+            if self._renderer is None:
+                self._renderer = QSvgRenderer(QByteArray(self._data))
+            pm = QPixmap(size * scale)
+            pm.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pm)
+            if mode == QIcon.Mode.Disabled:
+                p.setOpacity(0.4)
+            self._renderer.render(p, QRectF(pm.rect()))
+            p.end()
+            pm.setDevicePixelRatio(scale)
+            self._pixmaps[key] = pm
+        return pm
 
     def paint(self, painter: QPainter, rect, mode, state) -> None:
-        renderer = QSvgRenderer(QByteArray(self._data))
-        if mode == QIcon.Mode.Disabled:
-            painter.setOpacity(0.4)
-        renderer.render(painter, QRectF(rect))
+        scale = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        painter.drawPixmap(rect, self._render(rect.size(), mode, scale))
 
     def pixmap(self, size: QSize, mode, state) -> QPixmap:
-        pm = QPixmap(size)
-        pm.fill(Qt.GlobalColor.transparent)
-        p = QPainter(pm)
-        self.paint(p, pm.rect(), mode, state)
-        p.end()
-        return pm
+        return self._render(size, mode, 1.0)
 
     def scaledPixmap(self, size: QSize, mode, state, scale: float) -> QPixmap:
-        pm = self.pixmap(size * scale, mode, state)
-        pm.setDevicePixelRatio(scale)
-        return pm
+        return self._render(size, mode, scale)
 
     def clone(self) -> QIconEngine:
         return _SvgEngine(self._data)

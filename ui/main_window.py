@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
         if self._services_started:
             return
         self._services_started = True
+        QueryOp(None, lambda _t: warm_up(), kind="net").run()
         self.refresh_mode()
         if self.sync.start():
             self.status.sync.setText("Relay: connecting…")
@@ -241,6 +242,8 @@ class MainWindow(QMainWindow):
         self.idle.arm()
         self.actions_.set_signed_in(True)
         self.invoices.table.setFocus()
+        if self.invoices.model.rowCount() and not self.invoices.table.currentIndex().isValid():
+            self.invoices.select_row(0)
         self.signed_in.emit(user)
 
     @Slot(object)
@@ -384,6 +387,29 @@ class MainWindow(QMainWindow):
         self.stop_poller()
         self.sync.stop(timeout=0.5)
         super().closeEvent(event)
+
+
+def warm_up() -> None:
+    """Import what the payment screens need on a worker, so that opening them the first
+    time does not load QtPdf, segno or Stripe on the GUI thread."""
+    import importlib
+
+    for name in (
+        "ui.payment_dialog",
+        "ui.receipt_dialog",
+        "ui.refund_dialog",
+        "ui.supervisor_dialog",
+        "ui.summary_dialog",
+        "ui.settings_dialog",
+        "segno",
+        "kiosk.payments.attempts",
+        "kiosk.payments.errors",
+        "kiosk.ledger.invoices",
+    ):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            log.info("warm-up could not import %s", name)
 
 
 def load_rows(ctx, numbers: list[str]):

@@ -42,7 +42,15 @@ def _pump(app, cond, timeout: float = 30.0) -> None:
         if time.monotonic() > end:
             raise TimeoutError("the desk did not get there in time")
         app.processEvents()
-        time.sleep(0.002)
+        time.sleep(0.001)
+
+
+def _idle(app, seconds: float) -> None:
+    """Let the event loop run for `seconds` (never sleep on the GUI thread)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.001)
 
 
 def _build_home(folder: Path) -> Path:
@@ -102,7 +110,7 @@ def measure_search(home: Path) -> float:
     _pump(app, lambda: model.total_count is not None)
 
     def settle() -> None:
-        time.sleep(0.25)  # past the debounce
+        _idle(app, 0.25)  # past the debounce
         _pump(
             app,
             lambda: (
@@ -124,8 +132,7 @@ def measure_search(home: Path) -> float:
         win.invoices.table.setFocus()
         for _ in range(6):  # scroll: lazy pages
             QTest.keyClick(win.invoices.table, Qt.Key.Key_PageDown)
-            app.processEvents()
-            time.sleep(0.05)
+            _idle(app, 0.05)
         _pump(app, lambda: not model.loading)
 
     try:
@@ -133,6 +140,14 @@ def measure_search(home: Path) -> float:
     finally:
         win.close()
         ctx.ledger.close()
+
+
+def measure_idle(seconds: float = 8.0) -> float:
+    """The same heartbeat on an idle event loop: what this machine's load alone costs."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    return _watch(app, lambda: _idle(app, seconds))
 
 
 def measure_burst(home: Path) -> float:
@@ -163,10 +178,7 @@ def measure_burst(home: Path) -> float:
             app,
             lambda: refreshed and not win._refresh_timer.isActive() and not win._changed_invoices,
         )
-        end = time.monotonic() + 0.3
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.002)
+        _idle(app, 0.3)
 
     try:
         return _watch(app, work)
@@ -206,10 +218,7 @@ def measure_payment() -> float:
             ).start()
             _pump(app, lambda: shown)
             dlg.accept()
-            end = time.monotonic() + 0.5
-            while time.monotonic() < end:
-                app.processEvents()
-                time.sleep(0.002)
+            _idle(app, 0.5)
 
         gap = _watch(app, work)
         win.close()
@@ -315,6 +324,7 @@ def run() -> list[dict[str, Any]]:
         search = measure_search(home)
         burst = measure_burst(home)
     payment = measure_payment()
+    idle = measure_idle()
     return [
         {
             "name": "gui: max GUI-thread gap during a payment",
@@ -333,6 +343,12 @@ def run() -> list[dict[str, Any]]:
             "value": search,
             "unit": "ms",
             "target": "<= 50",
+        },
+        {
+            "name": "gui: max heartbeat gap of an idle event loop (machine noise, same run)",
+            "value": idle,
+            "unit": "ms",
+            "target": "",
         },
         {
             "name": f"gui: start-up to interactive list, {INVOICES:,} invoices (median of "
