@@ -55,6 +55,7 @@ class Sandbox:
             self._delivered,
             settings.webhook_retry_delays,
             settings.webhook_timeout,
+            self._endpoint_live,
         )
         self.open_sessions: set[str] = set()
         self._load()
@@ -129,6 +130,10 @@ class Sandbox:
         for ep in endpoints:
             secret = self.store.side(ep["id"])["secret"]
             self.deliverer.submit(Delivery(event["id"], ep["id"], ep["url"], secret, body))
+
+    def _endpoint_live(self, delivery: Delivery) -> bool:
+        endpoint = self.store.get("webhook_endpoint", delivery.endpoint_id)
+        return endpoint is not None and endpoint["status"] == "enabled"
 
     def _delivered(self, delivery: Delivery, ok: bool) -> None:
         with self.lock:

@@ -53,9 +53,11 @@ class Deliverer:
         on_result: Callable[[Delivery, bool], None],
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         timeout: float = 10.0,
+        wanted: Callable[[Delivery], bool] = lambda d: True,
     ) -> None:
         self._scheduler = scheduler
         self._on_result = on_result
+        self._wanted = wanted  # False once the endpoint is deleted or disabled
         self.retry_delays = tuple(retry_delays)
         self.timeout = timeout
         self.attempts: collections.deque[dict[str, Any]] = collections.deque(maxlen=5000)
@@ -83,6 +85,9 @@ class Deliverer:
 
     def _attempt(self, delivery: Delivery) -> None:
         if self._closed:
+            return
+        if not self._wanted(delivery):  # Stripe stops once an endpoint is deleted or disabled
+            self._record(delivery, None, "endpoint deleted or disabled", False, True)
             return
         delivery.attempt += 1
         status, error = self._post(delivery)

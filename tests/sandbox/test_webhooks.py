@@ -159,3 +159,17 @@ def test_signature_is_stripes_scheme():
         body.decode(), "whsec_abc", timestamp=1700000000
     )
     assert sign(body, "whsec_abc", 1700000000) == expected
+
+
+def test_deleted_endpoint_gets_no_more_retries(fresh_sandbox, fresh_client, receiver):
+    receiver.fail_first = 100
+    ep = _endpoint(fresh_client, receiver.url, ["customer.created"])
+    fresh_sandbox.engine.deliverer.retry_delays = (0.5, 0.5, 0.5)
+    fresh_client.v1.customers.create({})
+    wait_for(lambda: receiver.requests, what="first attempt")
+    fresh_client.v1.webhook_endpoints.delete(ep.id)
+    dropped = wait_for(
+        lambda: [a for a in fresh_sandbox.webhook_attempts() if a["final"]], what="drop"
+    )
+    assert dropped[0]["error"] == "endpoint deleted or disabled"
+    assert len(receiver.requests) == 1
