@@ -29,10 +29,10 @@ async def get_relay(request: Request) -> Relay:
 
 
 async def resolve(request: Request, dependency: Callable[[Request], Awaitable[T]]) -> T:
-    """`dependency`, or a test's override of it, called by hand on the webhook's hot path.
+    """`dependency`, or a test's override of it, for the webhook's RawRoute.
 
-    Letting FastAPI solve two dependencies costs ~35 us of CPU per request, a sixth of a
-    whole webhook (server CPU per request in tests/benchmarks/bench_relay.py).
+    That route skips FastAPI's request handling for speed (see kiosk.relay.routes.webhook),
+    so it resolves its two dependencies here, honouring `app.dependency_overrides`.
     """
     override = request.app.dependency_overrides.get(dependency)
     if override is None:
