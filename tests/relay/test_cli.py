@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -32,7 +33,8 @@ def test_token_create_list_revoke_against_a_live_relay(run_cli, relay_db):
 
 def test_token_is_stored_only_as_a_hash(run_cli, relay_db, tmp_path):
     token = run_cli("token", "create", "desk1", "--db", relay_db).stdout.splitlines()[-1]
-    raw = (tmp_path / "relay.db").read_bytes()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("relay.db*"))  # with the WAL
+    assert hashlib.sha256(token.encode()).hexdigest().encode() in raw
     assert token.encode() not in raw
     assert token[4:].encode() not in raw
 
