@@ -515,14 +515,20 @@ def create_fee_slip_link(
 def deactivate_stale_fee_slips(
     ctx: Context, gateway: StripeGateway, invoice_id: int
 ) -> list[AttemptView]:
-    """Deactivate the invoice's live fee-slip links (the student sees the slip is out of date)."""
+    """Deactivate the invoice's live fee-slip links that no longer ask for its balance (the
+    student sees that the slip is out of date). Returns the slips deactivated."""
     with ctx.ledger.begin() as s:
+        number = s.scalar(select(Invoice.number).where(Invoice.id == invoice_id))
+        if number is None:
+            return []
+        balance = invoice_row(s, number).balance
         slips = list(
             s.execute(
                 select(PaymentAttempt.public_id, PaymentAttempt.stripe_id).where(
                     PaymentAttempt.invoice_id == invoice_id,
                     PaymentAttempt.channel == "fee_slip",
                     PaymentAttempt.status.in_([st.value for st in LIVE]),
+                    PaymentAttempt.amount != balance,
                 )
             ).all()
         )

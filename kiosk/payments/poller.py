@@ -86,6 +86,7 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
             raise NotFound(f"no payment attempt {public_id!r}")
         status, channel, stripe_id = PaymentStatus(a.status), a.channel, a.stripe_id
         since = int(a.created_at.timestamp()) - 60
+        invoice_id = a.invoice_id
         age = utcnow() - a.created_at
         unconfirmed = a.last_error == attempts.UNCONFIRMED_CANCEL
         timed_out = (
@@ -106,6 +107,8 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
         return []
     if channel in LINKS and timed_out:
         attempts.deactivate_link(gateway, public_id, stripe_id)
+    if channel == "fee_slip" and status in LIVE:  # the balance may have moved meanwhile
+        attempts.deactivate_stale_fee_slips(ctx, gateway, invoice_id)
     sessions = _sessions(gateway, channel, stripe_id)
     live = status in LIVE
     declines = _declines(gateway, public_id, since) if live and not _done(sessions) else []

@@ -292,3 +292,23 @@ def test_gateway_errors_are_ours_and_readable(ctx, gateway, client, invoice):
     expire_now(client, view.stripe_id)
     # Expiring a session that is no longer open is a 400 at Stripe: benign here (gotcha 9).
     assert gateway.expire_session(view.stripe_id, "kiosk:test:expire")["status"] == "expired"
+
+
+def test_poller_finds_fee_slips_made_stale_by_a_relay_payment(ctx, gateway, client, invoice):
+    """The relay path publishes without calling Stripe: the poller catches the stale slip."""
+    from kiosk.payments.apply import publish_result
+
+    slip = create_fee_slip_link(ctx, gateway, invoice)
+    view = start_payment(ctx, gateway, invoice, 100_000)
+    pay(client, view.stripe_id)
+    for event in events_for(client, view.public_id, view.stripe_id):
+        with ctx.ledger.begin() as s:
+            result = apply_event(s, event, source="relay", desk=ctx.desk)
+        publish_result(result)
+    assert attempts.attempt_view(ctx, slip.public_id).status == "open"
+    fresh = create_fee_slip_link(ctx, gateway, invoice)  # for the new balance: stays live
+    poll_once(ctx, gateway)
+    assert attempts.attempt_view(ctx, slip.public_id).status == "expired"
+    assert attempts.attempt_view(ctx, fresh.public_id).status == "open"
+    assert client.v1.payment_links.retrieve(slip.stripe_id).active is False
+    assert client.v1.payment_links.retrieve(fresh.stripe_id).active is True
