@@ -90,10 +90,13 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self, port: int, auth: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, port: int, auth: dict[str, str] | None = None, tls: tuple[str, Path] | None = None
+    ) -> None:
         self.port = port
         self.inbox = Inbox()
         self.auth = auth
+        self.tls = tls  # ("starttls" | "ssl", folder with cert.pem and key.pem)
         self.controller = None
 
     def start(self) -> SmtpServer:
@@ -112,6 +115,16 @@ class SmtpServer:
                 "auth_require_tls": False,
                 "auth_required": False,
             }
+        if self.tls is not None:
+            import ssl
+
+            mode, folder = self.tls
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+            if mode == "ssl":
+                kwargs["ssl_context"] = context
+            else:
+                kwargs.update(tls_context=context, require_starttls=True)
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **kwargs)
         self.controller.start()
         return self
@@ -127,9 +140,12 @@ def smtp_factory() -> Iterator[Callable[..., SmtpServer]]:
     servers: list[SmtpServer] = []
 
     def make(
-        port: int | None = None, auth: dict[str, str] | None = None, start: bool = True
+        port: int | None = None,
+        auth: dict[str, str] | None = None,
+        start: bool = True,
+        tls: tuple[str, Path] | None = None,
     ) -> SmtpServer:
-        server = SmtpServer(port or free_port(), auth)
+        server = SmtpServer(port or free_port(), auth, tls)
         servers.append(server)
         return server.start() if start else server
 
@@ -138,9 +154,49 @@ def smtp_factory() -> Iterator[Callable[..., SmtpServer]]:
         server.stop()
 
 
-def use_smtp(ctx, port: int, user: str = "") -> None:
+def self_signed(folder: Path) -> Path:
+    """A certificate for 127.0.0.1 (cert.pem, key.pem) that clients trust via SSL_CERT_FILE."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return folder
+
+
+def use_smtp(ctx, port: int, user: str = "", security: str = "none") -> None:
     ctx.settings.set("smtp.host", "127.0.0.1")
     ctx.settings.set("smtp.port", port)
-    ctx.settings.set("smtp.security", "none")
+    ctx.settings.set("smtp.security", security)
     ctx.settings.set("smtp.user", user)
     ctx.settings.set("smtp.sender", "bursar@demo.example.edu")

@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from kiosk.cli.main import main
@@ -167,3 +168,30 @@ def test_cli_email(desk, paid, smtp_factory, capsys):
     assert rcpt == ["parent@example.org"]
     assert main([*home, "receipts", "send-due"]) == 0  # the first is still backing off
     assert len(server.inbox.messages) == 1
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_to_the_server(desk, paid, smtp_factory, tmp_path, monkeypatch, security):
+    pytest.importorskip("cryptography")
+    from tests.receipts.conftest import self_signed
+
+    certs = self_signed(tmp_path / "tls")
+    monkeypatch.setenv("SSL_CERT_FILE", str(certs / "cert.pem"))  # trust the test server
+    server = smtp_factory(tls=(security, certs), auth={"bursar": "pw"})
+    use_smtp(desk, server.port, user="bursar", security=security)
+    set_secret("smtp_password", "pw")
+    queue_receipt_email(desk, paid)
+    assert send_due(desk).sent == [paid]
+    assert len(server.inbox.wait_for(1)) == 1
+
+
+def test_untrusted_certificate_is_a_permanent_failure(desk, paid, smtp_factory, tmp_path):
+    pytest.importorskip("cryptography")
+    from tests.receipts.conftest import self_signed
+
+    server = smtp_factory(tls=("starttls", self_signed(tmp_path / "tls")))
+    use_smtp(desk, server.port, security="starttls")
+    queue_receipt_email(desk, paid)
+    report = send_due(desk)
+    assert report.failed == [paid] and "CERTIFICATE_VERIFY_FAILED" in report.errors[paid]
+    assert server.inbox.messages == []
