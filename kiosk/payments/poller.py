@@ -37,6 +37,7 @@ LINK_SESSION_LIFE = timedelta(hours=24)  # Stripe's longest Checkout Session
 # A `created` attempt younger than this is most likely still being created (its desk is
 # waiting for Stripe); older ones were interrupted and are resumed with the same key.
 IN_FLIGHT = timedelta(seconds=30)
+REFUNDS_EVERY = 30.0  # seconds between checks of refunds Stripe has not settled
 
 
 def pollable(ctx: Context) -> list[str]:
@@ -211,7 +212,8 @@ def wait_for_outcome(
 
 
 class Poller:
-    """Polls every open attempt from one worker thread until stopped.
+    """Polls every open attempt (and, every 30 s, unsettled refunds) from one worker
+    thread until stopped.
 
     poller = Poller(ctx, gateway); poller.start(); ...; poller.wake(); ...; poller.stop()
     Changes are published on the status bus (kiosk.payments.status) as they are applied.
@@ -233,6 +235,7 @@ class Poller:
         self._wake = threading.Event()
         self._due: dict[str, tuple[float, Backoff]] = {}
         self._thread: threading.Thread | None = None
+        self._refunds_due = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="payment-poller", daemon=True)
@@ -281,6 +284,19 @@ class Poller:
                 changed = False
             wait = backoff.changed() if changed else backoff.quiet()
             self._due[public_id] = (time.monotonic() + wait, backoff)
-        if not self._due:
-            return self.high
-        return max(0.0, min(d for d, _ in self._due.values()) - time.monotonic())
+        if time.monotonic() >= self._refunds_due and not self._stop.is_set():
+            self._refunds_due = time.monotonic() + REFUNDS_EVERY
+            self._poll_refunds()
+        next_due = [d for d, _ in self._due.values()] + [self._refunds_due]
+        return min(self.high, max(0.0, min(next_due) - time.monotonic()))
+
+    def _poll_refunds(self) -> None:
+        from kiosk.payments.refunds import poll_refunds
+
+        try:
+            poll_refunds(self.ctx, self.gateway)
+        except StripeUnavailable as exc:
+            if self.on_error:
+                self.on_error(exc.message)
+        except PaymentError as exc:
+            log.warning("polling refunds: %s", exc.message)

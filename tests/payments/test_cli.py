@@ -130,3 +130,29 @@ def test_poller_thread_reports_a_payment_and_stops_promptly(ctx, gateway, client
         poller.stop(timeout=5)
     assert not poller._thread.is_alive()
     assert [c.status for c in seen if c.attempt_id == view.public_id][-1] == "paid"
+
+
+def test_poller_thread_reports_a_refund_that_fails(ctx, gateway, client, invoice, monkeypatch):
+    from kiosk.ledger.users import create_user
+    from kiosk.payments import poller as poller_module
+    from kiosk.payments.attempts import start_payment
+    from kiosk.payments.refunds import request_refund
+
+    monkeypatch.setattr(poller_module, "REFUNDS_EVERY", 0.1)
+    with ctx.ledger.begin() as s:
+        supervisor = create_user(s, "meera", "correct horse battery", "supervisor")
+    view = start_payment(ctx, gateway, invoice, 100_000)
+    paid = pay(client, view.stripe_id, "4000000000005126")
+    from kiosk.payments.poller import poll_once
+
+    poll_once(ctx, gateway)
+    failed = threading.Event()
+    unsubscribe = subscribe(lambda c: failed.set() if c.status == "failed" else None)
+    poller = Poller(ctx, gateway, low=0.05, high=0.2)
+    poller.start()
+    try:
+        request_refund(ctx, gateway, paid.payment_intent, None, "duplicate", supervisor)
+        assert failed.wait(15), "the poller never saw the refund fail"
+    finally:
+        unsubscribe()
+        poller.stop(timeout=5)
