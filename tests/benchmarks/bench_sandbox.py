@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +57,8 @@ def _creates(url: str, seconds: float) -> tuple[float, float]:
     return creates, retrieves
 
 
-def _in_own_process(seconds: float) -> float:
+@contextlib.contextmanager
+def _own_process() -> Iterator[str]:
     """The sandbox as `python main.py sandbox` runs it: its own process, its own GIL."""
     import subprocess
 
@@ -72,12 +75,36 @@ def _in_own_process(seconds: float) -> float:
         text=True,
     )
     try:
-        url = (proc.stdout.readline() if proc.stdout else "").strip()
-        return _creates(url, seconds)[0]
+        yield (proc.stdout.readline() if proc.stdout else "").strip()
     finally:
         if proc.stdin:
             proc.stdin.close()
         proc.wait(10)
+
+
+def _raw_creates(url: str, seconds: float) -> float:
+    """Server capacity alone: a bare keep-alive HTTP client sending the same form."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+
+    from stripe._encode import _api_encode
+
+    body = urlencode(list(_api_encode(SESSION)))
+    headers = {
+        "Authorization": "Bearer sk_test_bench",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    conn = http.client.HTTPConnection(urlsplit(url).netloc)
+
+    def create() -> None:
+        conn.request("POST", "/v1/checkout/sessions", body, headers)
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 200, resp.status
+
+    for _ in range(50):
+        create()
+    return _rate(create, seconds)
 
 
 def run(seconds: float = 2.0) -> list[dict[str, Any]]:
@@ -86,7 +113,9 @@ def run(seconds: float = 2.0) -> list[dict[str, Any]]:
     stripe.enable_telemetry = False
     with start_sandbox() as sandbox:
         creates, retrieves = _creates(sandbox.url, seconds)
-    separate = _in_own_process(seconds)
+    with _own_process() as url:
+        separate = _creates(url, seconds)[0]
+        raw = _raw_creates(url, seconds / 2)
     target = f">= {TARGET_CREATES_PER_S:.0f}"
     return [
         {
@@ -100,6 +129,12 @@ def run(seconds: float = 2.0) -> list[dict[str, Any]]:
             "value": round(separate, 1),
             "unit": "req/s",
             "target": target,
+        },
+        {
+            "name": "sandbox server capacity, own process (bare HTTP client, creates)",
+            "value": round(raw, 1),
+            "unit": "req/s",
+            "target": "",
         },
         {
             "name": "sandbox checkout session retrieves, in-process (stripe package)",
