@@ -158,3 +158,20 @@ def test_cli_reports_a_corrupt_state_file(capsys, tmp_path):
     bad.write_text("][")
     assert main(["sandbox", "--port", str(_free_port()), "--state", str(bad)]) == 1
     assert "cannot load sandbox state" in capsys.readouterr().err
+
+
+def test_cli_module_imports_stay_light():
+    code = (
+        "import sys, kiosk.sandbox.cli, kiosk.sandbox; "
+        "heavy = {'fastapi', 'uvicorn', 'starlette', 'stripe', 'babel', 'requests'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert out.stdout.strip() == "[]"
