@@ -12,10 +12,13 @@ or in-process::
     ...
     sandbox.stop()                            # or use it as a context manager
 
-`start_sandbox(host="127.0.0.1", port=0, public_url=None, state_file=None,
-webhook_retry_delays=None, refund_failure_delay=None, merchant_name=None)` returns a
-`SandboxHandle` with `.url` (the API base), `.public_url` (base of hosted pages),
-`.app`, `.engine`, `.webhook_attempts()` and `.stop()`.
+`start_sandbox(host="127.0.0.1", port=0, public_url=None, state_file=None, *,
+webhook_retry_delays=None, refund_failure_delay=None, merchant_name=None, **settings)`
+returns a `SandboxHandle` with `.url` (the API base), `.public_url` (base of hosted
+pages), `.app`, `.engine`, `.webhook_attempts()` and `.stop()`. Defaults: retries after
+60 s, 10 min and 1 h (tests pass e.g. `(0.05, 0.1, 0.2)`); refunds of the 5126 card fail
+1 s after they are made. Other `settings` (see engine.Settings): `webhook_timeout`,
+`expiry_sweep_interval`, `save_interval`.
 
 Sandbox-only test helpers (POST, form-encoded, any sk_test_/rk_test_ key):
 - `/v1/test_helpers/checkout/sessions/{id}/pay` with `card_number` (and optional
