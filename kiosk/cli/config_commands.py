@@ -59,7 +59,7 @@ def _settings_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def _secret_rows() -> list[dict[str, Any]]:
-    from kiosk.secrets import SECRETS, get_secret, keyring_available, mask
+    from kiosk.secrets import SECRETS, get_secret, mask
 
     rows = []
     for name, spec in SECRETS.items():
@@ -77,9 +77,6 @@ def _secret_rows() -> list[dict[str, Any]]:
                 "label": spec.label,
             }
         )
-    if not keyring_available():
-        for row in rows:
-            row["note"] = "no keyring backend on this machine"
     return rows
 
 
@@ -94,8 +91,11 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 
     settings, secrets = _settings_rows(args), _secret_rows()
     if args.json:
+        from kiosk.secrets import keyring_available
+
         out = {
             "config_file": str(args.ctx.settings.path),
+            "keyring_available": keyring_available(),
             "settings": settings,
             "secrets": [{k: v for k, v in r.items() if k != "label"} for r in secrets],
         }

@@ -259,6 +259,7 @@ def test_secrets_never_shown(home, capsys, monkeypatch):
         assert key not in out and "whsec_0123456789abcdefABCDEF1234" not in out
         assert "sk_test_…6789" in out and "…1234" in out
     code, out, _ = run(home, "config", "show", "--json", capsys=capsys)
+    assert json.loads(out)["keyring_available"] is True
     secrets = {s["name"]: s for s in json.loads(out)["secrets"]}
     assert secrets["stripe_secret_key"]["source"] == "keyring"
     assert secrets["webhook_secret"]["source"] == "env STRIPE_WEBHOOK_SECRET"
