@@ -84,8 +84,12 @@ def start_sandbox(
 
     deferred = _Deferred()
     server = SandboxServerThread(  # binds now: the port is known
-        deferred, host=host, port=port, timeout_graceful_shutdown=1,
-        proxy_headers=False, server_header=False,
+        deferred,
+        host=host,
+        port=port,
+        timeout_graceful_shutdown=1,
+        proxy_headers=False,
+        server_header=False,
     )
     local = "127.0.0.1" if host in ("0.0.0.0", "") else host
     public = (public_url or f"http://{local}:{server.port}").rstrip("/")

@@ -67,8 +67,9 @@ def test_delete(stripe_client):
     cus = stripe_client.v1.customers.create({"email": "gone@example.edu"})
     deleted = stripe_client.v1.customers.delete(cus.id)
     assert deleted.deleted is True and deleted.id == cus.id
+    assert stripe_client.v1.customers.retrieve(cus.id).deleted is True
     with pytest.raises(stripe.InvalidRequestError):
-        stripe_client.v1.customers.retrieve(cus.id)
+        stripe_client.v1.customers.update(cus.id, {"name": "x"})
     assert cus.id not in [c.id for c in stripe_client.v1.customers.list({"limit": 100}).data]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from kiosk.sandbox import expand, ids, params, search_query, shapes
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import invalid
-from kiosk.sandbox.routes.common import LIST_SPEC, given, list_page, retrieve, update
+from kiosk.sandbox.routes.common import EXPAND_SPEC, LIST_SPEC, given, list_page, retrieve, update
 from kiosk.sandbox.store import check_limit
 
 ADDRESS = params.obj(
@@ -54,6 +54,11 @@ def create(sb: Sandbox, call: Call) -> dict[str, Any]:
 
 
 def get(sb: Sandbox, call: Call) -> dict[str, Any]:
+    """A deleted customer still retrieves, as `{id, object, deleted: true}` (like Stripe)."""
+    cus_id = call.args["id"]
+    if sb.store.extra.get(cus_id, {}).get("deleted") == "customer":
+        params.validate(EXPAND_SPEC, call.params)
+        return {"id": cus_id, "object": "customer", "deleted": True}
     return retrieve(sb, call, "customer")
 
 
