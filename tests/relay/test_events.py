@@ -67,6 +67,7 @@ def test_empty_feed_answers_with_after_as_cursor(desk):
         {"after": 2**63},
         {"after": "x"},
         {"types": ",".join(f"t{i}" for i in range(51))},
+        {"types": "charge.refunded,\x00"},
     ],
 )
 def test_bad_parameters_are_400_json(desk, params):

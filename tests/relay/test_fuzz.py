@@ -10,6 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kiosk.relay import start_relay
 from kiosk.relay.testing import make_event, post_event, sign
 from tests.relay.conftest import SECRET
 
@@ -29,6 +30,31 @@ def test_schemathesis_finds_no_server_error(case, relay):
     if isinstance(case.query, dict) and _in_range_wait(case.query.get("wait")):
         case.query["wait"] = 0.05  # keep held polls short; out-of-range values stay as made
     response = case.call(headers={"Authorization": f"Bearer {relay.tokens['desk1']}"})
+    assert response.status_code < 500, (case.method, case.path, response.text)
+
+
+@pytest.fixture
+def pg_relay(pg_url):
+    with start_relay(pg_url, [SECRET], tokens=["desk1"]) as running:
+        yield running
+
+
+@pytest.fixture
+def pg_relay_schema(pg_relay):
+    assert post_event(pg_relay.url, make_event(), SECRET).status_code == 200
+    return schemathesis.openapi.from_url(pg_relay.url + "/openapi.json")
+
+
+pg_schema = schemathesis.pytest.from_fixture("pg_relay_schema")
+
+
+@pytest.mark.postgres
+@pg_schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_schemathesis_finds_no_server_error_on_postgresql(case, pg_relay):
+    if isinstance(case.query, dict) and _in_range_wait(case.query.get("wait")):
+        case.query["wait"] = 0.05
+    response = case.call(headers={"Authorization": f"Bearer {pg_relay.tokens['desk1']}"})
     assert response.status_code < 500, (case.method, case.path, response.text)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from kiosk.relay import start_relay
 from kiosk.relay.embedded import issue_tokens
-from kiosk.relay.testing import make_event, post_event
+from kiosk.relay.testing import make_event, post, post_event, sign
 from tests.relay.conftest import SECRET, wait_until
 from tests.relay.tcp_proxy import TcpProxy
 
@@ -64,6 +64,16 @@ def test_round_trip_duplicates_and_wake_up(pg_url, monkeypatch):
         assert health["dialect"] == "postgresql"
         for moment in (health["last_event_at"], result["page"]["events"][0]["received_at"]):
             assert abs(datetime.now(UTC) - datetime.fromisoformat(moment)) < timedelta(seconds=30)
+
+
+def test_bad_input_is_400_on_postgresql_too(pg_url):
+    with start_relay(pg_url, [SECRET], tokens=["desk1"]) as relay:
+        auth = {"Authorization": f"Bearer {relay.tokens['desk1']}"}
+        for params in ({"types": "a,\x00"}, {"after": 2**63}, {"limit": 0}):
+            r = httpx.get(relay.url + "/v1/events", params=params, headers=auth)
+            assert r.status_code == 400, (params, r.text)
+        body = b'{"id": "evt_nul", "object": "event", "type": "a\\u0000b"}'
+        assert post(relay.url, body, sign(body, [SECRET])).status_code == 400
 
 
 def test_webhook_on_one_relay_wakes_a_long_poll_on_another(pg_url, relay_process):

@@ -67,6 +67,8 @@ def _split_types(types: str | None) -> list[str]:
     wanted = sorted({t.strip() for t in (types or "").split(",") if t.strip()})
     if len(wanted) > MAX_TYPES:
         raise HTTPException(400, f"types: at most {MAX_TYPES} event types")
+    if any("\x00" in t for t in wanted):  # PostgreSQL text cannot hold NUL
+        raise HTTPException(400, "types: NUL is not allowed in an event type")
     return wanted
 
 
