@@ -131,7 +131,7 @@ def _ensure_app() -> None:
 def _load(path: Path) -> QPdfDocument:
     if not path.is_file():
         raise PrintError(f"the receipt file {path} is missing; reprint it to render it again")
-    document = QPdfDocument(None)
+    document = QPdfDocument()
     error = document.load(str(path))
     if error != QPdfDocument.Error.None_ or document.pageCount() < 1:
         document.close()

@@ -79,18 +79,11 @@ def story(
     return parts
 
 
-def header(
-    facts: ReceiptFacts | None,
-    opts: RenderOptions,
-    st: Styles,
-    width: float,
-    heading: str = "",
-    number: str = "",
-) -> Table:
+def header(facts: ReceiptFacts, opts: RenderOptions, st: Styles, width: float) -> Table:
     image = logo(opts.logo, 16 * mm)
     right = [
-        para(heading or title(facts), st.title_right),
-        para(number or facts.number, st.strong_right),
+        para(title(facts), st.title_right),
+        para(facts.number, st.strong_right),
     ]
     left = [para(opts.institution, st.heading), para(opts.address, st.small)]
     cols = [image, left, right] if image else [left, right]

@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.ledger.models import MailMessage, Receipt
@@ -155,7 +155,7 @@ def send_due(ctx: Context, now: datetime | None = None, only: int | None = None)
 
 def _claim(ctx: Context, mail_id: int, now: datetime) -> bool:
     with ctx.ledger.begin() as s:
-        result = s.execute(
+        result: CursorResult[Any] = s.execute(  # type: ignore[assignment]
             update(MailMessage)
             .where(
                 MailMessage.id == mail_id,

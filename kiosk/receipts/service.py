@@ -14,9 +14,9 @@ import dataclasses
 import hashlib
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from kiosk.atomic import write_bytes
 from kiosk.ledger.models import Receipt
@@ -71,7 +71,7 @@ def render_one(ctx: Context, number: str) -> bool:
     path = original_path(ctx, number, year)
     write_bytes(path, pdf)
     with ctx.ledger.begin() as s:
-        result = s.execute(
+        result: CursorResult[Any] = s.execute(  # type: ignore[assignment]
             update(Receipt)
             .where(Receipt.number == number, Receipt.file_path.is_(None))
             .values(

@@ -58,7 +58,7 @@ def run_jobs(
     gateway: StripeGateway,
     jobs: list[SlipJob],
     drawing: Drawing,
-    live: dict[int, list[tuple[str, int, str]]] | None = None,
+    live: dict[int, list[tuple[str, int, str | None]]] | None = None,
 ) -> Iterator[tuple[SlipJob, SlipDone | Exception]]:
     """Each job's outcome, in the order they finish. `live`: the invoices' open fee-slip
     links (see `live_links`), looked up in one query instead of one per job."""
@@ -82,11 +82,13 @@ def run_jobs(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def live_links(ctx: Context, invoice_ids: list[int]) -> dict[int, list[tuple[str, int, str]]]:
+def live_links(
+    ctx: Context, invoice_ids: list[int]
+) -> dict[int, list[tuple[str, int, str | None]]]:
     """invoice id → its open fee-slip links (attempt id, amount, url), newest first."""
     from kiosk.payments.status import PaymentStatus
 
-    out: dict[int, list[tuple[str, int, str]]] = {}
+    out: dict[int, list[tuple[str, int, str | None]]] = {}
     for i in range(0, len(invoice_ids), 500):
         with ctx.ledger.begin() as s:
             rows = s.execute(
@@ -113,7 +115,7 @@ def make_slip(
     gateway: StripeGateway,
     job: SlipJob,
     drawing: Drawing,
-    live: list[tuple[str, int, str]],
+    live: list[tuple[str, int, str | None]],
 ) -> SlipDone:
     attempt_id, url, created = link_for(ctx, gateway, job, live)
     facts = replace(job.facts, link_url=url, attempt_id=attempt_id)
@@ -126,7 +128,7 @@ def make_slip(
 
 
 def link_for(
-    ctx: Context, gateway: StripeGateway, job: SlipJob, live: list[tuple[str, int, str]]
+    ctx: Context, gateway: StripeGateway, job: SlipJob, live: list[tuple[str, int, str | None]]
 ) -> tuple[str, str, bool]:
     """A live fee-slip link for exactly the current balance: reused, else created (after
     the payments core deactivates any link for an older balance)."""
