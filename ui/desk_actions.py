@@ -4,13 +4,14 @@ receipts (reprint, email), refunds, settings, the day's summary, theme and lock.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from ui.errors import ErrorPanel
 from ui.operations import QueryOp, Task
 
 log = logging.getLogger(__name__)
@@ -103,16 +104,34 @@ class DeskActions(QObject):
         path = FilePicker.open_csv(self.win)
         if path is None:
             return
-        ctx = self.ctx
+        ctx, user = self.ctx, self.user.username if self.user else ""
 
         def run(task: Task):
             from kiosk.ledger.importer import import_csv
 
-            return import_csv(ctx.ledger, path, progress=_progress(task), cancel=task.cancel_event)
+            return import_csv(
+                ctx.ledger,
+                path,
+                progress=task.report,
+                cancel=task.cancel_event,
+                username=user,
+                desk=ctx.desk,
+            )
 
         QueryOp(self.win, run).with_progress(f"Importing {path.name}…", cancelable=True).success(
-            lambda report: self._done("Import finished", report, reload=True)
-        ).run()
+            lambda s: self._done(
+                "Import finished",
+                f"{s.rows} rows: {s.invoices_created} "
+                f"invoices created, {s.invoices_updated} updated",
+                reload=True,
+            )
+        ).failure(self._failed_unless_cancelled).run()
+
+    def _failed_unless_cancelled(self, exc: BaseException) -> None:
+        if type(exc).__name__ in {"ImportCancelled", "ExportCancelled", "Cancelled"}:
+            self.win.statusBar().showMessage("Cancelled; nothing was changed.", 6000)
+        else:
+            ErrorPanel.show(self.win, exc)
 
     def fee_slips(self) -> None:
         out = FilePicker.folder(self.win, "Where to write the fee slips")
@@ -123,13 +142,24 @@ class DeskActions(QObject):
         def run(task: Task):
             from kiosk.receipts.fee_slips import write_fee_slips
 
+            def progress(done: int, total: int, number: str) -> None:
+                task.report(done, total, f"Fee slip {done} of {total}: {number}")
+
             return write_fee_slips(
-                ctx, gateway_for(ctx), out=out, progress=_progress(task), cancel=task.cancel_event
+                ctx, gateway_for(ctx), out, progress=progress, cancel=task.cancel_event
             )
+
+        def done(r) -> None:
+            state = "stopped" if r.cancelled else "done"
+            text = (
+                f"{len(r.written)} written, {len(r.skipped)} already up to date, "
+                f"{len(r.failed)} failed ({state})"
+            )
+            self._done("Fee slips", text, open_dir=out)
 
         QueryOp(self.win, run, kind="net").with_progress(
             "Writing fee slips…", cancelable=True
-        ).success(lambda report: self._done("Fee slips written", report, open_dir=out)).run()
+        ).success(done).run()
 
     def reconcile(self) -> None:
         ctx = self.ctx
@@ -139,33 +169,47 @@ class DeskActions(QObject):
             from kiosk.payments.reconcile import reconcile
             from ui.staff import audit
 
-            task.report(0, 0, "Asking Stripe for events since yesterday…")
-            report = reconcile(ctx, gateway_for(ctx), datetime.now(UTC) - timedelta(days=1))
-            audit(ctx, "reconcile", user.username if user else "")
+            task.report(0, 0, "Asking Stripe what happened since the last reconcile…")
+            report = reconcile(ctx, gateway_for(ctx))
+            audit(ctx, "reconcile", user.username if user else "", fixed=len(report.fixed))
             return report
 
         QueryOp(self.win, run, kind="net").with_progress(
             "Reconciling with Stripe…", cancelable=True
-        ).success(lambda report: self._done("Reconcile finished", report, reload=True)).run()
+        ).success(
+            lambda r: self._done(
+                "Reconcile",
+                f"{r.events_seen} events and {r.sessions_seen} "
+                f"sessions checked, {len(r.fixed)} fixed",
+                reload=True,
+            )
+        ).run()
 
     def export_receipts(self) -> None:
-        out = FilePicker.folder(self.win, "Where to export today's receipts")
+        day = date.today()
+        out = FilePicker.save(
+            self.win, "Export today's receipts", f"receipts-{day}.csv", "CSV files (*.csv)"
+        )
         if out is None:
             return
         ctx = self.ctx
 
-        def run(task: Task):
+        def run(task: Task) -> str:
             from kiosk.receipts.export import export_day
 
-            return export_day(ctx, out=out, progress=_progress(task), cancel=task.cancel_event)
+            task.report(0, 0, "Collecting today's receipts…")
+            r = export_day(ctx, out, progress=task.report, cancel=task.cancel_event)
+            n = r.receipts
+            return f"{n} receipt{'s' if n != 1 else ''} of {r.day} written to {r.path.name}"
 
         QueryOp(self.win, run).with_progress(
             "Exporting today's receipts…", cancelable=True
-        ).success(lambda report: self._done("Receipts exported", report, open_dir=out)).run()
+        ).success(lambda text: self._done("Receipts exported", text)).failure(
+            self._failed_unless_cancelled
+        ).run()
 
-    def _done(self, title: str, report, reload: bool = False, open_dir: Path | None = None):
-        text = report if isinstance(report, str) else _report_text(report)
-        self.win.statusBar().showMessage(f"{title}: {text}", 10_000)
+    def _done(self, title: str, report: str, reload: bool = False, open_dir: Path | None = None):
+        self.win.statusBar().showMessage(f"{title}: {report}", 10_000)
         if reload:
             self.win.invoices.model.reload()
             self.win.detail.reload()
@@ -258,23 +302,3 @@ class DeskActions(QObject):
         ctx = self.ctx
         QueryOp(self.win, lambda _t: ctx.settings.set("ui.theme", name)).run()
         self.win.invoices.model.layoutChanged.emit()
-
-
-def _progress(task: Task):
-    def report(done: int, total: int = 0, *_rest) -> None:
-        task.report(int(done), int(total or 0))
-        task.check()
-
-    return report
-
-
-def _report_text(report) -> str:
-    for attr in ("summary", "describe", "message"):
-        value = getattr(report, attr, None)
-        if callable(value):
-            value = value()
-        if isinstance(value, str) and value:
-            return value
-    if isinstance(report, (list, tuple)):
-        return f"{len(report)} done"
-    return str(report) if report is not None else "done"

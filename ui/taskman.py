@@ -89,6 +89,7 @@ class BlockWatch(QObject):
         self.interval_ms = interval_ms
         self.limit_ms = limit_ms
         self.max_gap_ms = 0.0
+        self.gaps: list[float] = []
         self._last = time.perf_counter()
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -96,6 +97,7 @@ class BlockWatch(QObject):
 
     def start(self) -> None:
         self.max_gap_ms = 0.0
+        self.gaps = []
         self._last = time.perf_counter()
         self._timer.start(self.interval_ms)
 
@@ -108,6 +110,7 @@ class BlockWatch(QObject):
         gap = (now - self._last) * 1000
         self._last = now
         self.max_gap_ms = max(self.max_gap_ms, gap)
+        self.gaps.append(gap)
         if gap - self.interval_ms > self.limit_ms:
             log.warning("GUI thread blocked for %.0f ms", gap - self.interval_ms)
             self.stalled.emit(gap)
