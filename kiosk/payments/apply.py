@@ -425,7 +425,7 @@ class Applier:
         if payment_id is None:  # recorded before (or by another desk a moment ago)
             return self.already_paid(attempt, pi_id, session_id, charge)
         credit = self.allocate(invoice, payment_id, amount, currency)
-        flag = row["flag"] or ("overpayment" if credit else "")
+        flag = str(row["flag"]) or ("overpayment" if credit else "")
         if flag and not late:
             db.run(self.s, db.SET_FLAG, {"pid": payment_id, "flag": flag})
         receipt = db.issue_receipt(

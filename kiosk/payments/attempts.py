@@ -299,7 +299,9 @@ def paid_before(s: Session, invoice_id: int, at: datetime) -> dict[int, int]:
 def charge_for(s: Session, a: PaymentAttempt) -> stripe_params.Charge:
     """The Stripe request for an attempt, rebuilt from what the ledger stored."""
     inv = s.get(Invoice, a.invoice_id)
+    assert inv is not None
     st = s.get(Student, inv.student_id)
+    assert st is not None
     paid = paid_before(s, inv.id, a.created_at)
     comps = {c.id: c for c in inv.components}
     split = allocate(

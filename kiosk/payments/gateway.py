@@ -34,6 +34,11 @@ log = logging.getLogger(__name__)
 SESSION_EXPAND = ["payment_intent", "payment_intent.latest_charge"]
 
 
+def _params(params: dict[str, Any]) -> Any:
+    """Our plain dicts for the SDK's TypedDict parameters."""
+    return params
+
+
 def as_dict(obj: Any) -> dict[str, Any]:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
@@ -120,7 +125,9 @@ class StripeGateway:
                 if found.data:
                     return found.data[0].id
             customer = self.v1.customers.create(
-                {"email": email or None, "name": name, "metadata": {"student": student_number}},
+                _params(
+                    {"email": email or None, "name": name, "metadata": {"student": student_number}}
+                ),
                 options={"idempotency_key": idempotency_key},
             )
         return customer.id
@@ -132,8 +139,8 @@ class StripeGateway:
     ) -> dict[str, Any]:
         with translated("create the checkout session"):
             cs = self.v1.checkout.sessions.create(
-                params, options={"idempotency_key": idempotency_key}
-            )  # type: ignore[arg-type]
+                _params(params), options={"idempotency_key": idempotency_key}
+            )
         return as_dict(cs)
 
     def retrieve_session(self, session_id: str) -> dict[str, Any]:
@@ -159,21 +166,23 @@ class StripeGateway:
     def list_sessions(self, **filters: Any) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"limit": 100, "expand": ["data.payment_intent"], **filters}
         with translated("list checkout sessions"):
-            for cs in self.v1.checkout.sessions.list(params).auto_paging_iter():
+            for cs in self.v1.checkout.sessions.list(_params(params)).auto_paging_iter():
                 yield as_dict(cs)
 
     # Prices and Payment Links -------------------------------------------------------------
 
     def create_price(self, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         with translated("create the price for the payment link"):
-            price = self.v1.prices.create(params, options={"idempotency_key": idempotency_key})
+            price = self.v1.prices.create(
+                _params(params), options={"idempotency_key": idempotency_key}
+            )
         return as_dict(price)
 
     def create_payment_link(self, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         with translated("create the payment link"):
             link = self.v1.payment_links.create(
-                params, options={"idempotency_key": idempotency_key}
-            )  # type: ignore[arg-type]
+                _params(params), options={"idempotency_key": idempotency_key}
+            )
         return as_dict(link)
 
     def retrieve_payment_link(self, link_id: str) -> dict[str, Any]:
@@ -188,8 +197,8 @@ class StripeGateway:
             params["inactive_message"] = inactive_message
         with translated("deactivate the payment link"):
             link = self.v1.payment_links.update(
-                link_id, params, options={"idempotency_key": idempotency_key}
-            )  # type: ignore[arg-type]
+                link_id, _params(params), options={"idempotency_key": idempotency_key}
+            )
         return as_dict(link)
 
     # PaymentIntents and refunds -----------------------------------------------------------
@@ -201,7 +210,9 @@ class StripeGateway:
 
     def create_refund(self, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         with translated("refund the payment"):
-            refund = self.v1.refunds.create(params, options={"idempotency_key": idempotency_key})  # type: ignore[arg-type]
+            refund = self.v1.refunds.create(
+                _params(params), options={"idempotency_key": idempotency_key}
+            )
         return as_dict(refund)
 
     def retrieve_refund(self, refund_id: str) -> dict[str, Any]:
@@ -218,5 +229,5 @@ class StripeGateway:
         if created_gte:
             params["created"] = {"gte": created_gte}
         with translated("list Stripe events"):
-            for event in self.v1.events.list(params).auto_paging_iter():
+            for event in self.v1.events.list(_params(params)).auto_paging_iter():
                 yield as_dict(event)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.ledger.models import (
@@ -29,7 +29,13 @@ from kiosk.ledger.models import (
 from kiosk.ledger.types import utcnow
 from kiosk.receipts.numbering import format_number
 
-A = PaymentAttempt.__table__.c
+
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
+
+
+ATTEMPTS_T, PAYMENTS_T, EVENTS_T = _table(PaymentAttempt), _table(Payment), _table(ProcessedEvent)
+A = ATTEMPTS_T.c
 _ATTEMPT_COLUMNS = (
     PaymentAttempt.id,
     PaymentAttempt.public_id,
@@ -73,39 +79,33 @@ _STATUS = {
     "stripe_session_id": func.coalesce(A.stripe_session_id, bindparam("session_id")),
     "updated_at": bindparam("now"),
 }
-SET_STATUS_LIVE = update(PaymentAttempt.__table__).where(A.id == bindparam("aid")).values(_STATUS)
+SET_STATUS_LIVE = update(ATTEMPTS_T).where(A.id == bindparam("aid")).values(_STATUS)
 SET_STATUS_DONE = (
-    update(PaymentAttempt.__table__)
-    .where(A.id == bindparam("aid"))
-    .values({**_STATUS, "live_invoice_id": None})
+    update(ATTEMPTS_T).where(A.id == bindparam("aid")).values({**_STATUS, "live_invoice_id": None})
 )
 SET_CARD = (
-    update(Payment.__table__)
-    .where(Payment.__table__.c.id == bindparam("pid"))
+    update(PAYMENTS_T)
+    .where(PAYMENTS_T.c.id == bindparam("pid"))
     .values(card_brand=bindparam("brand"), card_last4=bindparam("last4"))
 )
 SET_PAYMENT_SESSION = (
-    update(Payment.__table__)
-    .where(Payment.__table__.c.id == bindparam("pid"))
-    .where(Payment.__table__.c.stripe_session_id.is_(None))
+    update(PAYMENTS_T)
+    .where(PAYMENTS_T.c.id == bindparam("pid"))
+    .where(PAYMENTS_T.c.stripe_session_id.is_(None))
     .values(stripe_session_id=bindparam("session_id"))
 )
 SET_FLAG = (
-    update(Payment.__table__)
-    .where(Payment.__table__.c.id == bindparam("pid"))
-    .values(flag=bindparam("flag"))
+    update(PAYMENTS_T).where(PAYMENTS_T.c.id == bindparam("pid")).values(flag=bindparam("flag"))
 )
 SET_OUTCOME = (
-    update(ProcessedEvent.__table__)
-    .where(ProcessedEvent.__table__.c.event_id == bindparam("eid"))
+    update(EVENTS_T)
+    .where(EVENTS_T.c.event_id == bindparam("eid"))
     .values(outcome=bindparam("outcome"))
 )
-FORGET_EVENT = delete(ProcessedEvent.__table__).where(
-    ProcessedEvent.__table__.c.event_id == bindparam("eid")
-)
-INSERT_ALLOCATIONS = insert(Allocation.__table__)
-INSERT_AUDIT = insert(AuditEntry.__table__)
-INSERT_RECEIPT = insert(Receipt.__table__)
+FORGET_EVENT = delete(EVENTS_T).where(EVENTS_T.c.event_id == bindparam("eid"))
+INSERT_ALLOCATIONS = insert(_table(Allocation))
+INSERT_AUDIT = insert(_table(AuditEntry))
+INSERT_RECEIPT = insert(_table(Receipt))
 _IGNORING: dict[tuple[str, str, tuple[str, ...], str], Any] = {}
 
 
@@ -139,11 +139,9 @@ def run(session: Session, stmt: Any, params: Any = None) -> Any:
 
 
 def _dialect_insert(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def next_receipt_seq(session: Session, prefix: str, year: int) -> int:
@@ -152,7 +150,7 @@ def next_receipt_seq(session: Session, prefix: str, year: int) -> int:
     key = (session.get_bind().dialect.name, "receipt_counters", ("prefix", "year"), "bump")
     stmt = _IGNORING.get(key)
     if stmt is None:
-        table = ReceiptCounter.__table__
+        table = _table(ReceiptCounter)
         stmt = (
             _dialect_insert(session)(table)
             .values(prefix=bindparam("prefix"), year=bindparam("year"), last_value=1)
@@ -177,9 +175,9 @@ def insert_ignore(
     stmt = _IGNORING.get(cache_key)
     if stmt is None:
         stmt = (
-            _dialect_insert(session)(model.__table__)
+            _dialect_insert(session)(_table(model))
             .on_conflict_do_nothing(index_elements=keys)
-            .returning(model.__table__.c[column])
+            .returning(_table(model).c[column])
         )
         _IGNORING[cache_key] = stmt
     return run(session, stmt, row).scalar()

@@ -125,7 +125,7 @@ def _attempt_sessions(
             )
         ).all()
     for channel, stripe_id in rows:
-        for cs in _sessions(gateway, channel, stripe_id):
+        for cs in _sessions(gateway, channel, str(stripe_id)):
             report.sessions_seen += 1
             with ctx.ledger.begin() as s:
                 results.append(

@@ -28,6 +28,7 @@ from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import AuthError, StaffUser, require_supervisor
 from kiosk.ledger.views import RefundView
 from kiosk.money import format_money
+from kiosk.payments import ledger_writes as db
 from kiosk.payments.apply import Applier, ApplyResult, _id, _setting, finish, insert_ignore
 from kiosk.payments.errors import (
     NotFound,
@@ -263,6 +264,7 @@ def apply_refund_object(ap: Applier, obj: dict[str, Any]) -> ApplyResult:
     payment = s.get(Payment, row.payment_id)
     assert payment is not None
     invoice = s.get(Invoice, payment.invoice_id)
+    assert invoice is not None
     attempt_id = _attempt_public_id(s, payment)
     result = ApplyResult("status")
     if new == "succeeded":
@@ -402,19 +404,4 @@ def _restore(s: Session, row: Refund) -> None:
 
 
 def _insert(s: Session, payment_id: int, refund_id: int, parts: list[tuple[int, int]]) -> None:
-    if parts:
-        now = utcnow()
-        s.execute(
-            Allocation.__table__.insert(),
-            [
-                {
-                    "payment_id": payment_id,
-                    "component_id": cid,
-                    "refund_id": refund_id,
-                    "amount": amount,
-                    "created_at": now,
-                }
-                for cid, amount in parts
-                if amount
-            ],
-        )
+    db.add_allocations(s, payment_id, parts, refund_id)
