@@ -25,6 +25,7 @@ log = logging.getLogger("kiosk.relay.writer")
 
 _Job = tuple[Incoming, asyncio.Future[bool]]
 _STOP: list[_Job] = []
+MAX_BATCH_BYTES = 8 * 1024 * 1024
 
 
 class GroupWriter:
@@ -80,11 +81,12 @@ class GroupWriter:
                 return
 
     def _take(self) -> tuple[list[_Job], bool]:
+        """The next batch: all that is queued, up to max_batch events or ~8 MiB of bodies."""
         jobs = self._queue.get()
         if jobs is _STOP:
             return [], True
-        batch = list(jobs)
-        while len(batch) < self._max_batch:
+        batch, size = list(jobs), _size(jobs)
+        while len(batch) < self._max_batch and size < MAX_BATCH_BYTES:
             try:
                 jobs = self._queue.get_nowait()
             except queue.Empty:
@@ -92,6 +94,7 @@ class GroupWriter:
             if jobs is _STOP:
                 return batch, True
             batch += jobs
+            size += _size(jobs)
         return batch, False
 
     def _write(self, batch: list[_Job]) -> None:
@@ -115,6 +118,10 @@ class GroupWriter:
             with contextlib.suppress(Exception):
                 self._conn.invalidate()
             self._conn = None
+
+
+def _size(batch: Sequence[_Job]) -> int:
+    return sum(len(item.payload) for item, _ in batch)
 
 
 def _resolve(batch: Sequence[_Job], inserted: set[str], on_commit: Callable[[], None]) -> None:
