@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from kiosk.sandbox import currencies, ids, params, shapes
@@ -9,6 +11,7 @@ from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import invalid, missing_param, only_one_of
 from kiosk.sandbox.store import Obj
 
+_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")
 PRODUCT_DATA: params.Spec = {
     "name": params.string(250),
     "description": params.string(),
@@ -147,11 +150,10 @@ def _amounts(v: dict[str, Any], currency: str, prefix: str) -> tuple[int | None,
 
 
 def _decimal_amount(text: str, param: str) -> int:
-    try:
-        value = float(text)
-    except ValueError:
-        raise invalid(f"Invalid decimal: {text}", param) from None
-    if value < 0 or value != int(value):
+    if not _DECIMAL.fullmatch(text):
+        raise invalid(f"Invalid decimal: {text[:60]}", param)
+    value = Decimal(text)
+    if value != value.to_integral_value():
         raise invalid(f"Invalid {param}: the sandbox only supports whole minor units", param)
     return int(value)
 

@@ -100,3 +100,19 @@ def test_inactive_price_cannot_be_sold(stripe_client):
             {"mode": "payment", "line_items": [{"price": price.id, "quantity": 1}]}
         )
     assert exc.value.param == "line_items[0][price]"
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-5", "1e400", "12.5", "1" * 13, "١٢"])
+def test_bad_unit_amount_decimal(stripe_client, text):
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.prices.create(
+            {"currency": "inr", "unit_amount_decimal": text, "product_data": {"name": "x"}}
+        )
+    assert exc.value.param == "unit_amount_decimal"
+
+
+def test_whole_unit_amount_decimal(stripe_client):
+    price = stripe_client.v1.prices.create(
+        {"currency": "inr", "unit_amount_decimal": "12500.000", "product_data": {"name": "x"}}
+    )
+    assert price.unit_amount == 12500

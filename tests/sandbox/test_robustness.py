@@ -254,6 +254,24 @@ _segment = st.sampled_from(
         "price",
         "payment_intent_data",
         "x",
+        "unit_amount_decimal",
+        "custom_unit_amount",
+        "enabled",
+        "minimum",
+        "preset",
+        "expires_at",
+        "product",
+        "amount",
+        "confirm",
+        "payment_method",
+        "restrictions",
+        "completed_sessions",
+        "limit",
+        "after_completion",
+        "type",
+        "redirect",
+        "url",
+        "customer_email",
     ]
 )
 _keys = st.lists(_segment, min_size=1, max_size=7).map(
@@ -272,19 +290,41 @@ _values2 = st.sampled_from(
         "line_items",
         "99999999999999999999999",
         "true",
+        "nan",
+        "inf",
+        "1e400",
+        "-0",
+        "0",
+        "12.5",
+        "99999999",
+        "pm_card_visa",
+        "redirect",
+        "https://x.example/{CHECKOUT_SESSION_ID}",
+        "a@b.co",
     ]
 )
 
 
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(pairs=st.lists(st.tuples(_keys, _values2), max_size=10))
-def test_fuzzed_session_params_never_500(fresh_sandbox, pairs):
+@given(
+    path=st.sampled_from(
+        [
+            "/v1/checkout/sessions",
+            "/v1/prices",
+            "/v1/payment_intents",
+            "/v1/payment_links",
+            "/v1/customers",
+        ]
+    ),
+    pairs=st.lists(st.tuples(_keys, _values2), max_size=10),
+)
+def test_fuzzed_structured_params_never_500(fresh_sandbox, path, pairs):
     from urllib.parse import urlencode
 
     before = state(fresh_sandbox)
-    status, body = raw(fresh_sandbox, "post", "/v1/checkout/sessions", urlencode(pairs))
+    status, body = raw(fresh_sandbox, "post", path, urlencode(pairs))
     assert status in (200, 400, 404), body
     if status != 200:
         assert body["error"]["type"] == "invalid_request_error"
