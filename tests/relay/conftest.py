@@ -1,6 +1,6 @@
 """Relay fixtures: a real relay under uvicorn on an ephemeral loopback port.
 
-- `relay_db`: a SQLite URL in tmp_path.
+- `relay_db`: a SQLite URL in tmp_path; `event_store`: an EventStore on it.
 - `relay`: a RunningRelay (kiosk.relay.start_relay) with secret SECRET and a token for
   "desk1" (`relay.tokens["desk1"]`).
 - `desk`: an httpx.Client for /v1/events with desk1's bearer token.
@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,8 @@ import pytest
 
 from kiosk.relay import start_relay
 from kiosk.relay.embedded import RunningRelay
+from kiosk.relay.storage.engine import create_schema, make_engine
+from kiosk.relay.storage.events import EventStore, Incoming
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec_test_relay_primary_0123456789"
@@ -45,6 +48,19 @@ def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str
 @pytest.fixture
 def relay_db(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'relay.db'}"
+
+
+@pytest.fixture
+def event_store(relay_db: str) -> Iterator[EventStore]:
+    """Direct access to the relay database, e.g. to plant events received days ago."""
+    engine = make_engine(relay_db)
+    create_schema(engine)
+    yield EventStore(engine)
+    engine.dispose()
+
+
+def received(event_id: str, days_ago: float) -> Incoming:
+    return Incoming(event_id, "x", datetime.now(UTC) - timedelta(days=days_ago), b"{}")
 
 
 @pytest.fixture

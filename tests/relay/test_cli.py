@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from kiosk.relay import start_relay
-from kiosk.relay.storage.engine import create_schema, make_engine
-from kiosk.relay.storage.events import EventStore, Incoming
 from kiosk.relay.testing import make_event, post, sign
-from tests.relay.conftest import SECRET, wait_until
+from tests.relay.conftest import SECRET, received, wait_until
 
 
 def test_token_create_list_revoke_against_a_live_relay(run_cli, relay_db):
@@ -53,22 +50,12 @@ def test_default_db_is_relay_db_in_the_home(run_cli, tmp_path):
     assert (tmp_path / "home" / "relay.db").exists()
 
 
-def test_prune_deletes_only_old_events(run_cli, relay_db):
-    engine = make_engine(relay_db)
-    create_schema(engine)
-    store = EventStore(engine)
-    now = datetime.now(UTC)
-    store.insert_batch(
-        [
-            Incoming("evt_old", "x", now - timedelta(days=40), b"{}"),
-            Incoming("evt_new", "x", now - timedelta(days=30), b"{}"),
-        ]
-    )
+def test_prune_deletes_only_old_events(run_cli, relay_db, event_store):
+    event_store.insert_batch([received("evt_old", 40), received("evt_new", 30)])
     result = run_cli("prune", "--days", "35", "--db", relay_db)
     assert result.returncode == 0 and "pruned 1 " in result.stdout
-    assert [e.event_id for e in store.fetch(0, 10)] == ["evt_new"]
+    assert [e.event_id for e in event_store.fetch(0, 10)] == ["evt_new"]
     assert "pruned 1 " in run_cli("prune", "--days", "29", "--db", relay_db).stdout
-    engine.dispose()
 
 
 def test_serve_refuses_without_a_secret(run_cli, relay_db):

@@ -9,10 +9,8 @@ from pathlib import Path
 import httpx
 
 from kiosk.relay import start_relay
-from kiosk.relay.storage.engine import create_schema, make_engine
-from kiosk.relay.storage.events import EventStore, Incoming
 from kiosk.relay.testing import make_event, post_event
-from tests.relay.conftest import SECRET, wait_until
+from tests.relay.conftest import SECRET, received, wait_until
 
 
 def test_healthz_reports_database_and_last_event(relay):
@@ -41,30 +39,15 @@ def test_openapi_schema_is_served(relay):
     assert {"/stripe/webhook", "/v1/events", "/healthz"} <= set(schema["paths"])
 
 
-def test_old_events_are_pruned_by_the_running_relay(relay_db):
-    engine = make_engine(relay_db)
-    create_schema(engine)
-    store = EventStore(engine)
-    now = datetime.now(UTC)
-    store.insert_batch(
-        [
-            Incoming("evt_old", "x", now - timedelta(days=36), b"{}"),
-            Incoming("evt_kept", "x", now - timedelta(days=34), b"{}"),
-        ]
-    )
+def test_old_events_are_pruned_by_the_running_relay(relay_db, event_store):
+    event_store.insert_batch([received("evt_old", 36), received("evt_kept", 34)])
     with start_relay(relay_db, [SECRET], prune_interval=0.1, retention_days=35):
-        wait_until(lambda: len(store.fetch(0, 10)) == 1, 10, "the old event to be pruned")
-    assert [e.event_id for e in store.fetch(0, 10)] == ["evt_kept"]
-    engine.dispose()
+        wait_until(lambda: len(event_store.fetch(0, 10)) == 1, 10, "the old event to go")
+    assert [e.event_id for e in event_store.fetch(0, 10)] == ["evt_kept"]
 
 
-def test_pruned_cursors_are_never_reused(relay_db):
-    engine = make_engine(relay_db)
-    create_schema(engine)
-    store = EventStore(engine)
-    old = datetime.now(UTC) - timedelta(days=40)
-    store.insert_batch([Incoming("evt_a", "x", old, b"{}"), Incoming("evt_b", "x", old, b"{}")])
-    assert store.prune(datetime.now(UTC)) == 2
-    store.insert_batch([Incoming("evt_c", "x", datetime.now(UTC), b"{}")])
-    assert store.fetch(0, 10)[0].cursor == 3
-    engine.dispose()
+def test_pruned_cursors_are_never_reused(event_store):
+    event_store.insert_batch([received("evt_a", 40), received("evt_b", 40)])
+    assert event_store.prune(datetime.now(UTC)) == 2
+    event_store.insert_batch([received("evt_c", 0)])
+    assert event_store.fetch(0, 10)[0].cursor == 3
