@@ -167,3 +167,30 @@ def test_two_desks_starting_a_payment_at_once_leave_one_live_attempt(desks, gate
     live = list_attempts(one, open_only=True)
     assert len(live) == 1
     assert all("started at the same moment" in e.message for e in refused)
+
+
+def test_two_desks_create_the_students_customer_once(desks, gateway, client):
+    import uuid
+
+    one, two = desks
+    email = f"kavya-{uuid.uuid4().hex[:8]}@example.com"
+    with one.ledger.begin() as s:
+        st = s.scalar(select(Student).where(Student.number == "S-PG-1"))
+        st.email = email
+        inv = Invoice(
+            number="INV-PG-2",
+            student_id=st.id,
+            currency="INR",
+            issue_date=date.today(),
+            due_date=date.today() + timedelta(days=30),
+        )
+        inv.components = [FeeComponent(name="Exam", amount=50_000, priority=1, position=0)]
+        s.add(inv)
+    together(
+        lambda: start_payment(one, gateway, NUMBER, 100_000),
+        lambda: start_payment(two, gateway, "INV-PG-2", None),
+    )
+    customers = client.v1.customers.list({"email": email}).data
+    assert len(customers) == 1
+    with two.ledger.begin() as s:
+        assert s.scalar(select(Student.stripe_customer_id)) == customers[0].id
