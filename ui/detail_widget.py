@@ -74,7 +74,7 @@ class DetailWidget(QFrame):
             self.figures.addWidget(title, 2 * row, col)
             self.figures.addWidget(value, 2 * row + 1, col)
             self.figure_labels[name] = value
-        self.components = _tree(("Component", "Amount", "Paid", "Outstanding"), "Fee components")
+        self.components = _tree(("Component", "Fee", "Paid", "Outstanding"), "Fee components")
         self.payments = _tree(("Received", "Amount", "Method", "Receipt"), "Payments")
         self.refunds = _tree(("Requested", "Amount", "Status", "Reason"), "Refunds")
         self.receipts = _tree(("Receipt", "Kind", "Issued"), "Receipts")

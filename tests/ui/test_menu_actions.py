@@ -6,7 +6,7 @@ CSV = (
     "student_number,student_name,email,phone,programme,invoice_number,currency,"
     "issue_date,due_date,component,amount,priority\n"
     "S9000001,Meera Iyer,meera@example.com,,B.Sc,INV-IMP-0001,INR,2026-07-01,2026-08-01,"
-    "Tuition,\"50,000\",1\n"
+    'Tuition,"50,000",1\n'
     "S9000001,Meera Iyer,meera@example.com,,B.Sc,INV-IMP-0001,INR,2026-07-01,2026-08-01,"
     "Hostel,11000,2\n"
 )
@@ -49,6 +49,5 @@ def test_export_todays_receipts(qtbot, window, cashier, monkeypatch, tmp_path):
     out = tmp_path / "receipts.csv"
     monkeypatch.setattr(FilePicker, "save", classmethod(lambda cls, *a: out))
     window.actions_.export_action.trigger()
-    qtbot.waitUntil(lambda: "Receipts exported" in window.status.currentMessage(),
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: "Receipts exported" in window.status.currentMessage(), timeout=10_000)
     assert out.read_text().startswith("number,")

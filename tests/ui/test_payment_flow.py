@@ -30,8 +30,11 @@ def _start(qtbot, win, *, qr: bool = True, amount: str | None = None):
     return dlg, started.args[0]
 
 
-def test_qr_payment_ends_at_the_receipt(qtbot, demo, demo_window):
+def test_qr_payment_ends_at_the_receipt(qtbot, demo, demo_window, monkeypatch, tmp_path):
     win = demo_window
+    qtbot.waitUntil(lambda: win.status.mode.text().strip() == "TEST", timeout=10_000)
+    assert win.status.mode.objectName() == "testBadge" and not win.banner.isHidden()
+    qtbot.waitUntil(lambda: win.status.sync.text() == "Relay connected", timeout=10_000)
     number = fresh_invoice(demo.ctx)
     select_invoice(qtbot, win, number)
     balance = win.detail.detail.row.balance
@@ -43,6 +46,14 @@ def test_qr_payment_ends_at_the_receipt(qtbot, demo, demo_window):
         _pay(demo, attempt.stripe_id)
     assert dlg.receipt_page.document.pageCount() >= 1
     assert dlg.receipt_number and dlg.receipt_number.startswith("R-")
+    # Print to a PDF file (what the demo offers on a machine without a printer).
+    from ui.receipt_widget import SavePicker
+
+    out = tmp_path / "printed.pdf"
+    monkeypatch.setattr(SavePicker, "ask", classmethod(lambda cls, parent, name: out))
+    with qtbot.waitSignal(dlg.receipt_page.saved, timeout=10_000):
+        dlg.receipt_page.save_button.click()
+    assert out.read_bytes().startswith(b"%PDF")
     dlg.receipt_page.done_button.click()
     qtbot.waitUntil(lambda: win.detail.detail.row.paid == balance, timeout=10_000)
     assert win.detail.detail.row.status == "paid"
