@@ -19,6 +19,7 @@ from kiosk.receipts.fonts import BOLD, REGULAR, register_fonts
 from kiosk.receipts.pdf_parts import ACCENT, INK, MUTED, RULE, QRCode, RenderOptions
 
 SLIP_QR_MASK = 2  # fixed: skips segno's best-mask search, 4x faster per slip
+RESERVE = 40 * mm + 10 * mm + 70  # below the components: totals, the pay box, the footer
 PAGES = {"a5": (A5, 12 * mm, 1.0), "a4": (A4, 18 * mm, 1.25)}
 
 
@@ -67,7 +68,7 @@ class SlipWriter:
         self.canvas.setTitle("Fee slips")
         self.canvas.setAuthor(opts.institution)
         self.canvas.setCreator("Fee Kiosk")
-        self._logo = _flat_logo(str(opts.logo)) if opts.logo else None
+        self.logo = _flat_logo(str(opts.logo)) if opts.logo else None
         self.pages = 0
 
     def add(self, facts: SlipFacts) -> None:
@@ -138,9 +139,9 @@ class _Page:
     def header(self) -> None:
         opts, top = self.w.opts, self.y
         x = self.left
-        if self.w._logo is not None:
+        if self.w.logo is not None:
             size = 15 * mm * self.k
-            self.c.drawImage(self.w._logo, x, top - size, size, size, preserveAspectRatio=True)
+            self.c.drawImage(self.w.logo, x, top - size, size, size, preserveAspectRatio=True)
             x += size + 3 * mm
         self.down(12)
         self.text(x, opts.institution, 11.5, BOLD)
@@ -156,18 +157,18 @@ class _Page:
         mid = self.left + (self.right - self.left) * 0.62
         self.down(16)
         self.text(self.left, "Student", 8, color=MUTED)
-        self.text(self.left + 22 * mm, f"{f.student_name}", 10, BOLD)
+        self.text(self.left + 22 * mm * self.k, f"{f.student_name}", 10, BOLD)
         self.text(mid, "Issued", 8, color=MUTED)
         self.text(self.right, _date(f.issue_date, w), 9, align="right")
         self.down(13)
         self.text(self.left, "Student no.", 8, color=MUTED)
-        self.text(self.left + 22 * mm, f.student_number, 9)
+        self.text(self.left + 22 * mm * self.k, f.student_number, 9)
         self.text(mid, "Due", 8, color=MUTED)
         self.text(self.right, _date(f.due_date, w), 9, BOLD, align="right")
         if f.programme:
             self.down(13)
             self.text(self.left, "Programme", 8, color=MUTED)
-            self.text(self.left + 22 * mm, f.programme[:60], 9)
+            self.text(self.left + 22 * mm * self.k, f.programme[:60], 9)
         self.down(10)
 
     def components(self) -> None:
@@ -179,13 +180,14 @@ class _Page:
         self.down(4)
         self.rule()
         name_width = cols[0] - self.left - 22 * mm * self.k
-        for line in self.f.lines:
+        rows = [(ln, self._wrap(ln.name, name_width)) for ln in self.f.lines]
+        rows = self._fit(rows, name_width)
+        for line, names in rows:
             self.down(12)
-            names = simpleSplit(line.name, REGULAR, 9 * self.k, name_width) or [""]
             self.text(self.left, names[0], 9)
             for x, value in zip(cols, (line.amount, line.paid, line.balance), strict=True):
                 self.text(x, self.money(value), 9, align="right")
-            for extra in names[1:3]:
+            for extra in names[1:]:
                 self.down(11)
                 self.text(self.left, extra, 9)
         self.down(6)
@@ -194,6 +196,28 @@ class _Page:
         self.text(self.left, "Outstanding balance", 10.5, BOLD)
         self.text(self.right, self.money(self.f.balance), 10.5, BOLD, align="right")
         self.down(10)
+
+    def _wrap(self, name: str, width: float) -> list[str]:
+        names = simpleSplit(name, REGULAR, 9 * self.k, width) or [""]
+        return names if len(names) <= 2 else [names[0], names[1].rstrip() + "…"]
+
+    def _fit(
+        self, rows: list[tuple[SlipLine, list[str]]], width: float
+    ) -> list[tuple[SlipLine, list[str]]]:
+        """The rows that fit above the totals and the pay box; the rest folded into one."""
+        room = self.y - self.w.margin - RESERVE * self.k
+        used = 0.0
+        for count, (_, names) in enumerate(rows):
+            used += (12 + 11 * (len(names) - 1)) * self.k
+            if used > room - 12 * self.k and count < len(rows) - 1:
+                rest = [ln for ln, _ in rows[count:]]
+                folded = SlipLine(
+                    f"{len(rest)} more components",
+                    sum(r.amount for r in rest),
+                    sum(r.paid for r in rest),
+                )
+                return [*rows[:count], (folded, self._wrap(folded.name, width))]
+        return rows
 
     def pay_box(self) -> None:
         f = self.f
