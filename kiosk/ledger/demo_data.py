@@ -13,13 +13,13 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.ledger import audit
 from kiosk.ledger import demo_names as names
 from kiosk.ledger.allocation import ComponentDue, allocate
-from kiosk.ledger.bulk import chunks
+from kiosk.ledger.bulk import chunks, insert_rows
 from kiosk.ledger.database import Ledger
 from kiosk.ledger.demo_plan import InvoicePlan, StudentPlan, plan
 from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Student
@@ -182,141 +182,93 @@ def generate_bulk(ledger: Ledger, n_invoices: int, seed: int = 1) -> int:
     """Make sure INV-BULK-000001..n exist (two invoices per student, three components each,
     every fifth one partly paid). Returns how many invoices were added.
 
-    Plain Core executemany with ids assigned here, inside one write transaction."""
+    Core executemany (kiosk.ledger.bulk) inside one write transaction."""
     with ledger.begin() as s:
         have = s.scalar(select(func.count()).where(Invoice.number.like(f"{BULK_PREFIX}%"))) or 0
-        todo = range(int(have) + 1, n_invoices + 1)
+        todo = list(range(int(have) + 1, n_invoices + 1))
         if not todo:
             return 0
         students = _bulk_students(s, todo, seed)
         with bulk_indexing(s):
             invoice_ids = _bulk_invoices(s, todo, students)
         _bulk_money(s, todo, invoice_ids)
-        _sync_sequences(s)
     return len(todo)
 
 
-def _next_ids(s: Session, model: type, count: int) -> range:
-    start = int(s.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
-    return range(start, start + count)
+def _bulk_student(rng: random.Random, k: int) -> dict[str, str]:
+    international = rng.random() >= 0.8
+    first = rng.choice(names.INTERNATIONAL_FIRST if international else names.INDIAN_FIRST)
+    last = rng.choice(names.INTERNATIONAL_LAST if international else names.INDIAN_LAST)
+    name, number = f"{first} {last}", f"B{k:07d}"
+    email = f"{fold(first)}.{fold(last).replace(chr(39), '')}{k % 1000}@students.example.edu"
+    return {
+        "number": number,
+        "name": name,
+        "email": email,
+        "search_text": search_text(name, number, email),
+    }
 
 
-def _bulk_students(s: Session, todo: range, seed: int) -> dict[int, int]:
+def _bulk_students(s: Session, todo: list[int], seed: int) -> dict[int, int]:
+    """Student k owns invoices 2k-1 and 2k; the first may exist from an earlier run."""
     rng = random.Random(seed)
     keys = sorted({(n + 1) // 2 for n in todo})
-    existing = dict(
-        s.execute(
-            select(Student.number, Student.id).where(
-                Student.number.in_([f"B{k:07d}" for k in keys[:1]])
-            )
-        ).all()
-    )
-    new = [k for k in keys if f"B{k:07d}" not in existing]
-    rows = []
-    for k, sid in zip(new, _next_ids(s, Student, len(new)), strict=True):
-        pool = (
-            (names.INDIAN_FIRST, names.INDIAN_LAST)
-            if rng.random() < 0.8
-            else (names.INTERNATIONAL_FIRST, names.INTERNATIONAL_LAST)
-        )
-        first, last = rng.choice(pool[0]), rng.choice(pool[1])
-        name, number = f"{first} {last}", f"B{k:07d}"
-        email = f"{fold(first)}.{fold(last).replace(chr(39), '')}{k % 1000}@students.example.edu"
-        rows.append(
-            {
-                "id": sid,
-                "number": number,
-                "name": name,
-                "email": email,
-                "search_text": search_text(name, number, email),
-            }
-        )
-    _insert(s, Student, rows)
-    by_number = {**existing, **{r["number"]: r["id"] for r in rows}}
-    return {k: by_number[f"B{k:07d}"] for k in keys}
+    rows = [_bulk_student(rng, k) for k in keys]
+    first = s.scalar(select(Student.id).where(Student.number == rows[0]["number"]))
+    fresh = rows[1:] if first is not None else rows
+    ids = ([first] if first is not None else []) + insert_rows(s, Student, fresh)
+    return dict(zip(keys, ids, strict=True))
 
 
-def _bulk_invoices(s: Session, todo: range, students: dict[int, int]) -> dict[int, int]:
+def _bulk_invoices(s: Session, todo: list[int], students: dict[int, int]) -> dict[int, int]:
     day = date.today().toordinal()
-    ids = dict(zip(todo, _next_ids(s, Invoice, len(todo)), strict=True))
-    _insert(
-        s,
-        Invoice,
-        [
-            {
-                "id": ids[n],
-                "number": f"{BULK_PREFIX}{n:06d}",
-                "student_id": students[(n + 1) // 2],
-                "currency": "INR",
-                "issue_date": date.fromordinal(day - 40 + n % 30),
-                "due_date": date.fromordinal(day - 20 + n % 60),
-            }
-            for n in todo
-        ],
-    )
-    return ids
+    rows = [
+        {
+            "number": f"{BULK_PREFIX}{n:06d}",
+            "student_id": students[(n + 1) // 2],
+            "currency": "INR",
+            "issue_date": date.fromordinal(day - 40 + n % 30),
+            "due_date": date.fromordinal(day - 20 + n % 60),
+        }
+        for n in todo
+    ]
+    return dict(zip(todo, insert_rows(s, Invoice, rows), strict=True))
 
 
-def _bulk_money(s: Session, todo: range, invoice_ids: dict[int, int]) -> None:
-    width = len(_BULK_PARTS)
-    cids = _next_ids(s, FeeComponent, width * len(todo))
-    _insert(
-        s,
-        FeeComponent,
-        [
-            {
-                "id": cids[i * width + pos],
-                "invoice_id": invoice_ids[n],
-                "name": name,
-                "priority": prio,
-                "position": pos,
-                "amount": amount + (n % 7) * 10_000,
-            }
-            for i, n in enumerate(todo)
-            for pos, (name, prio, amount) in enumerate(_BULK_PARTS)
-        ],
-    )
-    paid = [(i, n) for i, n in enumerate(todo) if n % 5 == 0]
-    pids = _next_ids(s, Payment, len(paid))
-    _insert(
+def _bulk_money(s: Session, todo: list[int], invoice_ids: dict[int, int]) -> None:
+    rows = [
+        {
+            "invoice_id": invoice_ids[n],
+            "name": name,
+            "priority": prio,
+            "position": pos,
+            "amount": amount + (n % 7) * 10_000,
+        }
+        for n in todo
+        for pos, (name, prio, amount) in enumerate(_BULK_PARTS)
+    ]
+    component_ids = insert_rows(s, FeeComponent, rows)
+    tuition = {n: component_ids[i * len(_BULK_PARTS)] for i, n in enumerate(todo)}
+    paid = [n for n in todo if n % 5 == 0]
+    payment_ids = insert_rows(
         s,
         Payment,
         [
             {
-                "id": pid,
                 "invoice_id": invoice_ids[n],
                 "stripe_payment_intent": f"pi_bulk_{n:06d}",
                 "amount": 2_000_000,
                 "currency": "INR",
                 "source": "demo",
             }
-            for pid, (_, n) in zip(pids, paid, strict=True)
+            for n in paid
         ],
     )
-    _insert(
+    insert_rows(
         s,
         Allocation,
         [
-            {"payment_id": pid, "component_id": cids[i * width], "amount": 2_000_000}
-            for pid, (i, _) in zip(pids, paid, strict=True)
+            {"payment_id": pid, "component_id": tuition[n], "amount": 2_000_000}
+            for n, pid in zip(paid, payment_ids, strict=True)
         ],
     )
-
-
-def _insert(s: Session, model: type, rows: list[dict]) -> None:
-    if rows:
-        s.execute(insert(model.__table__), rows)
-
-
-def _sync_sequences(s: Session) -> None:
-    """PostgreSQL: explicit ids leave the serial sequences behind; move them on."""
-    if s.get_bind().dialect.name != "postgresql":
-        return
-    for model in (Student, Invoice, FeeComponent, Payment):
-        table = model.__tablename__
-        s.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT coalesce(max(id), 1) FROM {table}))"
-            )
-        )

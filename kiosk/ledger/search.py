@@ -66,7 +66,9 @@ _fts_match = column("invoice_fts")
 
 def fold(text: str) -> str:
     """Lowercase, strip accents, collapse spaces: "  José  GARCÍA" -> "jose garcia"."""
-    text = "".join(c if c.isprintable() else " " for c in text or "")
+    text = text or ""
+    if not text.isprintable():  # control characters (NUL, tabs, newlines) become spaces
+        text = "".join(c if c.isprintable() else " " for c in text)
     if text.isascii():
         return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
