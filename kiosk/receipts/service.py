@@ -27,10 +27,19 @@ from kiosk.receipts.verification import compute_code, receipt_key
 
 if TYPE_CHECKING:
     from kiosk.context import Context
+    from kiosk.receipts.mail import SendReport
 
 log = logging.getLogger(__name__)
 
-__all__ = ["file_status", "record_print", "render_one", "render_pending", "reprint"]
+__all__ = [
+    "catch_up",
+    "file_status",
+    "original_pdf",
+    "record_print",
+    "render_one",
+    "render_pending",
+    "reprint",
+]
 
 
 def original_path(ctx: Context, number: str, year: int) -> Path:
@@ -135,3 +144,15 @@ def file_status(facts: ReceiptFacts) -> str:
         return "missing"
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return "ok" if digest == facts.sha256 else "modified"
+
+
+def catch_up(ctx: Context) -> tuple[list[str], SendReport]:
+    """What the desk runs every half minute on its database worker: render every pending
+    receipt (which queues the automatic emails), then send the email that is due.
+
+    Receipts for money that arrived while no one was at the desk (a fee-slip payment
+    applied from the relay) are rendered here too. Returns (rendered numbers, mail report).
+    """
+    from kiosk.receipts.mail import send_due
+
+    return render_pending(ctx), send_due(ctx)

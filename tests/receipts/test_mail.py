@@ -55,12 +55,13 @@ def test_server_down_then_up_sends_exactly_once(desk, paid, smtp_factory):
     use_smtp(desk, server.port)
     render_pending(desk)
     queue_receipt_email(desk, paid)
-    first = send_due(desk)
+    now = utcnow()
+    first = send_due(desk, now=now)
     assert first.retrying == [paid] and "Connection" in first.errors[paid]
     [row] = outbox(desk)
     assert row.status == "queued" and row.attempts == 1 and row.last_error
-    assert row.next_attempt_at > utcnow() + timedelta(seconds=50)  # backed off
-    assert send_due(desk).retrying == []  # not due yet: no attempt
+    assert row.next_attempt_at == now + backoff(1)  # backed off a minute
+    assert send_due(desk, now=now + timedelta(seconds=30)).retrying == []  # not due yet
     later = row.next_attempt_at + timedelta(seconds=1)
     second = send_due(desk, now=later)
     assert second.retrying == [paid]
@@ -145,13 +146,16 @@ def test_interrupted_send_is_not_retried_blindly(desk, paid, smtp_factory):
     assert server.inbox.messages == []
 
 
-def test_auto_email_after_rendering(desk, paid, smtp_factory):
+def test_catch_up_renders_and_emails_automatically(desk, paid, smtp_factory):
+    from kiosk.receipts.service import catch_up
+
     server = smtp_factory()
     use_smtp(desk, server.port)
     desk.settings.set("receipts.auto_email", True)
-    render_pending(desk)
-    assert send_due(desk).sent == [paid]
+    rendered, mail = catch_up(desk)
+    assert rendered == [paid] and mail.sent == [paid]
     assert server.inbox.wait_for(1)[0][0] == ["asha.verma@example.edu"]
+    assert catch_up(desk) == ([], mail.__class__())  # nothing more to do
 
 
 def test_cli_email(desk, paid, smtp_factory, capsys):
