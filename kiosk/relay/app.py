@@ -40,8 +40,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
 
 def create_app_from_env() -> FastAPI:
     """For `uvicorn --factory` with several workers: settings come from the environment."""
-    if os.environ.get("FEE_KIOSK_RELAY_JSON_LOGS") == "1":
-        logs.configure()
+    json_logs = os.environ.get("FEE_KIOSK_RELAY_JSON_LOGS", "")
+    if json_logs:
+        logs.configure(access_log=json_logs == "access")
     return create_app(settings_from_env())
 
 

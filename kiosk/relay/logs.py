@@ -25,6 +25,7 @@ class JsonLinesFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
+            "pid": record.process,
         }
         line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
@@ -32,10 +33,11 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
-def configure(level: int = logging.INFO) -> None:
+def configure(access_log: bool = False, level: int = logging.INFO) -> None:
     """Route the root logger (the relay's and uvicorn's records) to JSON lines on stderr.
 
     A relay server logs to stderr only (journald keeps it), not to the desk's log file.
+    A line per request (`access_log`) is off unless asked for.
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLinesFormatter())
@@ -46,3 +48,4 @@ def configure(level: int = logging.INFO) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = not access_log

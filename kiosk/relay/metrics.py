@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import Counter
 
 log = logging.getLogger("kiosk.relay.metrics")
@@ -28,7 +27,7 @@ class Metrics:
 
     def emit(self, interval: float) -> None:
         counts = self.take()
-        log.info("metrics", extra={"metrics": counts, "interval_s": interval, "pid": os.getpid()})
+        log.info("metrics", extra={"metrics": counts, "interval_s": interval})
 
 
 async def report_forever(metrics: Metrics, interval: float) -> None:

@@ -30,7 +30,7 @@ def serve(args: argparse.Namespace, db_url: str) -> int:
         settings = settings_from_env(env)
     except ValueError as exc:  # SettingsError, or a number that is not one
         raise CommandError(str(exc)) from None
-    logs.configure()
+    logs.configure(access_log=args.access_log)
     common = {
         "host": args.host,
         "port": args.port,
@@ -51,7 +51,7 @@ def serve(args: argparse.Namespace, db_url: str) -> int:
             ENV_DB: db_url,
             ENV_RETENTION_DAYS: str(args.retention_days),
             SECRET_ENV: ",".join(settings.webhook_secrets),
-            ENV_JSON_LOGS: "1",
+            ENV_JSON_LOGS: "access" if args.access_log else "on",
         }
     )
     uvicorn.run("kiosk.relay.app:create_app_from_env", factory=True, workers=args.workers, **common)

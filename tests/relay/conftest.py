@@ -125,8 +125,8 @@ class RelayProcess:
             )
 
     def log_lines(self) -> list[dict]:
-        lines = self.log_path.read_text().splitlines()
-        return [json.loads(line) for line in lines if line.startswith("{")]
+        """Every line of stderr, parsed: a line that is not JSON fails the test."""
+        return [json.loads(line) for line in self.log_path.read_text().splitlines() if line]
 
     def wait_ready(self, timeout: float = 20.0) -> RelayProcess:
         def up() -> bool:

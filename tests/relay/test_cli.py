@@ -85,6 +85,7 @@ def test_serve_logs_json_lines_and_a_metrics_line(relay_process, relay_db):
     assert sum(line["metrics"]["duplicates"] for line in lines) == 1
     assert rejected == {"bad_signature": 1, "not_event": 1}
     assert all({"ts", "level", "logger", "msg"} <= set(line) for line in proc.log_lines())
+    assert not [line for line in proc.log_lines() if line["logger"] == "uvicorn.access"]
     assert SECRET not in proc.log_path.read_text()
 
 
