@@ -280,6 +280,8 @@ def search_invoices(
     `order_by` is one of SORT_KEYS, optionally prefixed with "-" for descending; ties
     break on the invoice number, so pages never overlap or skip.
     """
+    if offset < 0 or (limit is not None and limit < 0):
+        raise ValueError("limit and offset can't be negative")
     today = today or date.today()
     key, desc = _split_order(order_by, descending)
     primary = sort_expr(key, today, session.get_bind().dialect.name)

@@ -171,6 +171,10 @@ def test_unknown_sort_key_or_status_is_refused(people):
         search_invoices(s, "", order_by="colour")
     with people.begin() as s, pytest.raises(ValueError, match="unknown status"):
         search_invoices(s, "", status="lost")
+    with people.begin() as s, pytest.raises(ValueError, match="negative"):
+        search_invoices(s, "", offset=-1)
+    assert _numbers(people, "", limit=0) == []
+    assert _numbers(people, "", offset=4) == ["INV-DEMO-0002"]
 
 
 def _python_key(key: str):
