@@ -94,7 +94,7 @@ class Sandbox:
         self, type_: str, obj: Obj, call: Call | None, previous: dict[str, Any] | None = None
     ) -> Obj:
         """Record an Event for a state change and queue its webhook deliveries."""
-        data: dict[str, Any] = {"object": json.loads(json.dumps(obj))}
+        data: dict[str, Any] = {"object": shapes.snapshot(obj)}
         if previous is not None:
             data["previous_attributes"] = previous
         endpoints = self._endpoints_for(type_)
