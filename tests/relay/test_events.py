@@ -161,3 +161,24 @@ def test_pages_of_big_events_stop_at_a_few_mebibytes(relay, desk):
     rest = desk.get("/v1/events", params={"after": first["cursor"], "limit": 1000}).json()
     ids = [e["id"] for e in first["events"] + rest["events"]]
     assert ids == [f"evt_big{i}" for i in range(6)]
+
+
+def test_one_webhook_wakes_thirty_held_polls(relay, desk):
+    results: list[tuple[float, dict]] = []
+
+    def poll() -> None:
+        page = desk.get("/v1/events", params={"wait": 20}).json()
+        results.append((time.monotonic(), page))
+
+    pollers = [threading.Thread(target=poll) for _ in range(30)]
+    for t in pollers:
+        t.start()
+    wait_for_held_polls(relay, 30)
+    body = make_event()
+    assert post_event(relay.url, body, SECRET).status_code == 200
+    acked = time.monotonic()
+    for t in pollers:
+        t.join(10)
+    assert len(results) == 30
+    assert all(page["events"][0]["id"] == json.loads(body)["id"] for _, page in results)
+    assert max(at for at, _ in results) - acked < 1.0
