@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def test_every_status_has_a_label_a_colour_and_an_icon():
     from kiosk.ledger.status import InvoiceStatus
@@ -31,13 +33,19 @@ def test_stripe_mode_never_shows_the_key():
 
 def test_the_cli_module_does_not_import_qt():
     code = "import sys, ui.cli; print('PySide6' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == "False"
 
 
 def test_demo_command_is_registered():
     out = subprocess.run(
-        [sys.executable, "main.py", "demo", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, str(ROOT / "main.py"), "demo", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
     assert "--public-url" in out.stdout
 
