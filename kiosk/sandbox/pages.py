@@ -35,6 +35,7 @@ def add_routes(app: FastAPI, sb: Sandbox) -> None:
     pages = Pages(sb)
     app.add_route("/checkout/{session_id}", pages.checkout, methods=["GET", "POST"])
     app.add_route("/link/{link_id}", pages.link, methods=["GET"])
+    app.add_route("/receipts/{charge_id}", pages.receipt, methods=["GET"])
     app.add_route("/", pages.index, methods=["GET"])
 
 
@@ -97,6 +98,28 @@ class Pages:
                     "Link error", "This link cannot be used", exc.message, lang, 400, "error"
                 )
         return RedirectResponse(f"/checkout/{session['id']}", status_code=303)
+
+    async def receipt(self, request: Request) -> Response:
+        """The page a charge's `receipt_url` points at."""
+        lang = pick_locale(None, request.headers.get("accept-language"))
+        with self.sb.lock:
+            charge = self.sb.store.get("charge", request.path_params["charge_id"])
+            if charge is None or charge["status"] != "succeeded":
+                return self._message(
+                    "Not found",
+                    "Receipt not found",
+                    "There is no receipt at this address.",
+                    lang,
+                    404,
+                )
+            return self._message(
+                "Receipt",
+                "Receipt (test sandbox)",
+                _receipt_text(charge, lang),
+                lang,
+                200,
+                "receipt",
+            )
 
     # rendering ------------------------------------------------------------------
     def _session_page(
@@ -181,6 +204,19 @@ class Pages:
         if target:
             return RedirectResponse(target, status_code=303)
         return self._session_page(session, request)
+
+
+def _receipt_text(charge: Obj, lang: str) -> str:
+    import datetime
+
+    card = (charge["payment_method_details"] or {}).get("card") or {}
+    when = datetime.datetime.fromtimestamp(charge["created"], datetime.UTC)
+    paid = format_amount(charge["amount"], charge["currency"], lang)
+    text = f"{paid} paid {when:%Y-%m-%d %H:%M} UTC with {card.get('brand', 'card')} "
+    text += f"ending {card.get('last4', '????')}."
+    if charge["amount_refunded"]:
+        text += f" Refunded: {format_amount(charge['amount_refunded'], charge['currency'], lang)}."
+    return text
 
 
 def success_target(session: Obj) -> str | None:

@@ -74,7 +74,7 @@ def _new_charge(sb: Sandbox, pi: Obj, card: Card, pm_id: str, email: str | None)
         failure_message=card.decline[2] if card.decline else None,
         outcome=_outcome(card),
         payment_method_details=_card_details(card),
-        receipt_url=f"{sb.public_url}/receipts/{pi['id']}" if ok else None,
+        receipt_url=f"{sb.public_url}/receipts/{ch_id}" if ok else None,
         refunds=shapes.list_object(f"/v1/charges/{ch_id}/refunds", [], False),
     )
 

@@ -277,3 +277,16 @@ def test_invalid_email_on_page(stripe_client, new_session):
     resp = _submit(s.url, "4242424242424242", email="nobody")
     assert resp.status_code == 402 and "email address is invalid" in resp.text
     assert stripe_client.v1.checkout.sessions.retrieve(s.id).status == "open"
+
+
+def test_receipt_url_serves_a_receipt(stripe_client, new_session):
+    done = pay(stripe_client, new_session().id)
+    pi = stripe_client.v1.payment_intents.retrieve(
+        done.payment_intent, {"expand": ["latest_charge"]}
+    )
+    charge = pi.latest_charge
+    stripe_client.v1.refunds.create({"payment_intent": pi.id, "amount": 10000})
+    page = _page(charge.receipt_url)
+    assert page.status_code == 200
+    assert "₹500.00" in page.text and "visa" in page.text and "4242" in page.text
+    assert "Refunded: ₹100.00" in page.text
