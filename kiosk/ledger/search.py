@@ -97,13 +97,16 @@ def not_search_index(
     return not (type_ == "table" and reflected and (name or "").startswith(FTS_TABLE))
 
 
-_FTS_INDEX_FROM = sql(
-    "INSERT INTO invoice_fts(rowid, invoice_number, student_number, student_name, "
-    "student_email) SELECT i.id, i.number, s.number, s.name, "
-    "CASE WHEN instr(s.email, '@') > 0 THEN substr(s.email, 1, instr(s.email, '@') - 1) "
-    "ELSE s.email END FROM invoices i JOIN students s ON s.id = i.student_id "
-    "WHERE i.id >= :first"
-)
+_TRIGGER_ROW = "WHERE i.id = NEW.id; END"
+
+
+def _bulk_index_sql(trigger: str) -> str:
+    """The insert trigger's own INSERT ... SELECT (migration 0003 is the one definition),
+    for every invoice from :first on instead of NEW.id."""
+    body = trigger.split(" BEGIN ", 1)[1]
+    if not body.endswith(_TRIGGER_ROW):
+        raise RuntimeError("unexpected invoice_fts_ai trigger; see migration 0003")
+    return body.removesuffix(_TRIGGER_ROW) + "WHERE i.id >= :first"
 
 
 @contextlib.contextmanager
@@ -124,7 +127,7 @@ def bulk_indexing(session: Session) -> Iterator[None]:
     first = int(session.scalar(select(func.coalesce(func.max(Invoice.id), 0))) or 0) + 1
     session.execute(sql(f"DROP TRIGGER {_FTS_TRIGGER}"))
     yield
-    session.execute(_FTS_INDEX_FROM, {"first": first})
+    session.execute(sql(_bulk_index_sql(trigger)), {"first": first})
     session.execute(sql(trigger))
 
 

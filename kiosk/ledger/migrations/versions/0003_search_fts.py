@@ -26,8 +26,12 @@ _LOCAL_PART = (
     "CASE WHEN instr(s.email, '@') > 0 THEN substr(s.email, 1, instr(s.email, '@') - 1) "
     "ELSE s.email END"
 )
+# The student number twice: as written ("S0000001") and without its letter prefix
+# ("0000001"), so typing just the digits finds it.
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_NUMBER = f"s.number || ' ' || ltrim(s.number, '{_LETTERS}')"
 _ROW = (
-    f"SELECT i.id, i.number, s.number, s.name, {_LOCAL_PART} "
+    f"SELECT i.id, i.number, {_NUMBER}, s.name, {_LOCAL_PART} "
     "FROM invoices i JOIN students s ON s.id = i.student_id"
 )
 
