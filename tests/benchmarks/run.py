@@ -3,16 +3,20 @@
 Every `tests/benchmarks/bench_*.py` module has `run() -> list[dict]`, rows of
 {name, value, unit, target} and optionally `ok`. Without `ok`, a target such as ">= 2000",
 "<= 16" or "0" is checked against the value; "~3000" or "" is shown but not judged.
-Names pick modules (`search` or `bench_search`). A module that fails is shown as a failed
-row and the others still run. Exit status 1 if any row failed or any module failed.
+Names pick modules (`search` or `bench_search`). Each module runs in its own interpreter,
+so one that raises, crashes or hangs (MODULE_TIMEOUT) is shown as a failed row and the
+others still run. Exit status 1 if any row failed or any module failed.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import operator
 import re
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -22,6 +26,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+MODULE_TIMEOUT = 1800.0  # seconds one module may take
 _TARGET = re.compile(r"^\s*(>=|<=|==|=|>|<)?\s*(-?\d+(?:\.\d+)?)")
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -60,34 +65,79 @@ def _load(path: Path) -> ModuleType:
     return module
 
 
-def run_module(path: Path) -> list[dict[str, Any]]:
-    """The module's rows, each with `module` and `ok`; one failed row if it raised."""
-    started = time.perf_counter()
+def _failed(path: Path, reason: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "module": path.stem,
+            "name": "(module failed)",
+            "value": "error",
+            "unit": "",
+            "target": reason,
+            "ok": False,
+        }
+    ]
+
+
+def _rows_in_process(path: Path) -> list[dict[str, Any]]:
     try:
-        rows = list(_load(path).run())
+        return list(_load(path).run())
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
         last = traceback.extract_tb(exc.__traceback__)[-1:] or [None]
         where = f" at {Path(last[0].filename).name}:{last[0].lineno}" if last[0] else ""
-        return [
-            {
-                "module": path.stem,
-                "name": "(module failed)",
-                "value": "error",
-                "unit": "",
-                "target": f"{type(exc).__name__}: {exc}{where}",
-                "ok": False,
-            }
-        ]
-    elapsed = time.perf_counter() - started
+        return _failed(path, f"{type(exc).__name__}: {exc}{where}")
+
+
+def _stderr_fd() -> int | None:
+    """The module's own prints go to our stderr, keeping stdout for the table."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # captured (pytest): let them through
+        return None
+
+
+def _rows_in_child(path: Path, timeout: float) -> list[dict[str, Any]]:
+    """Run one module in its own interpreter: a crash, a hang or leftover state stays there."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        out = Path(tmp) / "rows.json"
+        try:
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", str(path), str(out)],
+                cwd=ROOT,
+                timeout=timeout,
+                stdout=_stderr_fd(),
+                stderr=None,
+            )
+        except subprocess.TimeoutExpired:
+            return _failed(path, f"no result within {timeout:.0f} s")
+        if not out.exists():
+            return _failed(path, f"exited with status {done.returncode} and no result")
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def run_module(
+    path: Path, isolated: bool = True, timeout: float = MODULE_TIMEOUT
+) -> list[dict[str, Any]]:
+    """The module's rows, each with `module` and `ok`; one failed row if it failed."""
+    started = time.perf_counter()
+    rows = _rows_in_child(path, timeout) if isolated else _rows_in_process(path)
     out = []
     for row in rows:
         row = {"module": path.stem, **row}
         row["ok"] = judge(row)
         out.append(row)
+    elapsed = time.perf_counter() - started
     print(f"[{path.stem}: {len(out)} rows in {elapsed:.1f} s]", file=sys.stderr, flush=True)
     return out
+
+
+def _one(path: Path, out: Path) -> int:
+    """Child side of run_module: write the rows (or the failure) as JSON."""
+    sys.path.insert(0, str(ROOT))
+    rows = _rows_in_process(path)
+    out.write_text(json.dumps(rows, default=str), encoding="utf-8")
+    return 0
 
 
 def _fmt(value: Any) -> str:
@@ -121,15 +171,15 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None, folder: Path = HERE) -> int:
+def main(argv: Sequence[str] | None = None, folder: Path = HERE, isolated: bool = True) -> int:
     names = list(sys.argv[1:] if argv is None else argv)
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
+    if names[:1] == ["--one"]:
+        return _one(Path(names[1]), Path(names[2]))
     paths = discover(folder, names)
     if not paths:
         print(f"no benchmark modules match {names}", file=sys.stderr)
         return 2
-    rows = [row for path in paths for row in run_module(path)]
+    rows = [row for path in paths for row in run_module(path, isolated)]
     print(table(rows))
     failed = [r for r in rows if r.get("ok") is False]
     print(f"\n{len(rows)} figures, {len(failed)} failed", flush=True)

@@ -96,3 +96,27 @@ def test_runs_as_a_script():
         timeout=60,
     )
     assert done.returncode == 2 and "no benchmark modules match" in done.stderr
+
+
+def test_a_crashing_or_hanging_module_is_a_failed_row(tmp_path):
+    runner = _runner()
+    crash = tmp_path / "bench_crash.py"
+    crash.write_text("import os\n\ndef run():\n    os._exit(3)\n")
+    hang = tmp_path / "bench_hang.py"
+    hang.write_text("import threading\n\ndef run():\n    threading.Event().wait()\n")
+    crashed = runner.run_module(crash)
+    assert crashed[0]["ok"] is False
+    assert crashed[0]["target"] == "exited with status 3 and no result"
+    hung = runner.run_module(hang, timeout=3)
+    assert hung[0]["ok"] is False and hung[0]["target"] == "no result within 3 s"
+
+
+def test_modules_run_in_their_own_interpreter(tmp_path):
+    probe = tmp_path / "bench_probe.py"
+    probe.write_text(
+        "import os\n\ndef run():\n    return [{'name': 'pid', 'value': os.getpid(),"
+        " 'unit': '', 'target': ''}]\n"
+    )
+    import os
+
+    assert _runner().run_module(probe)[0]["value"] != os.getpid()
