@@ -125,3 +125,10 @@ def test_every_recorded_type_is_a_stripe_event_type(fresh_client, paid):
     types = {e.type for e in fresh_client.v1.events.list({"limit": 100}).auto_paging_iter()}
     assert types <= ALL
     assert {"refund.failed", "charge.refund.updated", "customer.deleted"} <= types
+
+
+def test_both_cursors_is_an_error(fresh_client, paid):
+    ids = [e.id for e in fresh_client.v1.events.list().data]
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        fresh_client.v1.events.list({"starting_after": ids[0], "ending_before": ids[-1]})
+    assert "only specify one of" in exc.value.user_message

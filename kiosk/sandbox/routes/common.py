@@ -7,6 +7,7 @@ from typing import Any
 
 from kiosk.sandbox import expand, params, shapes
 from kiosk.sandbox.engine import Call, Sandbox
+from kiosk.sandbox.errors import only_one_of
 from kiosk.sandbox.store import Obj, check_limit
 
 LIST_SPEC: params.Spec = {
@@ -28,6 +29,8 @@ def list_page(
     keep: Callable[[Obj], bool] = lambda o: True,
 ) -> dict[str, Any]:
     """Newest-first page of `kind` objects, filtered by `created` and `keep`."""
+    if values.get("starting_after") and values.get("ending_before"):
+        raise only_one_of("starting_after", "ending_before")
     created = values.get("created")
     test = keep if not created else (lambda o: keep(o) and in_range(o["created"], created))
     found, more = sb.store.page(
