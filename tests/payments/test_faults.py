@@ -23,7 +23,14 @@ from kiosk.payments.errors import StripeUnavailable
 from kiosk.payments.gateway import StripeGateway
 from kiosk.payments.poller import poll_once
 from kiosk.payments.status import subscribe
-from tests.payments.conftest import KEY, events_for, pay, sessions_for_attempt, wait_for
+from tests.payments.conftest import (
+    KEY,
+    events_for,
+    expire_now,
+    pay,
+    sessions_for_attempt,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -356,3 +363,56 @@ def test_poller_leaves_an_attempt_being_created_alone_then_resumes_it(
         a.created_at -= timedelta(minutes=1)  # interrupted a minute ago
     assert [c.status for c in poll_once(ctx, gateway)] == ["open"]
     assert len(sessions_for_attempt(client, public_id)) == 1
+
+
+def links_for_attempt(client, attempt_id: str) -> list:
+    return [
+        link
+        for link in client.v1.payment_links.list({"limit": 100}).auto_paging_iter()
+        if link.metadata.to_dict().get("attempt") == attempt_id
+    ]
+
+
+def test_500s_on_link_create_give_one_price_and_one_link(ctx, client, sandbox, invoice):
+    from tests.payments.conftest import FaultyProxy
+
+    proxy = FaultyProxy(sandbox.url, path_prefix="/v1/payment_links")
+    try:
+        proxy.fail_first = 2
+        flaky = StripeGateway(KEY, proxy.url, timeout=5, max_retries=2)
+        view = start_payment(ctx, flaky, invoice, 100_000, channel="payment-link")
+    finally:
+        proxy.close()
+    assert [link.id for link in links_for_attempt(client, view.public_id)] == [view.stripe_id]
+
+
+def test_desk_killed_between_price_and_link(ctx, gateway, client, invoice):
+    """The price was made, the link not: resuming reuses the price (same key)."""
+    from kiosk.payments import stripe_params
+
+    attempts.ensure_customer(ctx, gateway, invoice)
+    public_id = attempts._record(ctx, invoice, 100_000, "payment_link", None, live=True)
+    with ctx.ledger.begin() as s:
+        a = s.scalar(select(PaymentAttempt).where(PaymentAttempt.public_id == public_id))
+        charge = attempts.charge_for(s, a)
+    price = gateway.create_price(stripe_params.price(charge), f"kiosk:{public_id}:create-price")
+    [view] = resume_in_flight(ctx, gateway)
+    assert view.status == "open" and view.stripe_id.startswith("plink_")
+    items = client.v1.payment_links.line_items.list(view.stripe_id).data
+    assert [item.price.id for item in items] == [price["id"]]
+    assert len(links_for_attempt(client, public_id)) == 1
+
+
+def test_link_abandoned_by_one_payer_and_paid_by_another(ctx, gateway, client, invoice):
+    import requests
+
+    view = start_payment(ctx, gateway, invoice, 100_000, channel="payment-link")
+    first = requests.get(view.url, allow_redirects=False, timeout=5).headers["location"]
+    second = requests.get(view.url, allow_redirects=False, timeout=5).headers["location"]
+    first_id, second_id = (u.rstrip("/").rsplit("/", 1)[-1] for u in (first, second))
+    expire_now(client, first_id)  # the first payer walked away
+    pay(client, second_id)
+    relay(ctx, events_for(client, view.public_id, view.stripe_id, first_id, second_id))
+    assert attempts.attempt_view(ctx, view.public_id).status == "paid"
+    [payment] = payments(ctx)
+    assert payment.stripe_session_id == second_id and payment.flag == ""
