@@ -244,6 +244,9 @@ class MainWindow(QMainWindow):
         self.invoices.table.setFocus()
         if self.invoices.model.rowCount() and not self.invoices.table.currentIndex().isValid():
             self.invoices.select_row(0)
+        if getattr(self, "_dialog_hidden_by_lock", False) and self.payment_dialog is not None:
+            self._dialog_hidden_by_lock = False
+            self.payment_dialog.open()
         self.signed_in.emit(user)
 
     @Slot(object)
@@ -254,8 +257,10 @@ class MainWindow(QMainWindow):
     def lock(self) -> None:
         if self.user is None or self.is_locked:
             return
+        self._dialog_hidden_by_lock = False
         if self.payment_dialog is not None and self.payment_dialog.isVisible():
-            self.payment_dialog.hide()
+            self.payment_dialog.hide()  # a payment in progress goes on behind the lock
+            self._dialog_hidden_by_lock = True
         self.idle.disarm()
         self.stack.setCurrentIndex(0)
         self.signin.show_locked(self.user)

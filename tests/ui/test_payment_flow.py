@@ -117,6 +117,11 @@ def test_cancel(qtbot, demo, demo_window):
     win = demo_window
     select_invoice(qtbot, win, fresh_invoice(demo.ctx))
     dlg, _attempt = _start(qtbot, win)
+    user = win.user
+    win.lock()  # the desk locks mid-payment: the payment waits behind the lock
+    assert win.is_locked and not dlg.isVisible()
+    win.sign_in_as(user)
+    assert dlg.isVisible() and dlg.wait_page.state == "open"
     with qtbot.waitSignal(dlg.cancelled, timeout=20_000):
         dlg.wait_page.cancel.click()
     assert dlg.wait_page.state == "cancelled"
