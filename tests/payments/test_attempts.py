@@ -312,3 +312,26 @@ def test_poller_finds_fee_slips_made_stale_by_a_relay_payment(ctx, gateway, clie
     assert attempts.attempt_view(ctx, fresh.public_id).status == "open"
     assert client.v1.payment_links.retrieve(slip.stripe_id).active is False
     assert client.v1.payment_links.retrieve(fresh.stripe_id).active is True
+
+
+def test_the_key_never_reaches_the_logs_and_actions_are_audited(
+    ctx, gateway, client, invoice, caplog
+):
+    import logging
+
+    from kiosk.ledger.models import AuditEntry
+    from tests.payments.conftest import KEY
+
+    caplog.set_level(logging.DEBUG)
+    first = start_payment(ctx, gateway, invoice, 100_000)
+    view = start_payment(ctx, gateway, invoice, 100_000)  # cancels the first
+    pay(client, view.stripe_id)
+    poll_once(ctx, gateway)
+    assert caplog.records  # the stripe package and ours did log
+    assert KEY not in caplog.text and KEY[-8:] not in caplog.text
+    with ctx.ledger.begin() as s:
+        actions = [(e.action, e.target) for e in s.scalars(select(AuditEntry))]
+    assert ("payment.started", invoice) in actions
+    assert ("payment.cancelled", invoice) in actions
+    assert ("payment.received", invoice) in actions
+    assert first.public_id != view.public_id
