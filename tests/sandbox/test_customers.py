@@ -108,3 +108,22 @@ def test_invalid_emails_are_refused(stripe_client, new_session, email):
     with pytest.raises(stripe.InvalidRequestError) as exc:
         new_session(customer_email=email)
     assert exc.value.param == "customer_email"
+
+
+def test_metadata_previous_attributes_list_changed_keys(stripe_client):
+    cus = stripe_client.v1.customers.create({"metadata": {"a": "1", "b": "2", "c": "3"}})
+    stripe_client.v1.customers.update(cus.id, {"metadata": {"a": "9", "b": "", "d": "4"}})
+    events = stripe_client.v1.events.list({"type": "customer.updated", "limit": 10}).data
+    event = next(e for e in events if e.data.object.id == cus.id)
+    assert event.data.previous_attributes.metadata.to_dict() == {"a": "1", "b": "2", "d": None}
+    assert event.data.object.metadata.to_dict() == {"a": "9", "c": "3", "d": "4"}
+
+
+def test_failed_update_changes_nothing(stripe_client):
+    cus = stripe_client.v1.customers.create(
+        {"name": "Keep", "metadata": {f"k{i}": "v" for i in range(50)}}
+    )
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.customers.update(cus.id, {"name": "Changed", "metadata": {"new": "x"}})
+    after = stripe_client.v1.customers.retrieve(cus.id)
+    assert after.name == "Keep" and len(after.metadata.to_dict()) == 50

@@ -62,19 +62,28 @@ def retrieve(sb: Sandbox, call: Call, kind: str) -> dict[str, Any]:
 
 
 def update(sb: Sandbox, call: Call, obj: Obj, changes: dict[str, Any], event: str | None) -> Obj:
-    """Apply `changes` (metadata merged), emit `event` with previous_attributes."""
-    previous: dict[str, Any] = {}
-    for key, value in changes.items():
-        if key == "metadata":
-            value = params.apply_metadata(obj["metadata"], value)
-        if obj.get(key) != value:
-            previous[key] = obj.get(key)
-            obj[key] = value
+    """Apply `changes` (metadata merged), emit `event` with previous_attributes.
+
+    Everything is validated before anything changes.
+    """
+    new = {
+        k: params.apply_metadata(obj["metadata"], v) if k == "metadata" else v
+        for k, v in changes.items()
+    }
+    previous = {k: _previous(k, obj.get(k), v) for k, v in new.items() if obj.get(k) != v}
     if previous:
+        obj.update({k: new[k] for k in previous})
         sb.store.dirty = True
         if event:
             sb.emit(event, obj, call, previous)
     return obj
+
+
+def _previous(key: str, old: Any, new: Any) -> Any:
+    """Stripe lists only the metadata keys that changed (None: the key is new)."""
+    if key != "metadata":
+        return old
+    return {k: old.get(k) for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}
 
 
 def given(values: dict[str, Any], *names: str) -> dict[str, Any]:
