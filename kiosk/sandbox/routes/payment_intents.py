@@ -108,19 +108,23 @@ def _apm(v: dict[str, Any]) -> dict[str, Any] | None:
 def confirm(sb: Sandbox, call: Call) -> dict[str, Any]:
     v = params.validate(CONFIRM, call.params)
     pi = _own(sb, call, "confirm")
-    if v.get("receipt_email"):
-        pi["receipt_email"] = v["receipt_email"]
-    _confirm(sb, pi, v.get("payment_method"), call)
+    _confirm(sb, pi, v.get("payment_method"), call, v.get("receipt_email"))
     return expand.render(sb, pi, v.get("expand"))
 
 
-def _confirm(sb: Sandbox, pi: Obj, pm: str | None, call: Call) -> None:
+def _confirm(
+    sb: Sandbox, pi: Obj, pm: str | None, call: Call, receipt_email: str | None = None
+) -> None:
+    """Charge the PaymentIntent (a decline is a 402 that leaves its record behind)."""
     if pi["status"] not in CONFIRMABLE:
         raise _unexpected(pi, "confirm", CONFIRMABLE)
     pm = pm or pi["payment_method"]
     if not pm:
         raise missing_param("payment_method")
-    payments.charge(sb, pi, cards.from_payment_method(pm), call, pi["receipt_email"])
+    card = cards.from_payment_method(pm)
+    if receipt_email:
+        pi["receipt_email"] = receipt_email
+    payments.charge(sb, pi, card, call, pi["receipt_email"])
 
 
 def capture(sb: Sandbox, call: Call) -> dict[str, Any]:
