@@ -1,7 +1,9 @@
 """The ledger reads and writes of the apply path, as prebuilt SQL statements.
 
 Built once at import and executed with parameters, so the hot path pays neither
-statement construction nor ORM flushes (the apply benchmark needs ≤ 0.5 ms an event).
+statement construction nor ORM flushes (the apply benchmark needs ≤ 0.5 ms an event);
+its INSERTs and UPDATEs go through `write`, which runs SQLAlchemy's compiled SQL on the
+transaction's DBAPI cursor.
 Every function runs in the caller's session and transaction.
 """
 
@@ -128,14 +130,85 @@ class AttemptRow:
         return None if row is None else cls(*row)
 
 
-def run(session: Session, stmt: Any, params: Any = None) -> Any:
-    """Execute on the session's connection, after flushing pending ORM changes."""
+class _Compiled:
+    """One statement compiled for one dialect and one set of parameter names."""
+
+    def __init__(self, stmt: Any, dialect: Any, keys: tuple[str, ...]) -> None:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
+        self.sql = compiled.string
+        self.positional = bool(compiled.positional)
+        self.names = list(compiled.positiontup or []) if self.positional else list(compiled.binds)
+        # A bind we do not supply is a literal (values(last_value=1)): use its value. One
+        # that SQLAlchemy computes per execution (a column default) needs its executor.
+        computed = {c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)}
+        self.fixed: dict[str, Any] = {}
+        self.complete = True
+        for name in self.names:
+            bind = compiled.binds[name]
+            if name in keys:
+                continue
+            if name in computed or bind.callable is not None or bind.required:
+                self.complete = False
+            else:
+                self.fixed[name] = bind.value
+        self.processors = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            for name, bind in compiled.binds.items()
+        }
+
+    def args(self, params: dict[str, Any]) -> Any:
+        values = {}
+        for name in self.names:
+            value = params[name] if name in params else self.fixed[name]
+            process = self.processors.get(name)
+            values[name] = process(value) if process is not None and value is not None else value
+        return tuple(values[n] for n in self.names) if self.positional else values
+
+
+_COMPILED: dict[tuple[int, str, tuple[str, ...]], _Compiled] = {}
+
+
+def write(session: Session, stmt: Any, params: dict[str, Any] | list[dict[str, Any]]) -> Any:
+    """Run an INSERT/UPDATE on the transaction's DBAPI cursor: SQL compiled once by
+    SQLAlchemy for the dialect, values through SQLAlchemy's own bind processors. The hot
+    path's statements skip the executor's per-call bookkeeping (~35 µs each). Returns the
+    first row of a RETURNING clause, else None."""
+    rows = params if isinstance(params, list) else [params]
+    if not rows:
+        return None
+    conn = _connection(session)
+    dialect = conn.dialect
+    keys = tuple(sorted(rows[0]))
+    key = (id(stmt), dialect.name, keys)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = _Compiled(stmt, dialect, keys)
+    if not compiled.complete:
+        result = conn.execute(stmt, params)
+        return result.first() if result.returns_rows else None
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        if len(rows) > 1:
+            cursor.executemany(compiled.sql, [compiled.args(r) for r in rows])
+            return None
+        cursor.execute(compiled.sql, compiled.args(rows[0]))
+        return cursor.fetchone() if cursor.description else None
+    finally:
+        cursor.close()
+
+
+def _connection(session: Session) -> Any:
     if session.new or session.dirty or session.deleted:
         session.flush()
     info, tx = session.info, session.get_transaction()
     if info.get("kiosk.tx") is not tx:  # the connection is fixed for one transaction
         info["kiosk.tx"], info["kiosk.conn"] = tx, session.connection()
-    return info["kiosk.conn"].execute(stmt, params)
+    return info["kiosk.conn"]
+
+
+def run(session: Session, stmt: Any, params: Any = None) -> Any:
+    """Execute on the session's connection, after flushing pending ORM changes."""
+    return _connection(session).execute(stmt, params)
 
 
 def _dialect_insert(session: Session) -> Any:
@@ -160,7 +233,7 @@ def next_receipt_seq(session: Session, prefix: str, year: int) -> int:
             .returning(table.c.last_value)
         )
         _IGNORING[key] = stmt
-    return int(run(session, stmt, {"prefix": prefix, "year": year}).scalar_one())
+    return int(write(session, stmt, {"prefix": prefix, "year": year})[0])
 
 
 def insert_ignore(
@@ -180,7 +253,8 @@ def insert_ignore(
             .returning(_table(model).c[column])
         )
         _IGNORING[cache_key] = stmt
-    return run(session, stmt, row).scalar()
+    returned = write(session, stmt, row)
+    return None if returned is None else returned[0]
 
 
 def attempt(session: Session, stmt: Any, key: str | None) -> AttemptRow | None:
@@ -214,7 +288,7 @@ def add_allocations(
 ) -> None:
     if parts:
         now = utcnow()
-        run(
+        write(
             session,
             INSERT_ALLOCATIONS,
             [
@@ -242,7 +316,7 @@ def set_status(
         "session_id": session_id,
         "now": utcnow(),
     }
-    run(session, stmt, params)
+    write(session, stmt, params)
     # An ORM copy of the attempt in this session is now stale: reload it on next access.
     stale = session.identity_map.get(
         PaymentAttempt.__mapper__.identity_key_from_primary_key((row.id,))
@@ -255,7 +329,7 @@ def audit(
     session: Session, action: str, *, desk: str, target: str, username: str = "", **details: Any
 ) -> None:
     """The audit entry, as kiosk.ledger.audit.record writes it, without an ORM flush."""
-    run(
+    write(
         session,
         INSERT_AUDIT,
         {
@@ -288,7 +362,7 @@ def issue_receipt(
     year = issued.astimezone(ZoneInfo(timezone)).year
     seq = next_receipt_seq(session, prefix, year)
     number = format_number(prefix, year, seq)
-    run(
+    write(
         session,
         INSERT_RECEIPT,
         {
