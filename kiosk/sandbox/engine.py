@@ -128,7 +128,7 @@ class Sandbox:
             return
         body = json.dumps(event, indent=2).encode("utf-8")
         for ep in endpoints:
-            secret = self.store.side(ep["id"])["secret"]
+            secret = self.store.peek(ep["id"])["secret"]
             self.deliverer.submit(Delivery(event["id"], ep["id"], ep["url"], secret, body))
 
     def _endpoint_live(self, delivery: Delivery) -> bool:

@@ -132,7 +132,7 @@ def _expand(sb: Sandbox, obj: Any, parts: list[str], path: str) -> Any:
 
 def _lookup(sb: Sandbox, obj: dict[str, Any], head: str, path: str) -> Any:
     if head == "line_items" and obj.get("object") == "checkout.session":
-        return line_items_list(sb, obj["id"], sb.store.side(obj["id"]).get("line_items", []))
+        return line_items_list(sb, obj["id"], sb.store.peek(obj["id"]).get("line_items", []))
     if head not in EXPANDABLE or head not in obj:
         raise invalid(f"This property cannot be expanded ({path}).", param="expand")
     value = obj[head]

@@ -117,7 +117,7 @@ def inactive_message(link: Obj) -> str:
 
 def open_session(sb: Sandbox, link: Obj) -> Obj:
     """A new Checkout Session for one visit to the link (carries its metadata)."""
-    side = sb.store.side(link["id"])
+    side = sb.store.peek(link["id"])
     v: dict[str, Any] = {
         "mode": "payment",
         "line_items": [dict(i) for i in side["line_items"]],

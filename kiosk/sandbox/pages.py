@@ -144,7 +144,7 @@ class Pages:
     def _form_page(
         self, session: Obj, lang: str, error: str, form: dict[str, Any], status: int
     ) -> Response:
-        items = self.sb.store.side(session["id"]).get("line_items", [])
+        items = self.sb.store.peek(session["id"]).get("line_items", [])
         total = format_amount(session["amount_total"], session["currency"], lang)
         cancel = session["cancel_url"]
         content = CHECKOUT.substitute(

@@ -42,7 +42,7 @@ def create(sb: Sandbox, v: dict[str, Any], call: Call) -> Obj:
     sb.store.add(refund)
     sb.emit("refund.created", refund, call)
     _apply_to_charge(sb, ch, refund, +1, call, "charge.refunded")
-    if sb.store.side(ch["id"]).get("card") == "4000000000005126":
+    if sb.store.peek(ch["id"]).get("card") == "4000000000005126":
         _schedule_failure(sb, refund["id"])
     return refund
 

@@ -13,6 +13,7 @@ from kiosk.sandbox.errors import StripeError, no_such
 
 Obj = dict[str, Any]
 
+_EMPTY: dict[str, Any] = {}
 NOUNS = {
     "checkout.session": "checkout.session",
     "payment_link": "payment_link",
@@ -51,7 +52,12 @@ class Store:
         return obj
 
     def side(self, obj_id: str) -> dict[str, Any]:
+        """Side data of an object, for writing (created on first use)."""
         return self.extra.setdefault(obj_id, {})
+
+    def peek(self, obj_id: str) -> dict[str, Any]:
+        """Side data of an object, for reading (creates nothing)."""
+        return self.extra.get(obj_id, _EMPTY)
 
     def remove(self, obj_id: str) -> None:
         """Mark deleted: kept in order (so cursors still work) but no longer retrievable."""

@@ -32,10 +32,14 @@ def raw(
     return status, json.loads(content)
 
 
-def state(sandbox) -> tuple[int, int]:
+def state(sandbox) -> tuple[int, int, str]:
+    """Object and order counts, and a digest of every object's content."""
+    import hashlib
+
     store = sandbox.engine.store
     with store.lock:
-        return len(store.objects), sum(len(v) for v in store.order.values())
+        digest = hashlib.sha256(json.dumps(store.snapshot(), sort_keys=True).encode())
+        return len(store.objects), sum(len(v) for v in store.order.values()), digest.hexdigest()
 
 
 def assert_stripe_4xx(status: int, body: dict[str, Any], expected: int = 400) -> None:
@@ -429,5 +433,8 @@ _update_paths = st.sampled_from(
 def test_fuzzed_updates_never_500(fresh_sandbox, existing, template, pairs):
     from urllib.parse import urlencode
 
+    before = state(fresh_sandbox)
     status, body = raw(fresh_sandbox, "post", template.format(**existing), urlencode(pairs))
     assert status in (200, 400, 402, 404), body
+    if status in (400, 404):
+        assert state(fresh_sandbox) == before, body

@@ -154,7 +154,7 @@ def listing(sb: Sandbox, call: Call) -> dict[str, Any]:
 def line_items(sb: Sandbox, call: Call) -> dict[str, Any]:
     v = params.validate(LINE_ITEMS_LIST, call.params)
     session = sb.store.require("checkout.session", call.args["id"])
-    items = sb.store.side(session["id"]).get("line_items", [])
+    items = sb.store.peek(session["id"]).get("line_items", [])
     page, more = _slice(items, v)
     url = f"/v1/checkout/sessions/{session['id']}/line_items"
     return expand.render(

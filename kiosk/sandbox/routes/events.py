@@ -52,7 +52,7 @@ def _type_filter(one: str | None, many: list[str] | None) -> Callable[[str], boo
 
 
 def _delivered(sb: Sandbox, event: dict[str, Any]) -> bool:
-    return event["pending_webhooks"] == 0 and not sb.store.side(event["id"]).get("failed")
+    return event["pending_webhooks"] == 0 and not sb.store.peek(event["id"]).get("failed")
 
 
 def retrieve(sb: Sandbox, call: Call) -> dict[str, Any]:

@@ -170,7 +170,7 @@ def listing(sb: Sandbox, call: Call) -> dict[str, Any]:
 
 def _own(sb: Sandbox, call: Call, action: str) -> Obj:
     pi = sb.store.require("payment_intent", call.args["id"])
-    if sb.store.side(pi["id"]).get("checkout_session"):
+    if sb.store.peek(pi["id"]).get("checkout_session"):
         raise StripeError(
             f"You cannot {action} this PaymentIntent because it was created by a Checkout "
             "Session. To cancel, expire the Checkout Session instead.",

@@ -105,7 +105,7 @@ def line_items(sb: Sandbox, call: Call) -> dict[str, Any]:
     link = sb.store.require("payment_link", call.args["id"])
     items = [
         sessions_logic.line_item(sb, sb.store.objects[i["price"]], i["quantity"], None, "")
-        for i in sb.store.side(link["id"])["line_items"]
+        for i in sb.store.peek(link["id"])["line_items"]
     ]
     for n, item in enumerate(items):
         item["id"] = f"li_{link['id'][6:]}{n}"
