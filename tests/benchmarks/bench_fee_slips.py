@@ -75,6 +75,22 @@ def _cpu_seconds(sandbox_pid: int) -> tuple[float, float]:
     )
 
 
+def _drawing_ms(ctx: Any, repeat: int = 100) -> float:
+    """CPU per slip for drawing and writing alone (the rest of a slip is its link)."""
+    from kiosk.receipts.fee_slips import invoices_due, slip_facts
+    from kiosk.receipts.pdf_parts import RenderOptions
+    from kiosk.receipts.slip_files import write_slip
+
+    due = invoices_due(ctx)[0]
+    facts = slip_facts(ctx, [due])[due.invoice_id]
+    opts = RenderOptions.from_settings(ctx.settings)
+    path = ctx.home / "drawing-bench.pdf"
+    started = time.process_time()
+    for _ in range(repeat):
+        write_slip(facts, opts, "a5", path)
+    return (time.process_time() - started) / repeat * 1000
+
+
 def _desk(home: Path, count: int) -> Any:
     from kiosk.context import Context
     from tests.receipts.ledger_data import new_invoice, pay
@@ -120,6 +136,7 @@ def run(count: int = SLIPS) -> list[dict[str, Any]]:
             )
             again = write_fee_slips(ctx, gateway, out)
             combined = write_fee_slips(ctx, gateway, out, combined=True)
+            drawing_ms = _drawing_ms(ctx)
             ctx.ledger.close()
         finally:
             sandbox.terminate()
@@ -151,6 +168,12 @@ def run(count: int = SLIPS) -> list[dict[str, Any]]:
             "target": "~",
         },
         {
+            "name": "fee slips: drawing + writing one slip (CPU)",
+            "value": round(drawing_ms, 1),
+            "unit": "ms",
+            "target": "~",
+        },
+        {
             "name": "fee slips: sandbox CPU",
             "value": round(sandbox_cpu, 1),
             "unit": "s",
@@ -158,7 +181,7 @@ def run(count: int = SLIPS) -> list[dict[str, Any]]:
         },
         {
             "name": "fee slips: load average (2 cores shared)",
-            "value": os.getloadavg()[0],
+            "value": round(os.getloadavg()[0], 1),
             "unit": "",
             "target": "~",
         },
