@@ -289,3 +289,14 @@ def test_bulk_indexing_indexes_like_the_trigger(ledger):
         "invoice_fts_su",
     ]
     assert _numbers(ledger, "anne souza") == ["INV-T-1", "INV-T-2"]
+
+
+def test_void_invoices_have_their_own_status(people):
+    from datetime import UTC, datetime
+
+    with people.begin() as s:
+        inv = s.scalar(select(Invoice).where(Invoice.number == "INV-2026-0004"))
+        inv.voided_at = datetime.now(UTC)  # was overdue
+    assert _numbers(people, "", status="void") == ["INV-2026-0004"]
+    assert _numbers(people, "", status="overdue") == []
+    assert _numbers(people, "", order_by="status")[-1] == "INV-2026-0004"
