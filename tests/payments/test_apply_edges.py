@@ -152,3 +152,36 @@ def test_expired_create_after_a_long_outage_fails_cleanly(ctx, gateway, client, 
     assert view.status == "failed" and "30 minutes" in view.reason
     assert attempts.list_attempts(ctx, open_only=True) == []
     assert start_payment(ctx, gateway, invoice, 100_000).status == "open"
+
+
+def test_event_deferred_by_a_desk_without_stripe_is_applied_by_reconcile(
+    ctx, gateway, client, invoice
+):
+    """A session made outside the desk (no attempt of ours) reaches a desk that cannot
+    verify it: nothing is credited, nothing is lost, and reconcile settles it."""
+    cs = client.v1.checkout.sessions.create(
+        {
+            "mode": "payment",
+            "metadata": {"invoice": invoice},
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "inr",
+                        "unit_amount": 80_000,
+                        "product_data": {"name": "fees"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "success_url": "https://example.edu/ok",
+        }
+    )
+    pay(client, cs.id)
+    for event in events_for(client, cs.id):
+        assert apply(ctx, event).outcome in ("deferred", "ignored")
+    with ctx.ledger.begin() as s:
+        assert invoice_detail(s, invoice).row.paid == 0
+    report = reconcile(ctx, gateway)
+    assert any(f"{invoice}: paid ₹800.00" in line for line in report.fixed)
+    with ctx.ledger.begin() as s:
+        assert invoice_detail(s, invoice).row.paid == 80_000
