@@ -29,7 +29,7 @@ def new_intent(sb: Sandbox, call: Call | None, **values: Any) -> Obj:
 
 def charge(sb: Sandbox, pi: Obj, card: Card, call: Call | None, email: str | None = None) -> Obj:
     """Charge `card` for `pi`; on a decline record it and raise the 402 card_error."""
-    pm_id = ids.new_id("pm", 24)
+    pm_id = _new_payment_method(sb, card, pi["customer"], email)["id"]
     ch = _new_charge(sb, pi, card, pm_id, email)
     sb.store.add(ch, card=card.number)
     previous = {"status": pi["status"], "latest_charge": pi["latest_charge"]}
@@ -103,6 +103,40 @@ def _outcome(card: Card) -> dict[str, Any]:
         "seller_message": "The bank did not return any further details with this decline.",
         "type": "issuer_declined",
     }
+
+
+def _new_payment_method(sb: Sandbox, card: Card, customer: str | None, email: str | None) -> Obj:
+    """The card the payer used, as a PaymentMethod (retrievable, expandable)."""
+    details = _card_details(card)["card"]
+    pm = shapes.new(
+        "payment_method",
+        id=ids.new_id("pm", 24),
+        created=sb.now(),
+        customer=customer,
+        billing_details={
+            "address": dict(ADDRESS),
+            "email": email,
+            "name": None,
+            "phone": None,
+            "tax_id": None,
+        },
+        card={
+            k: details[k]
+            for k in (
+                "brand",
+                "checks",
+                "country",
+                "exp_month",
+                "exp_year",
+                "fingerprint",
+                "funding",
+                "last4",
+                "wallet",
+            )
+        }
+        | {"display_brand": card.brand, "networks": {"available": [card.brand], "preferred": None}},
+    )
+    return sb.store.add(pm)
 
 
 def _card_details(card: Card) -> dict[str, Any]:

@@ -119,3 +119,22 @@ def test_unknown_payment_method(stripe_client):
     with pytest.raises(stripe.InvalidRequestError) as exc:
         stripe_client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_nope"})
     assert exc.value.http_status == 404 and exc.value.param == "payment_method"
+
+
+def test_payment_method_is_retrievable_and_expandable(stripe_client):
+    pi = stripe_client.v1.payment_intents.create(
+        {
+            "amount": 5000,
+            "currency": "inr",
+            "payment_method": "pm_card_amex",
+            "confirm": True,
+            "expand": ["payment_method"],
+        }
+    )
+    pm = pi.payment_method
+    assert pm.object == "payment_method" and pm.id.startswith("pm_")
+    assert (pm.card.brand, pm.card.last4, pm.type) == ("amex", "0005", "card")
+    got = stripe_client.v1.payment_methods.retrieve(pm.id)
+    assert got.id == pm.id
+    charge = stripe_client.v1.charges.retrieve(pi.latest_charge)
+    assert charge.payment_method == pm.id

@@ -12,6 +12,7 @@ from tests.sandbox.conftest import pay
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "stripe" / "fixtures.json"
 RESOURCES = [
+    "payment_method",
     "checkout.session",
     "charge",
     "payment_intent",
@@ -53,6 +54,9 @@ def objects(stripe_client, sandbox):
         "product": c.v1.products.retrieve(price.product),
         "payment_link": link,
         "item": c.v1.checkout.sessions.line_items.list(session.id).data[0],
+        "payment_method": c.v1.payment_methods.retrieve(
+            c.v1.charges.retrieve(pi.latest_charge).payment_method
+        ),
     }
     c.v1.webhook_endpoints.delete(endpoint.id)
     return found

@@ -1,4 +1,4 @@
-"""Charges (created by payments): retrieve, update, list."""
+"""Charges (created by payments): retrieve, update, list; and the PaymentMethods they used."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def listing(sb: Sandbox, call: Call) -> dict[str, Any]:
 
 
 ROUTES = [
+    ("GET", "/v1/payment_methods/{id}", lambda sb, call: retrieve(sb, call, "payment_method")),
     ("GET", "/v1/charges", listing),
     ("GET", "/v1/charges/{id}", lambda sb, call: retrieve(sb, call, "charge")),
     ("POST", "/v1/charges/{id}", modify),
