@@ -135,7 +135,7 @@ def _progress_line(done: int, total: int) -> None:
 
 def cmd_import_csv(args: argparse.Namespace) -> int:
     from kiosk.ledger.csv_format import CsvImportError
-    from kiosk.ledger.importer import import_csv
+    from kiosk.ledger.importer import ImportConflict, import_csv
 
     progress = _progress_line if sys.stderr.isatty() else None
     try:
@@ -144,6 +144,8 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
         shown = "; ".join(str(e) for e in exc.errors[:3])
         more = f" (+{len(exc.errors) - 3} more errors)" if len(exc.errors) > 3 else ""
         raise CommandError(f"{args.file}: {shown}{more}; nothing was imported") from None
+    except ImportConflict as exc:
+        raise CommandError(f"{args.file}: {exc}") from None
     except OSError as exc:
         raise CommandError(f"can't read {args.file}: {exc.strerror or exc}") from None
     print(f"Imported {args.file}: {summary.describe()}.")

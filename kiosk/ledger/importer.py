@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kiosk.ledger import audit
@@ -40,6 +41,10 @@ _BULK = 200  # index new invoices in one statement when a file adds at least thi
 
 class ImportCancelled(Exception):
     """The import was cancelled; nothing was written."""
+
+
+class ImportConflict(RuntimeError):
+    """Another desk wrote the same students or invoices meanwhile; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -107,28 +112,35 @@ def import_csv(
     desk: str = "",
 ) -> ImportSummary:
     """Import `path`. Raises CsvImportError listing what is wrong (by line and column),
-    ImportCancelled when `cancel` was set, OSError when the file can't be read; in each
-    case nothing was written."""
+    ImportCancelled when `cancel` was set, ImportConflict when another desk wrote the same
+    invoices meanwhile (PostgreSQL), OSError when the file can't be read; in each case
+    nothing was written."""
     source = Path(path)
     data = source.read_bytes()
     header, rows = read_rows(decode(data))
     report = _Reporter(progress, cancel, len(rows))
     invoices = check(header, rows, report)
     report(len(rows))
-    with ledger.begin() as s:
-        summary = _apply(s, invoices, len(rows), report, header.where)
-        if summary.changed:
-            audit.record(
-                s,
-                "import_csv",
-                username=username,
-                desk=desk,
-                target=source.name,
-                rows=summary.rows,
-                created=summary.invoices_created,
-                updated=summary.invoices_updated,
-            )
-        report(2 * len(rows))
+    try:
+        with ledger.begin() as s:
+            summary = _apply(s, invoices, len(rows), report, header.where)
+            if summary.changed:
+                audit.record(
+                    s,
+                    "import_csv",
+                    username=username,
+                    desk=desk,
+                    target=source.name,
+                    rows=summary.rows,
+                    created=summary.invoices_created,
+                    updated=summary.invoices_updated,
+                )
+            report(2 * len(rows))
+    except IntegrityError:
+        raise ImportConflict(
+            "another desk changed the same students or invoices during the "
+            "import; nothing was imported: run it again"
+        ) from None
     return summary
 
 

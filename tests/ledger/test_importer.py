@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -486,3 +487,44 @@ def test_invoice_with_a_payment_in_progress_or_void_is_not_changed(ledger, write
         "line 4, column 6 (invoice_number): invoice INV-2 is void; it can't change",
     ]
     assert dump(ledger) == before
+
+
+def test_another_desk_writing_the_same_invoice_meanwhile_is_a_conflict(pg_url, write_csv):
+    """PostgreSQL: desk B commits INV-1 after desk A compared the file with the ledger."""
+    from sqlalchemy import event
+
+    from kiosk.ledger.importer import ImportConflict
+
+    desk_a, desk_b = Ledger.open(pg_url), Ledger.open(pg_url)
+    fired: list[str] = []
+
+    def desk_b_commits_first(conn, cursor, statement, *_args) -> None:
+        if statement.startswith("INSERT INTO invoices") and not fired:
+            fired.append(statement)
+            with desk_b.begin() as s:
+                other = Student(number="S7777", name="Other Desk")
+                s.add(other)
+                s.flush()
+                s.add(
+                    Invoice(
+                        number="INV-1",
+                        student_id=other.id,
+                        currency="INR",
+                        issue_date=date(2026, 7, 1),
+                        due_date=date(2026, 7, 31),
+                    )
+                )
+
+    event.listen(desk_a.engine, "before_cursor_execute", desk_b_commits_first)
+    try:
+        with pytest.raises(ImportConflict, match="run it again"):
+            import_csv(desk_a, write_csv(*GOOD))
+        assert fired
+        with desk_a.begin() as s:
+            assert s.scalars(select(Student.number).order_by(Student.number)).all() == ["S7777"]
+        event.remove(desk_a.engine, "before_cursor_execute", desk_b_commits_first)
+        with pytest.raises(CsvImportError, match="belongs to student S7777"):
+            import_csv(desk_a, write_csv(*GOOD))
+    finally:
+        desk_a.close()
+        desk_b.close()
