@@ -86,43 +86,51 @@ class SyncLoop:
         events, _ = self.client.fetch(
             self.cursor(), limit=self.batch, wait=self.wait if wait is None else wait
         )
+        if not events:
+            return 0
         if len(events) == self.batch:
             self._publish(status=SyncStatus.CATCHING_UP, pending=len(events), error="")
-        for n, event in enumerate(events):
-            self._apply(event)
-            if self.state.status is SyncStatus.CATCHING_UP:
-                self._publish(pending=len(events) - n - 1)
+        self._apply_page(events)
         return len(events)
 
-    def _apply(self, event: RelayEvent) -> None:
+    def _apply_page(self, events: list[RelayEvent]) -> None:
+        """Apply a page in one transaction, moving the cursor with it.
+
+        Each event runs in its own SAVEPOINT: one the core cannot use is rolled back alone
+        and skipped (logged), so it never blocks the events after it. A transient error
+        (Stripe unreachable while re-reading an object) rolls the whole page back; the
+        loop retries it with backoff.
+        """
         from kiosk.payments.apply import apply_event, finish
 
+        results = []
         with self.ctx.ledger.begin() as s:
-            try:
-                result = apply_event(
-                    s,
-                    event.payload,
-                    source="relay",
-                    desk=self.ctx.desk,
-                    gateway=self.gateway,
-                    settings=self.ctx.settings,
-                )
-            except _transient_errors():
-                raise
-            except Exception:
-                # A payload the core cannot use must not block every later event.
-                log.exception(
-                    "relay event %s (%s) could not be applied; skipped", event.id, event.type
-                )
-                result = None
+            for event in events:
+                try:
+                    with s.begin_nested():
+                        results.append(
+                            apply_event(
+                                s,
+                                event.payload,
+                                source="relay",
+                                desk=self.ctx.desk,
+                                gateway=self.gateway,
+                                settings=self.ctx.settings,
+                            )
+                        )
+                except _transient_errors():
+                    raise
+                except Exception:
+                    log.exception(
+                        "relay event %s (%s) could not be applied; skipped", event.id, event.type
+                    )
             row = s.get(SyncCursor, self.ctx.desk)
             if row is None:
-                s.add(SyncCursor(desk=self.ctx.desk, cursor=event.cursor))
-            elif event.cursor > row.cursor:
-                row.cursor = event.cursor
-        if result is not None:
-            finish(self.ctx, self.gateway, [result])
-        self._publish(cursor=event.cursor, last_event_at=utcnow())
+                s.add(SyncCursor(desk=self.ctx.desk, cursor=events[-1].cursor))
+            elif events[-1].cursor > row.cursor:
+                row.cursor = events[-1].cursor
+        finish(self.ctx, self.gateway, results)
+        self._publish(cursor=events[-1].cursor, last_event_at=utcnow(), pending=0)
 
     # -- the loop --------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:

@@ -209,3 +209,47 @@ def test_sync_loop_needs_a_url_and_a_token(ctx):
 
     with pytest.raises(RelayError, match="relay URL"):
         SyncLoop(ctx, RelayClient("", "x"))
+
+
+def test_an_unusable_event_is_rolled_back_alone_and_does_not_block_the_next(wiring, invoice):
+    import json
+
+    import requests
+
+    from kiosk.ledger.models import ProcessedEvent
+
+    ctx = wiring.ctx
+    poison = json.dumps(
+        {
+            "id": "evt_poison_1",
+            "object": "event",
+            "created": 1,
+            "type": "checkout.session.completed",
+            "data": {"object": "not an object"},
+        }
+    )
+    header = stripe.WebhookSignature.generate_signature_header(poison, wiring.whsec)
+    resp = requests.post(
+        f"{wiring.relay.url}/stripe/webhook",
+        data=poison.encode(),
+        headers={"Stripe-Signature": header},
+        timeout=10,
+    )
+    assert resp.status_code == 200
+    attempt = start_payment(ctx, StripeGateway.from_context(ctx), invoice, 700_000)
+    pay(wiring.sandbox.url, attempt.stripe_id)
+    relay = RelayClient(wiring.relay.url, wiring.token)
+    wait_for(
+        lambda: any(
+            e.type == "checkout.session.completed" and e.id != "evt_poison_1"
+            for e in relay.fetch(0, wait=0)[0]
+        ),
+        what="the real event",
+    )
+    loop = build_sync_loop(ctx, wait=0)
+    while loop.run_once(0):
+        pass
+    with ctx.ledger.begin() as s:
+        assert s.get(ProcessedEvent, "evt_poison_1") is None  # its partial writes rolled back
+    assert len(payments(ctx, invoice)) == 1
+    assert loop.cursor() == relay.fetch(0, limit=1000, wait=0)[1]
