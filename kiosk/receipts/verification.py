@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEY_FILE = "receipt.key"
+_KEY_LOCK = threading.Lock()
 QR_PREFIX = "FEE-KIOSK RECEIPT"
 _NUMBER = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,19}-\d{4}-\d{6,})\b")
 _CODE = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){4})\b")
@@ -47,13 +49,17 @@ def receipt_key(ctx: Context) -> bytes:
     from kiosk.secrets import SecretStoreError, get_secret, set_secret
 
     value = get_secret("receipt_key") or _read_key_file(ctx.home)
-    if not value:
-        value = secrets.token_hex(32)
-        try:
-            set_secret("receipt_key", value)
-        except SecretStoreError:
-            _write_key_file(ctx.home, value)
-            log.warning("no keyring: receipt key stored in %s (0600)", ctx.home / KEY_FILE)
+    if value:
+        return value.encode()
+    with _KEY_LOCK:  # two threads rendering the first receipts must not make two keys
+        value = get_secret("receipt_key") or _read_key_file(ctx.home)
+        if not value:
+            value = secrets.token_hex(32)
+            try:
+                set_secret("receipt_key", value)
+            except SecretStoreError:
+                _write_key_file(ctx.home, value)
+                log.warning("no keyring: receipt key stored in %s (0600)", ctx.home / KEY_FILE)
     return value.encode()
 
 

@@ -118,3 +118,47 @@ def test_environment_key_wins(ctx, monkeypatch):
 def test_parse_rejects_wrong_lengths():
     assert parse("ABCD-EFGH-IJKL-MNOP") == (None, None)
     assert parse("R-2026-000001")[1] is None
+
+
+def test_first_receipts_rendered_at_once_share_one_key(ctx):
+    """Eight threads look for the key at the same moment and find none. The keyring holds
+    every read at a barrier until all eight have read (or, when reads are serialised as
+    they must be, gives up waiting after a moment): without the lock each thread would
+    then make its own key."""
+    import contextlib
+    import threading
+
+    from tests.memory_keyring import MemoryKeyring
+
+    threads_n = 8
+
+    class RacingKeyring(MemoryKeyring):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rounds = [threading.Barrier(threads_n), threading.Barrier(threads_n)]
+            self.reads = 0
+            self.count = threading.Lock()
+
+        def get_password(self, service: str, username: str) -> str | None:
+            value = super().get_password(service, username)  # read first, then wait
+            with self.count:
+                self.reads += 1
+                barrier = self.rounds[(self.reads - 1) // threads_n] if self.reads <= 16 else None
+            if barrier is not None:
+                # Broken after a moment when the others are queued behind the lock, as they
+                # should be.
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait(timeout=0.5)
+            return value
+
+    keyring.set_keyring(RacingKeyring())
+    keys: list[bytes] = []
+    threads = [
+        threading.Thread(target=lambda: keys.append(receipt_key(ctx))) for _ in range(threads_n)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(keys) == threads_n
+    assert len(set(keys)) == 1 and get_secret("receipt_key") == keys[0].decode()
