@@ -45,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    from ui import early
+
+    early.start(args.ctx)  # the ledger opens while Qt is imported
     from ui.app import run
 
     return run(args.ctx)

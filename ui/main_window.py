@@ -146,7 +146,12 @@ class MainWindow(QMainWindow):
         if self._ready_sent:
             self._start_services()
         else:
-            self.list_ready.connect(self._start_services, Qt.ConnectionType.SingleShotConnection)
+            self.list_ready.connect(self._after_list_ready, Qt.ConnectionType.SingleShotConnection)
+
+    @Slot()
+    def _after_list_ready(self) -> None:
+        # Let the first page paint and answer the first keys before the services load.
+        QTimer.singleShot(250, self, self._start_services)
 
     @Slot()
     def _start_services(self) -> None:

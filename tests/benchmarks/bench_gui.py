@@ -239,9 +239,12 @@ import sys
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from kiosk.context import Context
-from ui.app import build_window, create_app, prewarm
+from ui import early
 
 ctx = Context(Path({home!r}))
+early.start(ctx)  # what `python main.py` does first
+from ui.app import build_window, create_app, prewarm
+
 app = create_app(ctx)
 prewarm(ctx)
 win = build_window(ctx)  # shows the window and asks for the first page

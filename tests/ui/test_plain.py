@@ -51,7 +51,7 @@ def test_demo_command_is_registered():
 
 
 def test_schema_check_without_alembic(ledger, ctx):
-    from ui.app import schema_is_current
+    from ui.early import schema_is_current
 
     assert schema_is_current(ctx.db_url)
     assert not schema_is_current("sqlite:///" + str(ctx.home / "missing.db"))
