@@ -16,7 +16,8 @@ from sqlalchemy import Engine, insert, select, text
 
 from kiosk.ledger.database import Ledger, alembic_config, make_engine
 from kiosk.ledger.models import Base, FeeComponent, Invoice, Student
-from kiosk.ledger.search import count_invoices, not_search_index
+from kiosk.ledger.search import count_invoices
+from kiosk.ledger.search_index import not_search_index
 
 
 def _head() -> str:

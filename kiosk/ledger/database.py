@@ -76,7 +76,7 @@ class Ledger:
     """The ledger database: one engine and one sessionmaker, shared by the process."""
 
     def __init__(self, engine: Engine) -> None:
-        import kiosk.ledger.search  # noqa: F401  (its ORM hook keeps students.search_text)
+        import kiosk.ledger.search_index  # noqa: F401  (its ORM hook keeps students.search_text)
 
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)

@@ -23,7 +23,7 @@ from kiosk.ledger.bulk import chunks, insert_rows
 from kiosk.ledger.database import Ledger
 from kiosk.ledger.demo_plan import InvoicePlan, StudentPlan, plan
 from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Student
-from kiosk.ledger.search import bulk_indexing, fold, search_text
+from kiosk.ledger.search_index import bulk_indexing, fold, search_text
 from kiosk.ledger.users import create_user, find_user
 
 STAFF = (

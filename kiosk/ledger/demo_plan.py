@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from kiosk.ledger import demo_names as names
-from kiosk.ledger.search import fold
+from kiosk.ledger.search_index import fold
 
 TEST_STUDENT_NUMBER = "S0000001"
 TEST_INVOICE_NUMBER = "INV-DEMO-0002"

@@ -33,7 +33,7 @@ from kiosk.ledger.csv_format import (
 from kiosk.ledger.database import Ledger
 from kiosk.ledger.import_changes import Existing, Where, load_invoices, plan_changes, wanted
 from kiosk.ledger.models import FeeComponent, Invoice, Student
-from kiosk.ledger.search import bulk_indexing, search_text
+from kiosk.ledger.search_index import bulk_indexing, search_text
 
 Progress = Callable[[int, int], None]
 _BULK = 200  # index new invoices in one statement when a file adds at least this many

@@ -12,14 +12,8 @@ from sqlalchemy import delete, select
 
 from kiosk.ledger.demo_data import load_demo_data
 from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Student
-from kiosk.ledger.search import (
-    SORT_KEYS,
-    STATUS_ORDER,
-    count_invoices,
-    fold,
-    fts_query,
-    search_invoices,
-)
+from kiosk.ledger.search import SORT_KEYS, STATUS_ORDER, count_invoices, search_invoices
+from kiosk.ledger.search_index import fold, fts_query
 
 TODAY = date(2026, 11, 26)
 
@@ -259,7 +253,7 @@ def test_search_text_column_is_kept_by_the_orm(people):
 def test_bulk_indexing_indexes_like_the_trigger(ledger):
     from sqlalchemy import text
 
-    from kiosk.ledger.search import bulk_indexing
+    from kiosk.ledger.search_index import bulk_indexing
 
     with ledger.begin() as s:
         st = _student(s, "S0000200", "Ånne-Marie d'Souza", "anne.dsouza@uni.example.edu")

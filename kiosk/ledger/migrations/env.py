@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from kiosk.ledger.models import Base
-from kiosk.ledger.search import not_search_index
+from kiosk.ledger.search_index import not_search_index
 
 connection = context.config.attributes["connection"]
 context.configure(

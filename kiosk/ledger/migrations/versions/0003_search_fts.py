@@ -66,7 +66,7 @@ SQLITE_DOWN = [
 
 
 def _fold(text: str) -> str:
-    """Frozen copy of kiosk.ledger.search.fold as of this revision."""
+    """Frozen copy of kiosk.ledger.search_index.fold as of this revision."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
