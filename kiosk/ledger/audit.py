@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from kiosk.ledger.fastsql import table, write
 from kiosk.ledger.models import AuditEntry
+from kiosk.ledger.types import utcnow
+
+INSERT_AUDIT = insert(table(AuditEntry))
 
 
 def record(
@@ -20,12 +25,15 @@ def record(
     **details: Any,
 ) -> None:
     """Add an entry inside the caller's transaction (so it commits with the change it explains)."""
-    session.add(
-        AuditEntry(
-            username=username,
-            desk=desk,
-            action=action,
-            target=target,
-            details=json.dumps(details, default=str, sort_keys=True),
-        )
+    write(
+        session,
+        INSERT_AUDIT,
+        {
+            "at": utcnow(),
+            "username": username,
+            "desk": desk,
+            "action": action[:60],
+            "target": target[:120],
+            "details": json.dumps(details, default=str, sort_keys=True),
+        },
     )

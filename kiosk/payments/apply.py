@@ -26,12 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from kiosk.ledger import audit
 from kiosk.ledger.allocation import ComponentDue, allocate
 from kiosk.ledger.models import Payment, ProcessedEvent
 from kiosk.ledger.types import utcnow
 from kiosk.payments import ledger_writes as db
 from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange, publish_all
+from kiosk.receipts.numbering import record_receipt
 
 if TYPE_CHECKING:
     from kiosk.payments.gateway import StripeGateway
@@ -428,14 +430,14 @@ class Applier:
         flag = str(row["flag"]) or ("overpayment" if credit else "")
         if flag and not late:
             db.run(self.s, db.SET_FLAG, {"pid": payment_id, "flag": flag})
-        receipt = db.issue_receipt(
+        receipt = record_receipt(
             self.s,
             prefix=str(_setting(self.settings, "receipts.prefix")),
             timezone=str(_setting(self.settings, "desk.timezone")),
             desk=self.desk,
             payment_id=payment_id,
         )
-        db.audit(
+        audit.record(
             self.s,
             "payment.received",
             desk=self.desk,

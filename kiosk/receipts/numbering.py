@@ -2,38 +2,53 @@
 
 The counter row is bumped with an upsert, which holds its row lock until the caller's
 transaction ends: desks sharing PostgreSQL queue on it, and a rolled-back payment gives
-its number back, so numbers stay unique and gapless.
+its number back, so numbers stay unique and gapless. The statements are prebuilt
+(kiosk.ledger.fastsql) because every payment the apply path records issues one.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from kiosk.ledger.fastsql import dialect_insert, table, write
 from kiosk.ledger.models import Receipt, ReceiptCounter
 from kiosk.ledger.types import utcnow
+
+INSERT_RECEIPT = insert(table(Receipt))
+_BUMP: dict[str, Any] = {}
 
 
 def format_number(prefix: str, year: int, seq: int) -> str:
     return f"{prefix}-{year}-{seq:06d}"
 
 
+def _bump_statement(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    stmt = _BUMP.get(dialect)
+    if stmt is None:
+        counters = table(ReceiptCounter)
+        stmt = _BUMP[dialect] = (
+            dialect_insert(session)(counters)
+            .values(prefix=bindparam("prefix"), year=bindparam("year"), last_value=1)
+            .on_conflict_do_update(
+                index_elements=["prefix", "year"],
+                set_={"last_value": counters.c.last_value + 1},
+            )
+            .returning(counters.c.last_value)
+        )
+    return stmt
+
+
 def next_seq(session: Session, prefix: str, year: int) -> int:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(ReceiptCounter).values(prefix=prefix, year=year, last_value=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["prefix", "year"],
-        set_={"last_value": ReceiptCounter.last_value + 1},
-    ).returning(ReceiptCounter.last_value)
-    return int(session.execute(stmt).scalar_one())
+    return int(write(session, _bump_statement(session), {"prefix": prefix, "year": year})[0])
 
 
-def issue_receipt(
+def record_receipt(
     session: Session,
     *,
     prefix: str,
@@ -42,27 +57,36 @@ def issue_receipt(
     payment_id: int | None = None,
     refund_id: int | None = None,
     now: datetime | None = None,
-) -> Receipt:
-    """Create the receipt row (the "receipt due" request) for a payment or a refund.
-
-    The PDF is rendered after the transaction commits; rows without a file are pending.
-    """
+) -> str:
+    """Create the receipt row (the "receipt due" request) for a payment or a refund and
+    return its number. The unique payment_id / refund_id makes it exactly-once; the PDF is
+    rendered after the transaction commits (rows without a file are pending)."""
     if (payment_id is None) == (refund_id is None):
         raise ValueError("a receipt is for exactly one payment or one refund")
     issued = now or utcnow()
     year = issued.astimezone(ZoneInfo(timezone)).year
     seq = next_seq(session, prefix, year)
-    receipt = Receipt(
-        number=format_number(prefix, year, seq),
-        prefix=prefix,
-        year=year,
-        seq=seq,
-        kind="payment" if payment_id is not None else "refund",
-        payment_id=payment_id,
-        refund_id=refund_id,
-        desk=desk,
-        issued_at=issued,
+    number = format_number(prefix, year, seq)
+    write(
+        session,
+        INSERT_RECEIPT,
+        {
+            "number": number,
+            "prefix": prefix,
+            "year": year,
+            "seq": seq,
+            "kind": "payment" if payment_id is not None else "refund",
+            "payment_id": payment_id,
+            "refund_id": refund_id,
+            "desk": desk,
+            "issued_at": issued,
+            "print_count": 0,
+        },
     )
-    session.add(receipt)
-    session.flush()
-    return receipt
+    return number
+
+
+def issue_receipt(session: Session, **kwargs: Any) -> Receipt:
+    """`record_receipt`, returning the ORM row (for code that goes on to use it)."""
+    number = record_receipt(session, **kwargs)
+    return session.scalars(select(Receipt).where(Receipt.number == number)).one()

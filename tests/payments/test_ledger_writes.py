@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from kiosk.ledger import audit
 from kiosk.ledger.models import AuditEntry, ProcessedEvent
 from kiosk.payments import ledger_writes as db
 
@@ -32,7 +33,7 @@ def test_write_leaves_computed_defaults_to_sqlalchemy(ledger):
     with ledger.begin() as s:  # no "at": its default is computed per row by SQLAlchemy
         db.write(
             s,
-            db.INSERT_AUDIT,
+            audit.INSERT_AUDIT,
             {"username": "", "desk": "Desk 1", "action": "t", "target": "", "details": "{}"},
         )
     with ledger.begin() as s:
