@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-THREADS = 4
+THREADS = 8
 
 
 @dataclass(frozen=True)
