@@ -99,10 +99,18 @@ def delete_secret(name: str) -> None:
         kr.delete_password(SERVICE, name)
 
 
+KNOWN_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_", "whsec_", "fk_")
+
+
 def mask(value: str | None) -> str:
-    """A display form that never reveals the secret: 'sk_test_…4242' style."""
+    """A display form that never reveals the secret: its kind and last four, 'sk_test_…4242'.
+
+    Only a known, public prefix is shown; anything else shows dots and the last four, and a
+    short value shows nothing of itself.
+    """
     if not value:
         return "(not set)"
-    prefix = value.split("_", 2)
-    head = "_".join(prefix[:2]) + "_" if len(prefix) > 2 else ""
-    return f"{head}…{value[-4:]}" if len(value) > 12 else "•" * 8
+    if len(value) < 16:
+        return "•" * 8
+    head = next((p for p in KNOWN_PREFIXES if value.startswith(p)), "••••")
+    return f"{head}…{value[-4:]}"

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 727_001  # advisory lock id: one desk migrates at a time
+READ_ONLY = "kiosk_read_only"
 
 
 def alembic_config(connection=None):
@@ -49,7 +50,9 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers (Ledger.read) begin deferred: in WAL mode they never wait for a writer.
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
@@ -80,6 +83,9 @@ class Ledger:
 
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @classmethod
     def open(cls, url: str, migrate: bool = True) -> Ledger:
@@ -98,6 +104,13 @@ class Ledger:
     def begin(self) -> Iterator[Session]:
         """A session in a transaction: committed on clean exit, rolled back on error."""
         with self.sessions.begin() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only. On SQLite it does not take the write lock, so a
+        screen's queries never queue behind an import or a payment being written."""
+        with self._readers.begin() as session:
             yield session
 
     def session(self) -> Session:
