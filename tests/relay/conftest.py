@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -94,30 +94,14 @@ def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     return run
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class RelayProcess:
     """`python -m kiosk.relay serve` in a subprocess; its stderr (JSON lines) goes to `log_path`."""
 
     def __init__(self, db_url: str, log_path: Path, *extra: str, **env: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = ""  # known once uvicorn logs the port it bound (port 0: no races)
         self.log_path = log_path
-        cmd = [
-            sys.executable,
-            "-m",
-            "kiosk.relay",
-            "serve",
-            "--db",
-            db_url,
-            "--port",
-            str(self.port),
-            *extra,
-        ]
+        self.workers = int(extra[extra.index("--workers") + 1]) if "--workers" in extra else 1
+        cmd = [sys.executable, "-m", "kiosk.relay", "serve", "--db", db_url, "--port", "0", *extra]
         env.setdefault("STRIPE_WEBHOOK_SECRET", SECRET)
         with open(log_path, "w") as log:
             self.proc = subprocess.Popen(
@@ -132,6 +116,11 @@ class RelayProcess:
         def up() -> bool:
             if self.proc.poll() is not None:
                 raise AssertionError(f"relay exited: {self.log_path.read_text()}")
+            if not self.url:
+                self.url = self._bound_url()
+                return False
+            if self._started() < self.workers:
+                return False
             try:
                 return httpx.get(self.url + "/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
@@ -139,6 +128,17 @@ class RelayProcess:
 
         wait_until(up, timeout, "the relay process to answer /healthz")
         return self
+
+    def _started(self) -> int:
+        text = self.log_path.read_text()
+        return text.count('"msg": "Application startup complete."')
+
+    def _bound_url(self) -> str:
+        for line in self.log_path.read_text().splitlines():
+            match = re.search(r"Uvicorn running on (http://[\d.]+:\d+)", line)
+            if match:
+                return match.group(1)
+        return ""
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs (single-worker relays only)."""
