@@ -259,9 +259,11 @@ class DetailWidget(QFrame):
         rec = self.receipts.currentItem()
         self.refund_button.setEnabled(pay is not None)
         self.reprint_button.setEnabled(rec is not None)
+        mail_on = bool(self.ctx.settings.get("smtp.host"))
         self.email_button.setEnabled(
-            rec is not None and bool(self.detail and self.detail.row.student_email)
+            mail_on and rec is not None and bool(self.detail and self.detail.row.student_email)
         )
+        self.email_button.setToolTip("" if mail_on else "Email is off: no mail server is set.")
 
     # -- actions -----------------------------------------------------------------------------
     @Slot()

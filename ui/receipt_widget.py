@@ -86,6 +86,14 @@ class ReceiptPreviewWidget(QWidget):
             )
         self.title.setText(heading or f"Receipt {number}")
         self.note.setText(str(path.name))
+        mail_on = bool(self.ctx.settings.get("smtp.host"))
+        self.email_button.setEnabled(mail_on)
+        self.email_button.setToolTip(
+            ""
+            if mail_on
+            else "Email is off: a supervisor can set the mail server "
+            "(smtp.host) in the configuration."
+        )
 
     @Slot()
     def on_print_button_clicked(self) -> None:

@@ -126,3 +126,36 @@ def test_cancel(qtbot, demo, demo_window):
         dlg.wait_page.cancel.click()
     assert dlg.wait_page.state == "cancelled"
     assert "Nothing was charged" in dlg.wait_page.reason.text()
+
+
+def test_single_use_payment_link_qr(qtbot, demo, demo_window):
+    win = demo_window
+    select_invoice(qtbot, win, fresh_invoice(demo.ctx))
+    win.take_payment()
+    page = win.payment_dialog.amount_page
+    page.qr.setChecked(True)
+    page.qr_kind.setCurrentIndex(1)  # single-use payment link
+    dlg = win.payment_dialog
+    with qtbot.waitSignal(dlg.started, timeout=15_000) as started:
+        page.start.click()
+    attempt = started.args[0]
+    assert attempt.channel == "payment_link" and attempt.stripe_id.startswith("plink_")
+    assert dlg.wait_page.qr.data == attempt.url
+    assert "payment link" in dlg.wait_page.invoice.text().lower()
+    with qtbot.waitSignal(dlg.cancelled, timeout=20_000):
+        dlg.wait_page.cancel.click()
+
+
+def test_receipt_email_is_queued(qtbot, demo, demo_window, monkeypatch):
+    win = demo_window
+    select_invoice(qtbot, win, fresh_invoice(demo.ctx))
+    dlg, attempt = _start(qtbot, win)
+    with qtbot.waitSignal(dlg.receipt_shown, timeout=20_000):
+        _pay(demo, attempt.stripe_id)
+    assert not dlg.receipt_page.email_button.isEnabled()  # no mail server in the demo
+    monkeypatch.setenv("FEE_KIOSK_SMTP_HOST", "127.0.0.1")
+    dlg.receipt_page.show_receipt(dlg.receipt_number, dlg.receipt_page.path)
+    with qtbot.waitSignal(dlg.receipt_page.emailed, timeout=10_000):
+        dlg.receipt_page.email_button.click()
+    assert "Queued" in dlg.receipt_page.note.text()
+    dlg.accept()
