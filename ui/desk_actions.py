@@ -218,12 +218,15 @@ class DeskActions(QObject):
 
     # -- receipts ------------------------------------------------------------------------------
     def reprint(self, number: str) -> None:
-        ctx = self.ctx
+        ctx, user = self.ctx, self.user.username if self.user else ""
 
         def run(_t) -> Path:
             from kiosk.receipts.service import reprint
+            from ui.staff import audit
 
-            return reprint(ctx, number)
+            path = reprint(ctx, number)
+            audit(ctx, "receipt_reprint", user, target=number)
+            return path
 
         QueryOp(self.win, run).success(lambda path: self._preview(number, path)).run()
 

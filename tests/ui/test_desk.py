@@ -198,3 +198,17 @@ def _assert_audited(ctx, *actions: str) -> None:
         seen = set(s.scalars(select(AuditEntry.action)))
     missing = set(actions) - seen
     assert not missing, f"not in the audit log: {missing}"
+
+
+def test_dark_theme_is_applied_and_kept(qtbot, window, cashier):
+    from ui import theme
+
+    window.sign_in_as(cashier)
+    try:
+        window.actions_.theme_action.trigger()
+        assert theme.current() == "dark"
+        qtbot.waitUntil(lambda: window.ctx.settings.get("ui.theme") == "dark", timeout=5000)
+    finally:
+        from PySide6.QtWidgets import QApplication
+
+        theme.apply(QApplication.instance(), "light")
