@@ -76,7 +76,7 @@ def _serve(host: str, port: int, public: str, state: str | None) -> None:
         app = create_app(public_url=public, state_file=state)
     except (OSError, ValueError) as exc:
         sock.close()
-        raise CommandError(f"cannot load sandbox state {state}: {exc}") from exc
+        raise CommandError(f"cannot use sandbox state {state}: {exc}") from exc
     local = f"http://{_display_host(host)}:{port}"
     print(f"Stripe sandbox: API {local}/v1, pages {public}", flush=True)
     print(

@@ -162,7 +162,11 @@ class Sandbox:
 
     def _load(self) -> None:
         path = self.settings.state_file
-        if not path or not Path(path).exists():
+        if not path:
+            return
+        if not Path(path).exists():  # write it now: an unwritable path fails at start-up
+            self.store.dirty = True
+            self.save()
             return
         data = json.loads(Path(path).read_text("utf-8"))
         if not isinstance(data, dict) or data.get("version") != 1 or not _has_state(data):

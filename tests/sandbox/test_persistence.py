@@ -157,7 +157,7 @@ def test_cli_reports_a_corrupt_state_file(capsys, tmp_path):
     bad = tmp_path / "state.json"
     bad.write_text("][")
     assert main(["sandbox", "--port", str(_free_port()), "--state", str(bad)]) == 1
-    assert "cannot load sandbox state" in capsys.readouterr().err
+    assert "cannot use sandbox state" in capsys.readouterr().err
 
 
 def test_cli_module_imports_stay_light():
@@ -175,3 +175,22 @@ def test_cli_module_imports_stay_light():
         check=True,
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_unwritable_state_path_fails_at_start(tmp_path, capsys):
+    from kiosk.cli.main import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OSError):
+        start_sandbox(state_file=str(blocker / "state.json"))
+    assert (
+        main(["sandbox", "--port", str(_free_port()), "--state", str(blocker / "state.json")]) == 1
+    )
+    assert "cannot use sandbox state" in capsys.readouterr().err
+
+
+def test_new_state_file_is_written_at_start(tmp_path):
+    state = tmp_path / "deep" / "state.json"
+    with start_sandbox(state_file=str(state)):
+        assert json.loads(state.read_text())["version"] == 1
