@@ -193,7 +193,8 @@ def start_payment(
         )
     if live:
         cancel_attempt(ctx, gateway, live, staff, reason="replaced by a new payment")
-    ensure_customer(ctx, gateway, invoice_number)
+    if kind == "checkout":  # Payment Links take no customer: don't make one for them
+        ensure_customer(ctx, gateway, invoice_number)
     public_id = _record(ctx, invoice_number, amount_minor, kind, staff, live=True)
     return open_attempt(ctx, gateway, public_id)
 
@@ -509,7 +510,6 @@ def create_fee_slip_link(
 ) -> AttemptView:
     """A Payment Link for the whole balance, printed on a fee slip. Not a desk attempt (any
     number may exist); deactivated as soon as the invoice balance changes."""
-    ensure_customer(ctx, gateway, invoice_number)
     public_id = _record(ctx, invoice_number, None, "fee_slip", staff, live=False)
     return open_attempt(ctx, gateway, public_id)
 

@@ -335,3 +335,11 @@ def test_the_key_never_reaches_the_logs_and_actions_are_audited(
     assert ("payment.cancelled", invoice) in actions
     assert ("payment.received", invoice) in actions
     assert first.public_id != view.public_id
+
+
+def test_links_make_no_stripe_customer(ctx, gateway, client, make_invoice):
+    """Payment Links take no customer; creating one per student would only cost calls."""
+    email = f"link-{time.time_ns()}@example.com"
+    make_invoice("INV-L-1", [("Tuition", 100_000, 1)], email=email, student_number="S-L-1")
+    start_payment(ctx, gateway, "INV-L-1", None, channel="payment-link")
+    assert client.v1.customers.list({"email": email}).data == []

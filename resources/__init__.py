@@ -1,0 +1,1 @@
+"""Fonts, icons, stylesheets and images the desk and its receipts use (data only)."""
