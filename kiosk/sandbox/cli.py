@@ -57,6 +57,12 @@ def handler(args: argparse.Namespace) -> int:
     if not public.startswith(("http://", "https://")):
         raise CommandError(f"--public-url must start with http:// or https:// (got {public})")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.sandbox_host in ("0.0.0.0", "::") and not args.sandbox_public_url:
+        print(
+            "Hint: phones need --public-url http://<this machine's LAN address>:"
+            f"{port} to reach the payment pages.",
+            flush=True,
+        )
     _serve(args.sandbox_host, port, public, args.sandbox_state)
     return 0
 
