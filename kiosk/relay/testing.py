@@ -48,9 +48,9 @@ def _shared_client() -> httpx.Client:
 
 def post(relay_url: str, body: bytes, header: str | bytes | None) -> httpx.Response:
     """POST `body` with the given Stripe-Signature header (or none), to test rejections."""
-    headers: dict[str, str | bytes] = {"Content-Type": "application/json"}
+    headers: dict[bytes, bytes] = {b"Content-Type": b"application/json"}
     if header is not None:
-        headers["Stripe-Signature"] = header
+        headers[b"Stripe-Signature"] = header.encode() if isinstance(header, str) else header
     url = relay_url.rstrip("/") + "/stripe/webhook"
     return _shared_client().post(url, content=body, headers=headers)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, select
 
@@ -114,7 +113,9 @@ class EventStore:
         return page
 
     @staticmethod
-    def _page(after: int, limit: int, types: Sequence[str]) -> Select[tuple[Any, ...]]:
+    def _page(
+        after: int, limit: int, types: Sequence[str]
+    ) -> Select[int, str, str, datetime, bytes]:
         stmt = select(*_COLUMNS).where(Event.cursor > after).order_by(Event.cursor).limit(limit)
         return stmt.where(Event.type.in_(types)) if types else stmt
 
