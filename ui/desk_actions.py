@@ -260,7 +260,17 @@ class DeskActions(QObject):
         if ask is None:
             return
         amount, reason = ask
-        sup = self.win.require_supervisor("Refund", payment.stripe_payment_intent)
+        from kiosk.money import format_money
+
+        left = payment.amount - payment.refunded
+        what = format_money(
+            amount if amount is not None else left,
+            detail.row.currency,
+            str(self.ctx.settings.get("desk.locale")),
+        )
+        sup = self.win.require_supervisor(
+            f"Refund {what}", f"{detail.row.number} ({detail.row.student_name})"
+        )
         if sup is None:
             return
         ctx, ref = self.ctx, payment.stripe_payment_intent

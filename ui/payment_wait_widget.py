@@ -191,6 +191,12 @@ class PaymentWaitWidget(QWidget):
         self.qr.setEnabled(live)
         if status in {"expired", "cancelled"}:
             self.qr.clear()
+            self.qr.set_placeholder(
+                f"This QR code is no longer valid: the payment "
+                f"{'expired' if status == 'expired' else 'was cancelled'}."
+            )
+        else:
+            self.qr.set_placeholder("")
 
     def set_busy(self, busy: bool) -> None:
         self.cancel.setEnabled(not busy)

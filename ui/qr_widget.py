@@ -22,6 +22,7 @@ class QrWidget(QWidget):
         super().__init__(parent)
         self._matrix: list[list[bool]] = []
         self.data = ""
+        self.placeholder = ""
         self.setMinimumSize(260, 260)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Payment QR code")
@@ -36,6 +37,11 @@ class QrWidget(QWidget):
     def clear(self) -> None:
         self.data = ""
         self._matrix = []
+        self.update()
+
+    def set_placeholder(self, text: str) -> None:
+        """What the empty square says (an expired or cancelled payment's QR is withdrawn)."""
+        self.placeholder = text
         self.update()
 
     @property
@@ -58,6 +64,13 @@ class QrWidget(QWidget):
         p.fillRect(QRectF(x0, y0, side, side), QColor("white"))
         if self._matrix:
             self._paint(p, QRectF(x0, y0, side, side))
+        elif self.placeholder:
+            p.setPen(QColor("#5f6b7a"))
+            p.drawText(
+                QRectF(x0, y0, side, side).adjusted(24, 24, -24, -24),
+                int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                self.placeholder,
+            )
         p.end()
 
     def _paint(self, p: QPainter, rect: QRectF) -> None:

@@ -203,6 +203,7 @@ class SettingsDialog(QDialog):
         self.idle = QSpinBox()
         self.idle.setRange(1, 240)
         self.idle.setSuffix(" min")
+        self.idle.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
         self.idle.setAccessibleName("Lock after idle minutes")
         form.addRow("Lock when idle for", self.idle)
         self.theme_box = QComboBox()

@@ -149,7 +149,8 @@ def main(out: Path) -> None:
     pump(app, 0.3)
     save(refund, "refund.png")
     refund.close()
-    sup = SupervisorDialog(win, ctx, "Refund", d.payments[0].stripe_payment_intent, user.username)
+    target = f"{d.row.number} ({d.row.student_name})"
+    sup = SupervisorDialog(win, ctx, "Refund ₹11,000.00", target, user.username)
     sup.username.setText("admin@example.com")
     sup.show()
     pump(app, 0.3)

@@ -54,7 +54,7 @@ def test_refund_needs_a_supervisor_on_the_spot(qtbot, demo, demo_window, paid_in
     monkeypatch.setattr(SupervisorDialog, "ask", classmethod(approve))
     win.detail.payments.setCurrentItem(win.detail.payments.topLevelItem(0))
     win.detail.refund_button.click()
-    assert asked == ["Refund"]
+    assert asked == ["Refund ₹500.00"]
     qtbot.waitUntil(
         lambda: (
             bool(win.detail.detail.refunds) and win.detail.detail.refunds[0].status == "succeeded"
