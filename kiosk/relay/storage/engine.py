@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, func, select
@@ -34,6 +35,10 @@ def libpq_conninfo(url: URL) -> str:
 def make_engine(raw_url: str) -> Engine:
     url = normalise_url(raw_url)
     if url.drivername.startswith("sqlite"):
+        if sqlite3.sqlite_version_info < (3, 35):  # INSERT ... RETURNING
+            raise RuntimeError(
+                f"the relay needs SQLite 3.35 or newer, not {sqlite3.sqlite_version}"
+            )
         Path(url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
