@@ -55,7 +55,7 @@ class Sandbox:
             self._delivered,
             settings.webhook_retry_delays,
             settings.webhook_timeout,
-            self._endpoint_live,
+            self._endpoint_url,
         )
         self.open_sessions: set[str] = set()
         self._load()
@@ -131,9 +131,9 @@ class Sandbox:
             secret = self.store.peek(ep["id"])["secret"]
             self.deliverer.submit(Delivery(event["id"], ep["id"], ep["url"], secret, body))
 
-    def _endpoint_live(self, delivery: Delivery) -> bool:
+    def _endpoint_url(self, delivery: Delivery) -> str | None:
         endpoint = self.store.get("webhook_endpoint", delivery.endpoint_id)
-        return endpoint is not None and endpoint["status"] == "enabled"
+        return endpoint["url"] if endpoint and endpoint["status"] == "enabled" else None
 
     def _delivered(self, delivery: Delivery, ok: bool) -> None:
         with self.lock:

@@ -53,11 +53,11 @@ class Deliverer:
         on_result: Callable[[Delivery, bool], None],
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         timeout: float = 10.0,
-        wanted: Callable[[Delivery], bool] = lambda d: True,
+        current_url: Callable[[Delivery], str | None] = lambda d: d.url,
     ) -> None:
         self._scheduler = scheduler
         self._on_result = on_result
-        self._wanted = wanted  # False once the endpoint is deleted or disabled
+        self._current_url = current_url  # None once the endpoint is deleted or disabled
         self.retry_delays = tuple(retry_delays)
         self.timeout = timeout
         self.attempts: collections.deque[dict[str, Any]] = collections.deque(maxlen=5000)
@@ -86,9 +86,11 @@ class Deliverer:
     def _attempt(self, delivery: Delivery) -> None:
         if self._closed:
             return
-        if not self._wanted(delivery):  # Stripe stops once an endpoint is deleted or disabled
+        url = self._current_url(delivery)
+        if url is None:  # Stripe stops once an endpoint is deleted or disabled
             self._record(delivery, None, "endpoint deleted or disabled", False, True)
             return
+        delivery.url = url  # retries follow an endpoint whose url was updated
         delivery.attempt += 1
         status, error = self._post(delivery)
         if self._closed:

@@ -173,3 +173,20 @@ def test_deleted_endpoint_gets_no_more_retries(fresh_sandbox, fresh_client, rece
     )
     assert dropped[0]["error"] == "endpoint deleted or disabled"
     assert len(receiver.requests) == 1
+
+
+def test_retries_follow_an_updated_url(fresh_sandbox, fresh_client, receiver):
+    from tests.sandbox.conftest import Receiver
+
+    second = Receiver()
+    try:
+        receiver.fail_first = 100
+        ep = _endpoint(fresh_client, receiver.url, ["customer.created"])
+        fresh_sandbox.engine.deliverer.retry_delays = (0.5, 0.5, 0.5)
+        cus = fresh_client.v1.customers.create({})
+        wait_for(lambda: receiver.requests, what="first attempt")
+        fresh_client.v1.webhook_endpoints.update(ep.id, {"url": second.url})
+        got = wait_for(lambda: second.events("customer.created"), what="retry at the new url")
+        assert got[0]["data"]["object"]["id"] == cus.id
+    finally:
+        second.close()
