@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import signal
+import threading
+import time
 
 import httpx
 
 from kiosk.relay import start_relay
+from kiosk.relay.embedded import issue_tokens
 from kiosk.relay.testing import make_event, post, sign
 from tests.relay.conftest import SECRET, received, wait_until
 
@@ -96,3 +101,32 @@ def test_serve_refuses_an_unreachable_database_in_one_line(run_cli):
     assert result.returncode == 1
     assert "cannot open the relay database" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_serve_stops_promptly_with_long_polls_held(relay_process, relay_db):
+    token = issue_tokens(relay_db, ["desk1"])["desk1"]
+    proc = relay_process(relay_db)
+    poller = threading.Thread(target=lambda: _poll_quietly(proc.url, token))
+    poller.start()
+    wait_until(
+        lambda: httpx.get(proc.url + "/healthz").json()["long_polls"] == 1, 10, "a held long-poll"
+    )
+    started = time.monotonic()
+    proc.proc.send_signal(signal.SIGTERM)
+    proc.proc.wait(20)
+    assert time.monotonic() - started < 10  # graceful, but a 60 s poll does not hold it up
+    assert proc.proc.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises it when done
+    messages = [line["msg"] for line in proc.log_lines()]
+    done = messages.index("Application shutdown complete.")  # writer drained, engine closed
+    assert messages[done - 1] == "metrics"  # the last, partial interval
+    poller.join(10)
+
+
+def _poll_quietly(url: str, token: str) -> None:
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.get(
+            url + "/v1/events",
+            params={"wait": 60},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=70,
+        )
