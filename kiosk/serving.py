@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 import time
@@ -33,8 +32,9 @@ class ServerThread:
         return f"http://{self.host}:{self.port}"
 
     def _run(self) -> None:
-        self._server.config.setup_event_loop()
-        asyncio.run(self._server.serve(sockets=[self._sock]))
+        # Server.run picks the event loop (uvloop where installed) on every uvicorn version,
+        # and installs no signal handlers off the main thread.
+        self._server.run(sockets=[self._sock])
 
     def start(self, timeout: float = 10.0) -> ServerThread:
         self._thread.start()

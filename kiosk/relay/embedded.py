@@ -15,13 +15,6 @@ from kiosk.relay.tokens import create_token
 from kiosk.serving import ServerThread
 
 
-class _ServerThread(ServerThread):
-    # kiosk.serving calls Config.setup_event_loop(), which uvicorn >= 0.36 removed;
-    # Server.run() picks the loop (uvloop) itself. Drop this once kiosk.serving does the same.
-    def _run(self) -> None:
-        self._server.run(sockets=[self._sock])
-
-
 @dataclass
 class RunningRelay:
     url: str
@@ -67,5 +60,5 @@ def start_relay(
     """
     app = create_app(RelaySettings(db_url, tuple(secrets), **settings))
     issued = issue_tokens(db_url, tokens)
-    server = _ServerThread(app, host, port, timeout_graceful_shutdown=1).start()
+    server = ServerThread(app, host, port, timeout_graceful_shutdown=1).start()
     return RunningRelay(server.url, app, server, issued)

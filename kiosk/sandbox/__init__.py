@@ -80,10 +80,10 @@ def start_sandbox(
 ) -> SandboxHandle:
     """Start the sandbox in a background thread and return once it is serving."""
     from kiosk.sandbox.app import create_app
-    from kiosk.sandbox.server import SandboxServerThread
+    from kiosk.serving import ServerThread
 
     deferred = _Deferred()
-    server = SandboxServerThread(  # binds now: the port is known
+    server = ServerThread(  # binds now: the port is known
         deferred,
         host=host,
         port=port,
