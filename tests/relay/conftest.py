@@ -5,7 +5,10 @@
   "desk1" (`relay.tokens["desk1"]`).
 - `desk`: an httpx.Client for /v1/events with desk1's bearer token.
 - `run_cli(*args)`: `python main.py relay ...` in a subprocess.
-- `RelayProcess`: `python -m kiosk.relay serve` as a subprocess, for kill -9 and workers.
+- `relay_process(db_url, *serve_args, **env)`: a RelayProcess, `python -m kiosk.relay serve`
+  in a subprocess on port 0 (url read from its log), ready once every worker is up; for
+  kill -9, SIGTERM, `--workers 2` and the metrics line. Stopped at teardown.
+- `wait_until(predicate, timeout, what)`: poll a condition against a deadline.
 """
 
 from __future__ import annotations
