@@ -25,30 +25,36 @@ def redact(text: str) -> str:
     return _SECRET.sub(lambda m: m.group(1) + "[redacted]", text)
 
 
-_configured: set[Path] = set()
+_installed: list[logging.Handler] = []
 
 
 def setup_logging(logs_dir: Path, debug: bool = False) -> None:
+    """Log to HOME/logs/kiosk.log (rotating) and, with --debug, to stderr.
+
+    Calling it again (another home, in tests or a long-lived process) replaces the handlers
+    it installed before instead of adding more.
+    """
     root = logging.getLogger()
-    if logs_dir in _configured:
-        return
-    _configured.add(logs_dir)
+    for old in _installed:
+        root.removeHandler(old)
+        old.close()
+    _installed.clear()
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         logs_dir.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            logs_dir / "kiosk.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        _installed.append(
+            logging.handlers.RotatingFileHandler(
+                logs_dir / "kiosk.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+            )
         )
-        handler.setFormatter(fmt)
-        handler.addFilter(RedactSecrets())
-        root.addHandler(handler)
     except OSError:
         pass  # a read-only home still runs; stderr logging below still works with --debug
     if debug:
-        stderr = logging.StreamHandler()
-        stderr.setFormatter(fmt)
-        stderr.addFilter(RedactSecrets())
-        root.addHandler(stderr)
+        _installed.append(logging.StreamHandler())
+    for handler in _installed:
+        handler.setFormatter(fmt)
+        handler.addFilter(RedactSecrets())
+        root.addHandler(handler)
     for noisy in ("stripe", "urllib3", "alembic.runtime.migration", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)

@@ -76,3 +76,19 @@ def test_log_records_are_redacted(caplog):
 
 def test_redact_leaves_ordinary_text_alone():
     assert redact("paid ₹61,000.00 for INV-DEMO-0002") == "paid ₹61,000.00 for INV-DEMO-0002"
+
+
+def test_setting_up_logging_again_replaces_its_handlers(tmp_path):
+    from kiosk.logs import setup_logging
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    setup_logging(tmp_path / "a" / "logs")
+    setup_logging(tmp_path / "b" / "logs")
+    ours = [h for h in root.handlers if h not in before]
+    files = [h for h in ours if isinstance(h, logging.FileHandler)]
+    assert len(files) == 1 and files[0].baseFilename.startswith(str(tmp_path / "b"))
+    logging.getLogger("kiosk.test").warning("sk_test_abcdefghijklmnop should be redacted")
+    files[0].flush()
+    text = (tmp_path / "b" / "logs" / "kiosk.log").read_text()
+    assert "sk_test_[redacted]" in text and "abcdefghijklmnop" not in text

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ import stripe
 
 from kiosk.payments.gateway import StripeGateway
 from kiosk.sandbox import SandboxHandle, start_sandbox
+from tests.waiting import wait_for  # noqa: F401  (re-exported for the tests)
 
 KEY = "sk_test_payments_suite"
 TUITION, HOSTEL = 5_000_000, 1_100_000  # ₹50,000 and ₹11,000
@@ -79,17 +79,6 @@ def events_for(client: stripe.StripeClient, *ids: str) -> list[dict[str, Any]]:
         if related & set(ids):
             found.append(event)
     return list(reversed(found))
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 10.0, what: str = "it") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 class FaultyProxy:

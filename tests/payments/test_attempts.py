@@ -323,6 +323,7 @@ def test_the_key_never_reaches_the_logs_and_actions_are_audited(
     from tests.payments.conftest import KEY
 
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="stripe")  # its requests, at the most verbose
     first = start_payment(ctx, gateway, invoice, 100_000)
     view = start_payment(ctx, gateway, invoice, 100_000)  # cancels the first
     pay(client, view.stripe_id)

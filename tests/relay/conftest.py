@@ -19,7 +19,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,21 +30,11 @@ from kiosk.relay import start_relay
 from kiosk.relay.embedded import RunningRelay
 from kiosk.relay.storage.engine import create_schema, make_engine
 from kiosk.relay.storage.events import EventStore, Incoming
+from tests.waiting import wait_for as wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec_test_relay_primary_0123456789"
 OLD_SECRET = "whsec_test_relay_previous_987654321"
-
-
-def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
-        time.sleep(0.01)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 import stripe
 
 from kiosk.sandbox import SandboxHandle, start_sandbox
+from tests.waiting import wait_for  # noqa: F401  (re-exported for the tests)
 
 stripe.enable_telemetry = False
 
@@ -26,18 +26,6 @@ FAST_RETRIES = (0.05, 0.1, 0.2)
 
 def make_client(url: str, key: str = API_KEY) -> stripe.StripeClient:
     return stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
-    """Poll `condition` until it returns something truthy (or fail after `timeout`)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,19 +16,9 @@ from kiosk.context import Context
 from kiosk.demo import create_webhook_endpoint, free_port
 from kiosk.relay.embedded import RunningRelay, start_relay
 from kiosk.sandbox import SandboxHandle, start_sandbox
+from tests.waiting import wait_for  # noqa: F401  (re-exported for the tests)
 
 KEY = "sk_test_sync_suite"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 10.0, what: str = "it") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 @dataclass
