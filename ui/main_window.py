@@ -8,7 +8,6 @@ if TYPE_CHECKING:
     from kiosk.ledger.users import StaffUser
 
 import logging
-import threading
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -23,13 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from ui import icons
+from ui.desk_services import DeskServices
 from ui.detail_widget import DetailWidget
 from ui.events import PaymentEvents
 from ui.idle import IdleWatcher
 from ui.invoice_list_widget import InvoiceListWidget
 from ui.operations import QueryOp
 from ui.signin_widget import SignInWidget
-from ui.status_bar_widget import DeskStatusBar, stripe_mode
+from ui.status_bar_widget import DeskStatusBar
 from ui.sync_controller import SyncController
 
 log = logging.getLogger(__name__)
@@ -48,15 +48,8 @@ class MainWindow(QMainWindow):
         self.payment_dialog = None
         self.receipt_dialog = None
         self.summary_dialog = None
-        self.poller = None
-        self._closed = threading.Event()
         self._ready_sent = False
         self._services_started = False
-        self._changed_invoices: set[str] = set()
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(80)
-        self._refresh_timer.timeout.connect(self.on_refresh_timer_timeout)
         self._list_started = False
         self.setWindowTitle(f"Fee Kiosk · {ctx.desk}")
         self.setWindowIcon(icons.icon("app"))
@@ -80,6 +73,12 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self._work_area())
         self.setCentralWidget(self.stack)
         self.events = PaymentEvents(self)
+        self.services = DeskServices(
+            ctx,
+            self.invoices.model,
+            lambda: self.detail.detail.row.number if self.detail.detail else None,
+            self,
+        )
         self.sync = SyncController(ctx, self)
         self.idle = IdleWatcher(self)
         self.idle.set_minutes(float(ctx.settings.get("ui.idle_lock_minutes")))
@@ -131,7 +130,10 @@ class MainWindow(QMainWindow):
         self.detail.reprint_requested.connect(self.actions_.reprint)
         self.detail.email_requested.connect(self.actions_.email_receipt)
         self.idle.idled.connect(self.on_idle_idled)
-        self.events.changed.connect(self.on_events_changed)
+        self.events.changed.connect(self.services.on_events_changed)
+        self.services.mode_changed.connect(self._on_mode)
+        self.services.rows_refreshed.connect(self.rows_refreshed)
+        self.services.detail_touched.connect(self.detail.reload)
         self.sync.state_changed.connect(self.status.on_sync_state_changed)
 
     # -- start and sign-in ------------------------------------------------------------------
@@ -158,49 +160,13 @@ class MainWindow(QMainWindow):
         if self._services_started:
             return
         self._services_started = True
-        QueryOp(None, lambda _t: warm_up(), kind="net").run()
+        self.services.warm_up()
         self.refresh_mode()
         if self.sync.start():
             self.status.sync.setText("Relay: connecting…")
         else:
             self.status.set_sync_unconfigured()
-        self.start_poller()
-
-    def start_poller(self) -> None:
-        """Poll Stripe for this desk's open attempts on a worker (one of three sources)."""
-        if self.poller is not None:
-            return
-        ctx, closed = self.ctx, self._closed
-
-        def make(_t):
-            from kiosk.payments.poller import Poller
-            from kiosk.secrets import get_secret
-            from ui.payment_flow import gateway
-
-            if not get_secret("stripe_secret_key"):
-                return None
-            poller = Poller(ctx, gateway(ctx))
-            poller.start()
-            if closed.is_set():  # the window went away meanwhile
-                poller.stop(timeout=2)
-                return None
-            return poller
-
-        QueryOp(self, make, kind="net").success(self._on_poller_started).failure(
-            lambda exc: log.warning("payment poller not started: %s", exc)
-        ).run()
-
-    def _on_poller_started(self, poller) -> None:
-        self.poller = poller
-
-    def stop_poller(self) -> None:
-        if self.poller is not None:
-            self.poller.stop(timeout=2)
-            self.poller = None
-
-    def wake_poller(self) -> None:
-        if self.poller is not None:
-            self.poller.wake()
+        self.services.start_poller()
 
     def apply_settings(self) -> None:
         """After Settings saved: theme, kiosk mode, idle lock, Stripe and relay."""
@@ -221,19 +187,22 @@ class MainWindow(QMainWindow):
         self.idle.set_minutes(float(s.get("ui.idle_lock_minutes")))
         forget_gateway(self.ctx)
         self.stop_poller()
-        self.start_poller()
+        self.services.start_poller()
         self.refresh_mode()
         if self.sync.configured:
             self.sync.restart()
 
+    @property
+    def poller(self):
+        return self.services.poller
+
+    def wake_poller(self) -> None:
+        self.services.wake_poller()
+
     def refresh_mode(self) -> None:
-        def read_mode(_t) -> str:
-            from kiosk.secrets import get_secret
+        self.services.refresh_mode()
 
-            return stripe_mode(get_secret("stripe_secret_key"))
-
-        QueryOp(self, read_mode, kind="net").success(self._on_mode).run()
-
+    @Slot(str)
     def _on_mode(self, mode: str) -> None:
         self.status.set_mode(mode)
         self.banner.setVisible(mode != "LIVE")
@@ -324,34 +293,6 @@ class MainWindow(QMainWindow):
         self.detail.load(row.number)
         self.detail.pay_button.setFocus()
 
-    @Slot(object)
-    def on_events_changed(self, change) -> None:
-        """A payment changed somewhere (this desk, the relay, a poll): refresh what shows it.
-
-        Changes are gathered for a moment and the rows re-read in one query, so a burst
-        of synced events costs one round trip, not one each.
-        """
-        self._changed_invoices.add(change.invoice_number)
-        if not self._refresh_timer.isActive():
-            self._refresh_timer.start()
-
-    @Slot()
-    def on_refresh_timer_timeout(self) -> None:
-        numbers, self._changed_invoices = self._changed_invoices, set()
-        shown = {r.number for r in self.invoices.model.rows}
-        wanted = sorted(numbers & shown)
-        ctx = self.ctx
-        if wanted:
-            QueryOp(self, lambda _t: load_rows(ctx, wanted)).success(
-                self._on_rows_reloaded
-            ).failure(lambda exc: log.info("refresh failed: %s", exc)).run()
-        if self.detail.detail is not None and self.detail.detail.row.number in numbers:
-            self.detail.reload()
-
-    def _on_rows_reloaded(self, rows) -> None:
-        self.invoices.model.refresh_rows(rows)
-        self.rows_refreshed.emit(len(rows))
-
     # -- payments -------------------------------------------------------------------------
     @Slot()
     def take_payment(self) -> None:
@@ -391,44 +332,11 @@ class MainWindow(QMainWindow):
         return SupervisorDialog.ask(self, self.ctx, action, target, self.user.username)
 
     def closeEvent(self, event) -> None:
-        self._closed.set()
+        self.services.close()
         self.idle.disarm()
         self.events.stop()
-        self.stop_poller()
         self.sync.stop(timeout=0.5)
         super().closeEvent(event)
-
-
-def warm_up() -> None:
-    """Import what the payment screens need on a worker, so that opening them the first
-    time does not load QtPdf, segno or Stripe on the GUI thread."""
-    import importlib
-
-    for name in (
-        "ui.payment_dialog",
-        "ui.receipt_dialog",
-        "ui.refund_dialog",
-        "ui.supervisor_dialog",
-        "ui.summary_dialog",
-        "ui.settings_dialog",
-        "segno",
-        "kiosk.payments.attempts",
-        "kiosk.payments.errors",
-        "kiosk.ledger.invoices",
-    ):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            log.info("warm-up could not import %s", name)
-
-
-def load_rows(ctx, numbers: list[str]):
-    """The current rows of these invoices (database worker)."""
-    from kiosk.ledger.invoices import summary_select, to_row
-    from kiosk.ledger.models import Invoice
-
-    with ctx.ledger.begin() as s:
-        return [to_row(r) for r in s.execute(summary_select().where(Invoice.number.in_(numbers)))]
 
 
 def menu_action(

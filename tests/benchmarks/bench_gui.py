@@ -181,7 +181,7 @@ def measure_burst(home: Path) -> float:
         _pump(app, done.is_set)
         _pump(
             app,
-            lambda: refreshed and not win._refresh_timer.isActive() and not win._changed_invoices,
+            lambda: refreshed and not win.events.pending and not win.services.refreshing,
         )
         _idle(app, 0.3)
 

@@ -1,0 +1,150 @@
+"""What runs behind the main window: the payment poller, the TEST/LIVE mode, the warm-up
+of the payment screens, and refreshing the rows that payment events touch."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from ui.operations import QueryOp
+from ui.status_bar_widget import stripe_mode
+
+log = logging.getLogger(__name__)
+
+
+class DeskServices(QObject):
+    mode_changed = Signal(str)  # TEST, LIVE or NO KEY
+    rows_refreshed = Signal(int)  # rows re-read after payment events
+    detail_touched = Signal()  # the invoice in the detail pane changed
+
+    def __init__(self, ctx, model, detail_number, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = model  # InvoiceTableModel
+        self._detail_number = detail_number  # () -> str | None
+        self.poller = None
+        self.closed = threading.Event()
+        self._changed: set[str] = set()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(80)
+        self._refresh_timer.timeout.connect(self.on_refresh_timer_timeout)
+
+    # -- poller -----------------------------------------------------------------------------
+    def start_poller(self) -> None:
+        """Poll Stripe for this desk's open attempts on a worker (one of three sources)."""
+        if self.poller is not None:
+            return
+        ctx, closed = self.ctx, self.closed
+
+        def make(_t):
+            from kiosk.payments.poller import Poller
+            from kiosk.secrets import get_secret
+            from ui.payment_flow import gateway
+
+            if not get_secret("stripe_secret_key"):
+                return None
+            poller = Poller(ctx, gateway(ctx))
+            poller.start()
+            if closed.is_set():  # the window went away meanwhile
+                poller.stop(timeout=2)
+                return None
+            return poller
+
+        QueryOp(self.parent(), make, kind="net").success(self._on_poller_started).failure(
+            lambda exc: log.warning("payment poller not started: %s", exc)
+        ).run()
+
+    def _on_poller_started(self, poller) -> None:
+        self.poller = poller
+
+    def stop_poller(self) -> None:
+        if self.poller is not None:
+            self.poller.stop(timeout=2)
+            self.poller = None
+
+    def wake_poller(self) -> None:
+        if self.poller is not None:
+            self.poller.wake()
+
+    # -- mode and warm-up ---------------------------------------------------------------------
+    def refresh_mode(self) -> None:
+        def read_mode(_t) -> str:
+            from kiosk.secrets import get_secret
+
+            return stripe_mode(get_secret("stripe_secret_key"))
+
+        QueryOp(self.parent(), read_mode, kind="net").success(self.mode_changed.emit).run()
+
+    def warm_up(self) -> None:
+        QueryOp(None, lambda _t: warm_up(), kind="net").run()
+
+    # -- payment events -----------------------------------------------------------------------
+    @Slot(object)
+    def on_events_changed(self, change) -> None:
+        """A payment changed somewhere (this desk, the relay, a poll): refresh what shows it.
+
+        Changes are gathered for a moment and the rows re-read in one query, so a burst
+        of synced events costs one round trip, not one each.
+        """
+        self._changed.add(change.invoice_number)
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    @property
+    def refreshing(self) -> bool:
+        return bool(self._changed) or self._refresh_timer.isActive()
+
+    @Slot()
+    def on_refresh_timer_timeout(self) -> None:
+        numbers, self._changed = self._changed, set()
+        wanted = sorted(numbers & {r.number for r in self.model.rows})
+        ctx = self.ctx
+        if wanted:
+            QueryOp(self.parent(), lambda _t: load_rows(ctx, wanted)).success(
+                self._on_rows_reloaded
+            ).failure(lambda exc: log.info("refresh failed: %s", exc)).run()
+        if self._detail_number() in numbers:
+            self.detail_touched.emit()
+
+    def _on_rows_reloaded(self, rows) -> None:
+        self.model.refresh_rows(rows)
+        self.rows_refreshed.emit(len(rows))
+
+    def close(self) -> None:
+        self.closed.set()
+        self.stop_poller()
+
+
+def warm_up() -> None:
+    """Import what the payment screens need on a worker, so that opening them the first
+    time does not load QtPdf, segno or Stripe on the GUI thread."""
+    import importlib
+
+    for name in (
+        "ui.payment_dialog",
+        "ui.receipt_dialog",
+        "ui.refund_dialog",
+        "ui.supervisor_dialog",
+        "ui.summary_dialog",
+        "ui.settings_dialog",
+        "segno",
+        "kiosk.payments.attempts",
+        "kiosk.payments.errors",
+        "kiosk.ledger.invoices",
+    ):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            log.info("warm-up could not import %s", name)
+
+
+def load_rows(ctx, numbers: list[str]):
+    """The current rows of these invoices (database worker)."""
+    from kiosk.ledger.invoices import summary_select, to_row
+    from kiosk.ledger.models import Invoice
+
+    with ctx.ledger.begin() as s:
+        return [to_row(r) for r in s.execute(summary_select().where(Invoice.number.in_(numbers)))]
