@@ -51,6 +51,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: RelaySettings = app.state.settings
     relay = await Relay.open(settings)
     app.state.relay = relay
+    app.state.loop = asyncio.get_running_loop()  # for stopping from another thread
     tasks = [
         asyncio.create_task(
             retention.prune_forever(relay.store, settings.retention_days, settings.prune_interval)

@@ -27,6 +27,10 @@ class RunningRelay:
         return self.app.state.settings
 
     def stop(self) -> None:
+        """Answer the held long-polls first, so none is cut off by the shutdown timeout."""
+        relay, loop = getattr(self.app.state, "relay", None), getattr(self.app.state, "loop", None)
+        if relay is not None and loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(relay.notifier.close)
         self.server.stop()
 
     def __enter__(self) -> RunningRelay:

@@ -23,6 +23,7 @@ class Notifier:
         self._event = asyncio.Event()
         self.waiting = 0  # long-polls held right now, for /healthz
         self.listening: bool | None = None  # PostgreSQL LISTEN up? None: in-process only
+        self.closing = False  # set on shutdown: held polls answer now, new ones do not wait
 
     def ticket(self) -> asyncio.Event:
         return self._event
@@ -31,8 +32,15 @@ class Notifier:
         self._event.set()
         self._event = asyncio.Event()
 
+    def close(self) -> None:
+        """Release every held long-poll (it answers with what it has) before shutdown."""
+        self.closing = True
+        self.notify()
+
     async def wait(self, ticket: asyncio.Event, timeout: float) -> bool:
         """True when woken, False when `timeout` passed first."""
+        if self.closing:
+            return True
         self.waiting += 1
         try:
             with contextlib.suppress(TimeoutError):

@@ -182,3 +182,35 @@ def test_one_webhook_wakes_thirty_held_polls(relay, desk):
     assert len(results) == 30
     assert all(page["events"][0]["id"] == json.loads(body)["id"] for _, page in results)
     assert max(at for at, _ in results) - acked < 1.0
+
+
+def test_stopping_an_embedded_relay_answers_held_polls_at_once(tmp_path):
+    """A desk's held long-poll gets its (empty) answer when the relay stops, instead of
+    being cancelled by the server's shutdown timeout."""
+    import threading
+    import time
+
+    import httpx
+
+    from kiosk.relay.embedded import start_relay
+
+    relay = start_relay(f"sqlite:///{tmp_path / 'r.db'}", ["whsec_stop_test"], ["d"])
+    answer: dict = {}
+
+    def poll() -> None:
+        resp = httpx.get(
+            f"{relay.url}/v1/events",
+            params={"wait": 30},
+            headers={"Authorization": f"Bearer {relay.tokens['d']}"},
+            timeout=40,
+        )
+        answer["status"], answer["body"] = resp.status_code, resp.json()
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    wait_for_held_polls(relay, 1)
+    started = time.monotonic()
+    relay.stop()
+    thread.join(10)
+    assert answer == {"status": 200, "body": {"events": [], "cursor": 0}}
+    assert time.monotonic() - started < 0.9  # well inside the 1 s shutdown timeout

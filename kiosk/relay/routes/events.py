@@ -51,7 +51,7 @@ async def list_events(
         ticket = relay.notifier.ticket()  # before reading: see kiosk.relay.notify
         rows = await _fetch(relay, after, limit, wanted)
         remaining = deadline - loop.time()
-        if rows or remaining <= 0:
+        if rows or remaining <= 0 or relay.notifier.closing:
             return Response(_page(rows, after), media_type="application/json")
         await relay.notifier.wait(ticket, min(remaining, settings.poll_fallback))
 
