@@ -191,5 +191,6 @@ def _check_locale(value: str) -> None:
     try:
         Locale.parse(value)
     except (ValueError, UnknownLocaleError):
-        raise ConfigError(f"desk.locale: {value!r} is not a locale Babel knows, "
-                          "e.g. en_IN, en_US, hi_IN") from None
+        raise ConfigError(
+            f"desk.locale: {value!r} is not a locale Babel knows, e.g. en_IN, en_US, hi_IN"
+        ) from None
