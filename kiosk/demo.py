@@ -216,11 +216,11 @@ def describe(demo: DemoEnv) -> str:
     return "\n".join(
         (
             "Fee Kiosk demo",
-            f"  home:      {demo.home}",
-            f"  sandbox:   {demo.env['STRIPE_API_BASE']} (pages for phones: {demo.public_url})",
-            f"  relay:     {demo.relay.url}",
-            f"  cashier:   {user} / {password}",
-            f"  supervisor:{sup} / {sup_pw}",
+            f"  home:       {demo.home}",
+            f"  sandbox:    {demo.env['STRIPE_API_BASE']} (pages for phones: {demo.public_url})",
+            f"  relay:      {demo.relay.url}",
+            f"  cashier:    {user} / {password}",
+            f"  supervisor: {sup} / {sup_pw}",
             "  test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined",
         )
     )
