@@ -136,8 +136,11 @@ class SyncLoop:
     def run(self, stop: threading.Event) -> None:
         offline_since: datetime | None = None
         while not stop.is_set():
+            # Until connected, ask without waiting: the status bar learns at once that the
+            # relay answers, instead of after a whole long-poll.
+            connected = self.state.status in (SyncStatus.CONNECTED, SyncStatus.CATCHING_UP)
             try:
-                count = self.run_once()
+                count = self.run_once(None if connected else 0)
             except RelayAuthError as exc:
                 offline_since = offline_since or utcnow()
                 self._publish(

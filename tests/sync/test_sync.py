@@ -253,3 +253,14 @@ def test_an_unusable_event_is_rolled_back_alone_and_does_not_block_the_next(wiri
         assert s.get(ProcessedEvent, "evt_poison_1") is None  # its partial writes rolled back
     assert len(payments(ctx, invoice)) == 1
     assert loop.cursor() == relay.fetch(0, limit=1000, wait=0)[1]
+
+
+def test_connected_is_reported_before_the_first_long_poll_ends(wiring):
+    import time
+
+    loop = build_sync_loop(wiring.ctx, wait=25)
+    started = time.monotonic()
+    with Running(loop):
+        wait_for(lambda: loop.state.status is SyncStatus.CONNECTED, timeout=5, what="connected")
+        assert time.monotonic() - started < 5
+        wiring.relay.stop()  # answers the long-poll now held, so the loop can stop
