@@ -67,6 +67,7 @@ class ApplyResult:
     # Follow-ups that call Stripe, done after commit by `finish` (never inside the lock).
     links_to_deactivate: list[tuple[str, str]] = field(default_factory=list)  # (attempt, plink)
     balance_changed: list[int] = field(default_factory=list)  # invoice ids
+    cards_to_fill: list[tuple[int, str]] = field(default_factory=list)  # (payment, pi)
 
     def merge(self, other: ApplyResult) -> ApplyResult:
         order = ("ignored", "duplicate", "deferred", "status", "applied")
@@ -76,6 +77,7 @@ class ApplyResult:
         self.payment_id = self.payment_id or other.payment_id
         self.links_to_deactivate += other.links_to_deactivate
         self.balance_changed += other.balance_changed
+        self.cards_to_fill += other.cards_to_fill
         return self
 
     @property
@@ -90,8 +92,13 @@ def publish_result(result: ApplyResult | None) -> None:
 
 
 def finish(ctx: Any, gateway: StripeGateway | None, results: list[ApplyResult]) -> None:
-    """After commit: publish the changes, then the Stripe follow-ups (best effort: a link
-    that fails to deactivate is still limited to one completed session)."""
+    """After commit: the card details an event did not carry, then publish the changes,
+    then the Stripe follow-ups (best effort: a link that fails to deactivate is still
+    limited to one completed session)."""
+    if gateway is not None:
+        for result in results:
+            for payment_id, pi_id in result.cards_to_fill:
+                fill_card_from_stripe(ctx, gateway, payment_id, pi_id)
     for result in results:
         publish_result(result)
     if gateway is None:
@@ -107,6 +114,23 @@ def finish(ctx: Any, gateway: StripeGateway | None, results: list[ApplyResult]) 
                 attempts.deactivate_stale_fee_slips(ctx, gateway, invoice_id)
         except PaymentError as exc:
             log.warning("follow-up after payment failed: %s", exc.message)
+
+
+def fill_card_from_stripe(ctx: Any, gateway: StripeGateway, payment_id: int, pi_id: str) -> None:
+    """Read the card's brand and last 4 from the PaymentIntent's charge (events about a
+    Checkout Session carry the PaymentIntent only as an id). Outside the apply transaction,
+    so no Stripe call ever holds the ledger's locks."""
+    from kiosk.payments.errors import PaymentError
+
+    try:
+        charge = gateway.retrieve_payment_intent(pi_id).get("latest_charge")
+    except PaymentError as exc:
+        log.info("card details for %s not read: %s", pi_id, exc.message)
+        return
+    brand, last4 = _card(charge)
+    if last4:
+        with ctx.ledger.begin() as s:
+            db.run(s, db.SET_CARD_IF_BLANK, {"pid": payment_id, "brand": brand, "last4": last4})
 
 
 # -- the entry points ------------------------------------------------------------------------
@@ -452,6 +476,8 @@ class Applier:
             flag=flag,
         )
         result = ApplyResult("applied", payment_id=payment_id, balance_changed=[invoice.id])
+        if not last4:
+            result.cards_to_fill.append((payment_id, pi_id))
         reason = {
             "late_after_cancel": "paid after the desk cancelled: refund or keep",
             "overpayment": "overpaid: the excess is credit",

@@ -80,6 +80,7 @@ SET_CARD = (
     .where(PAYMENTS_T.c.id == bindparam("pid"))
     .values(card_brand=bindparam("brand"), card_last4=bindparam("last4"))
 )
+SET_CARD_IF_BLANK = SET_CARD.where(PAYMENTS_T.c.card_last4 == "")
 SET_PAYMENT_SESSION = (
     update(PAYMENTS_T)
     .where(PAYMENTS_T.c.id == bindparam("pid"))

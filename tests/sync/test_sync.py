@@ -54,6 +54,8 @@ def test_a_paid_session_reaches_the_desk_through_the_relay(wiring, invoice):
         wait_for(lambda: payments(ctx, invoice), what="the payment")
     [payment] = payments(ctx, invoice)
     assert payment.source == "relay" and payment.amount == 2_000_000
+    # The event names the PaymentIntent only; the card is read from Stripe after commit.
+    assert (payment.card_brand, payment.card_last4) == ("visa", "4242")
     assert balance(ctx, invoice) == 6_100_000 - 2_000_000
     assert loop.cursor() > 0
     assert SyncStatus.CONNECTED in {s.status for s in states}
