@@ -53,6 +53,12 @@ def register(sub: Any) -> None:
     p.add_argument("--as", dest="as_user", required=True, help="supervisor's username")
     p.set_defaults(func=cmd_refund)
 
+    p = sub.add_parser("void", help="void an invoice that holds no money; supervisors only")
+    p.add_argument("number", help="invoice number")
+    p.add_argument("--reason", required=True, help="why (kept on the invoice and in the audit log)")
+    p.add_argument("--as", dest="as_user", required=True, help="supervisor's username")
+    p.set_defaults(func=cmd_void)
+
     p = sub.add_parser("reconcile", help="backfill what the desk missed from Stripe")
     p.add_argument("--since", help="date or date-time (UTC); default: the last successful run")
     p.set_defaults(func=cmd_reconcile)
@@ -203,7 +209,7 @@ def cmd_refund(args: Any) -> int:
     from kiosk.payments.refunds import find_payment, request_refund
 
     ctx = args.ctx
-    password = _supervisor_password(args.as_user)
+    password = _supervisor_password(args.as_user, "a refund")
     try:
         with ctx.ledger.begin() as s:
             supervisor = require_supervisor(s, args.as_user, password)
@@ -224,13 +230,31 @@ def cmd_refund(args: Any) -> int:
     return 0 if view.status in ("succeeded", "pending", "requested") else 1
 
 
-def _supervisor_password(username: str) -> str:
+def cmd_void(args: Any) -> int:
+    from kiosk.ledger.users import AuthError, require_supervisor
+    from kiosk.payments.voiding import void_invoice
+    from kiosk.secrets import get_secret
+
+    ctx = args.ctx
+    password = _supervisor_password(args.as_user, "voiding an invoice")
+    try:
+        with ctx.ledger.begin() as s:
+            supervisor = require_supervisor(s, args.as_user, password)
+    except AuthError as exc:
+        raise CommandError(str(exc)) from None
+    gateway = _gateway(ctx) if get_secret("stripe_secret_key") else None
+    row = _run(lambda: void_invoice(ctx, gateway, args.number, args.reason, supervisor))
+    print(f"{row.number}: {row.status}")
+    return 0
+
+
+def _supervisor_password(username: str, what: str) -> str:
     password = os.environ.get(PASSWORD_ENV)
     if password:
         return password
     if not sys.stdin.isatty():
         raise CommandError(
-            f"a refund needs {username}'s password: run it in a terminal, or set {PASSWORD_ENV}"
+            f"{what} needs {username}'s password: run it in a terminal, or set {PASSWORD_ENV}"
         )
     import getpass
 

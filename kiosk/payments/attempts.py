@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -515,10 +515,11 @@ def create_fee_slip_link(
 
 
 def deactivate_stale_fee_slips(
-    ctx: Context, gateway: StripeGateway, invoice_id: int
+    ctx: Context, gateway: StripeGateway, invoice_id: int, every: bool = False
 ) -> list[AttemptView]:
     """Deactivate the invoice's live fee-slip links that no longer ask for its balance (the
-    student sees that the slip is out of date). Returns the slips deactivated."""
+    student sees that the slip is out of date), or `every` live one (a void invoice).
+    Returns the slips deactivated."""
     with ctx.ledger.begin() as s:
         number = s.scalar(select(Invoice.number).where(Invoice.id == invoice_id))
         if number is None:
@@ -530,7 +531,7 @@ def deactivate_stale_fee_slips(
                     PaymentAttempt.invoice_id == invoice_id,
                     PaymentAttempt.channel == "fee_slip",
                     PaymentAttempt.status.in_([st.value for st in LIVE]),
-                    PaymentAttempt.amount != balance,
+                    true() if every else PaymentAttempt.amount != balance,
                 )
             ).all()
         )

@@ -15,6 +15,7 @@ from tests.waiting import wait_for  # noqa: F401  (re-exported for the tests)
 
 KEY = "sk_test_payments_suite"
 TUITION, HOSTEL = 5_000_000, 1_100_000  # ₹50,000 and ₹11,000
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="session")
@@ -193,3 +194,15 @@ def sessions_for_attempt(client: stripe.StripeClient, attempt_id: str) -> list[A
         for cs in client.v1.checkout.sessions.list({"limit": 100}).auto_paging_iter()
         if cs.client_reference_id == attempt_id
     ]
+
+
+@pytest.fixture
+def staff(ledger):
+    """(supervisor "meera", cashier "ravi"), both with PASSWORD."""
+    from kiosk.ledger.users import create_user
+
+    with ledger.begin() as s:
+        return (
+            create_user(s, "meera", PASSWORD, "supervisor"),
+            create_user(s, "ravi", PASSWORD, "cashier"),
+        )

@@ -9,26 +9,14 @@ from sqlalchemy import select
 from kiosk.cli.main import main
 from kiosk.ledger.invoices import invoice_detail
 from kiosk.ledger.models import AuditEntry, Receipt, Refund
-from kiosk.ledger.users import create_user
 from kiosk.payments.apply import apply_event
 from kiosk.payments.attempts import create_fee_slip_link, start_payment
 from kiosk.payments.errors import NotRefundable, PaymentError, StripeUnavailable
 from kiosk.payments.gateway import StripeGateway
 from kiosk.payments.poller import poll_once
 from kiosk.payments.refunds import poll_refunds, refund_view, request_refund
-from tests.payments.conftest import KEY, TUITION, events_for, pay, wait_for
+from tests.payments.conftest import KEY, PASSWORD, TUITION, events_for, pay, wait_for
 from tests.payments.test_faults import closed_port
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def staff(ledger):
-    with ledger.begin() as s:
-        return (
-            create_user(s, "meera", PASSWORD, "supervisor"),
-            create_user(s, "ravi", PASSWORD, "cashier"),
-        )
 
 
 def paid(ctx, gateway, client, invoice, amount, card="4242424242424242") -> str:
