@@ -80,6 +80,7 @@ class DeskActions(QObject):
         self._act(f, "Quit", self.win.close, needs_user=False)
         p = bar.addMenu("&Payments")
         self.pay_action = self._act(p, "Take payment\tCtrl+P", self.win.take_payment, "payment")
+        self.void_action = self._act(p, "Void invoice…", self.void_invoice)
         self.reconcile_action = self._act(p, "Reconcile with Stripe…", self.reconcile)
         self.summary_action = self._act(p, "End-of-day summary…", self.summary, "summary")
         d = bar.addMenu("&Desk")
@@ -287,6 +288,38 @@ class DeskActions(QObject):
     def _on_refunded(self, view) -> None:
         status = getattr(view, "status", "requested")
         self.win.statusBar().showMessage(f"Refund {status}.", 8000)
+        self.win.detail.reload()
+        self.win.invoices.model.reload()
+
+    def void_invoice(self) -> None:
+        detail = self.win.detail.detail
+        if detail is None or detail.row.status == "void":
+            self.win.statusBar().showMessage("Select an invoice that is not void.", 4000)
+            return
+        from ui.void_dialog import VoidDialog
+
+        reason = VoidDialog.ask(self.win, detail)
+        if reason is None:
+            return
+        number = detail.row.number
+        sup = self.win.require_supervisor("Void invoice", f"{number} ({detail.row.student_name})")
+        if sup is None:
+            return
+        ctx = self.ctx
+
+        def run(_t):
+            from kiosk.payments.voiding import void_invoice
+            from kiosk.secrets import get_secret
+
+            gateway = gateway_for(ctx) if get_secret("stripe_secret_key") else None
+            return void_invoice(ctx, gateway, number, reason, sup)
+
+        QueryOp(self.win, run, kind="net").with_progress(f"Voiding {number}…").success(
+            self._on_voided
+        ).run()
+
+    def _on_voided(self, row) -> None:
+        self.win.statusBar().showMessage(f"{row.number} is void.", 8000)
         self.win.detail.reload()
         self.win.invoices.model.reload()
 

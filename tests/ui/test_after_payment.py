@@ -110,3 +110,55 @@ def test_reprint_and_summary(qtbot, demo, demo_window, paid_invoice, monkeypatch
         "Net" in (tmp_path / "summary.csv").read_text()
         or "net" in (tmp_path / "summary.csv").read_text()
     )
+
+
+def test_void_needs_a_supervisor_and_is_refused_over_money(
+    qtbot, demo, demo_window, paid_invoice, monkeypatch
+):
+    from kiosk.ledger.users import authenticate
+    from ui import errors
+    from ui.supervisor_dialog import SupervisorDialog
+    from ui.void_dialog import VoidDialog
+
+    win = demo_window
+    dlg = VoidDialog(win, win.detail.detail)
+    qtbot.addWidget(dlg)
+    assert not dlg.ok.isEnabled()
+    dlg.reason.setText("issued twice")
+    assert dlg.ok.isEnabled()
+
+    before = len(errors.shown)
+    monkeypatch.setattr(VoidDialog, "ask", classmethod(lambda cls, *a: "issued twice"))
+    asked: list[str] = []
+
+    def approve(cls, parent, ctx, action, target="", requested_by=""):
+        asked.append(action)
+        with ctx.ledger.begin() as s:
+            return authenticate(s, *demo.supervisor)
+
+    monkeypatch.setattr(SupervisorDialog, "ask", classmethod(approve))
+    win.actions_.void_action.trigger()  # the paid invoice holds money: refused, in words
+    assert asked == ["Void invoice"]
+    qtbot.waitUntil(lambda: len(errors.shown) > before, timeout=10_000)
+    assert "refund them before voiding" in errors.shown[-1]
+    assert win.detail.detail.row.status != "void"
+
+
+def test_a_supervisor_voids_an_unpaid_invoice(qtbot, demo, demo_window, monkeypatch):
+    from kiosk.ledger.users import authenticate
+    from ui.supervisor_dialog import SupervisorDialog
+    from ui.void_dialog import VoidDialog
+
+    win = demo_window
+    select_invoice(qtbot, win, fresh_invoice(demo.ctx))
+    monkeypatch.setattr(VoidDialog, "ask", classmethod(lambda cls, *a: "issued twice"))
+
+    def approve(cls, parent, ctx, action, target="", requested_by=""):
+        with ctx.ledger.begin() as s:
+            return authenticate(s, *demo.supervisor)
+
+    monkeypatch.setattr(SupervisorDialog, "ask", classmethod(approve))
+    win.actions_.void_action.trigger()
+    qtbot.waitUntil(lambda: win.detail.detail.row.status == "void", timeout=10_000)
+    win.take_payment()  # a void invoice takes no payment
+    assert win.payment_dialog is None or not win.payment_dialog.isVisible()
