@@ -191,3 +191,18 @@ def test_reads_do_not_wait_for_a_writer(ledger, make_invoice):
         with ledger.read() as reader:
             assert reader.scalar(select(func.count()).select_from(Invoice)) == 1
         assert time.monotonic() - started < 1.0
+
+
+def test_an_up_to_date_ledger_opens_without_running_alembic(tmp_path, monkeypatch):
+    from kiosk.ledger import database
+
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    database.Ledger.open(url).close()  # creates and migrates
+
+    def no_alembic(_engine):
+        raise AssertionError("Alembic ran on a current schema")
+
+    monkeypatch.setattr(database, "upgrade", no_alembic)
+    database.Ledger.open(url).close()
+    with pytest.raises(AssertionError, match="Alembic ran"):
+        database.Ledger.open(f"sqlite:///{tmp_path / 'new.db'}")  # a new one still migrates

@@ -9,48 +9,17 @@ database worker waits for it (`wait`) before its first query.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import threading
 
 log = logging.getLogger(__name__)
 
-_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]?([\w-]+|None)['\"]?", re.M)
 _done = threading.Event()
 _started = False
 
 
-def schema_is_current(db_url: str) -> bool:
-    """True when a SQLite ledger already has the newest migration (checked without Alembic:
-    importing and running it costs a few hundred milliseconds at every start)."""
-    if not db_url.startswith("sqlite:///") or db_url.startswith("sqlite:///:memory:"):
-        return False
-    import sqlite3
-
-    from kiosk.ledger.database import MIGRATIONS
-
-    revisions, parents = set(), set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        found = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
-        if "revision" in found:
-            revisions.add(found["revision"])
-            parents.add(found.get("down_revision"))
-    heads = revisions - parents
-    path = db_url.removeprefix("sqlite:///")
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-    except sqlite3.Error:
-        return False
-    return len(heads) == 1 and {r[0] for r in rows} == heads
-
-
 def open_ledger(ctx):
-    """ctx.ledger, skipping the Alembic run when the schema is known to be current."""
-    if "ledger" not in ctx.__dict__ and schema_is_current(ctx.db_url):
-        from kiosk.ledger.database import Ledger
-
-        ctx.__dict__["ledger"] = Ledger.open(ctx.db_url, migrate=False)
+    """ctx.ledger (Ledger.open skips Alembic when the schema is already current)."""
     return ctx.ledger
 
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.day_summary import DaySummary, day_summary, write_csv, write_pdf
+from kiosk.ledger.day_summary import DaySummary, day_summary, write_csv, write_pdf
 from ui.operations import QueryOp
 
 

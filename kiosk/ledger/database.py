@@ -8,6 +8,8 @@ with ledger.begin() as s:      # one session per unit of work, committed on exit
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,6 +77,34 @@ def upgrade(engine: Engine) -> None:
                 conn.commit()
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]?([\w-]+|None)['\"]?", re.M)
+
+
+@functools.cache
+def head_revisions() -> frozenset[str]:
+    """The newest migration(s), read from the files without importing Alembic."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            parents.add(found.get("down_revision"))
+    return frozenset(revisions - parents)
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when the database already has the newest migration. Checking costs one query;
+    running Alembic to find out costs a few hundred milliseconds on every start."""
+    try:
+        with engine.connect() as conn:
+            found = {
+                row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))
+            }
+    except Exception:  # no table yet, or no database: let Alembic decide
+        return False
+    return len(head_revisions()) == 1 and found == head_revisions()
+
+
 class Ledger:
     """The ledger database: one engine and one sessionmaker, shared by the process."""
 
@@ -92,7 +122,7 @@ class Ledger:
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = make_engine(url)
-        if migrate:
+        if migrate and not schema_is_current(engine):
             upgrade(engine)
         return cls(engine)
 

@@ -51,8 +51,9 @@ def test_demo_command_is_registered():
 
 
 def test_schema_check_without_alembic(ledger, ctx):
-    from ui.early import schema_is_current
+    from kiosk.ledger.database import make_engine, schema_is_current
 
-    assert schema_is_current(ctx.db_url)
-    assert not schema_is_current("sqlite:///" + str(ctx.home / "missing.db"))
-    assert not schema_is_current("postgresql://x/y")
+    assert schema_is_current(ledger.engine)
+    missing = make_engine("sqlite:///" + str(ctx.home / "missing.db"))
+    assert not schema_is_current(missing)
+    missing.dispose()

@@ -1,8 +1,6 @@
 """The day's figures for the end-of-day summary: collections by channel and by fee
-component, refunds, and the net; with CSV and PDF exports. Plain Python, no Qt.
-
-Note: this read-only report belongs with the ledger (kiosk/ledger); it lives here until
-the core offers one, and imports nothing from Qt so it can move unchanged.
+component, refunds, and the net; with CSV and PDF exports. The desk's summary screen
+shows it; the figures come from the ledger alone.
 """
 
 from __future__ import annotations
