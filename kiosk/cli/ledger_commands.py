@@ -76,11 +76,15 @@ def _register_invoices(sub: Any) -> None:
     )
     lst.add_argument("--sort", choices=SORT_KEYS, default="number", help="sort key")
     lst.add_argument("--desc", action="store_true", help="sort descending")
-    lst.add_argument("--json", action="store_true", help="JSON output (see docs/cli.md)")
+    lst.add_argument(
+        "--json", action="store_true", help="JSON output (see the README's JSON output section)"
+    )
     lst.set_defaults(func=cmd_invoices_list)
     show = isub.add_parser("show", help="one invoice with components, payments and receipts")
     show.add_argument("number", metavar="NUMBER")
-    show.add_argument("--json", action="store_true", help="JSON output (see docs/cli.md)")
+    show.add_argument(
+        "--json", action="store_true", help="JSON output (see the README's JSON output section)"
+    )
     show.set_defaults(func=cmd_invoices_show)
 
 

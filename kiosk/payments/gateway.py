@@ -5,7 +5,7 @@ derived from the ledger record it is for (`kiosk:<attempt id>:create-session`), 
 retry after a timeout or a crash can never create a second session, link or refund.
 Stripe's exceptions become our own (kiosk.payments.errors) with messages a cashier can
 read. Objects come back as plain dicts. The key is never logged; restricted keys (rk_…)
-work as long as they carry the permissions listed in docs/payments.md.
+work as long as they carry the permissions listed in the README ("The Stripe key").
 """
 
 from __future__ import annotations

@@ -11,5 +11,5 @@ The entry points live in small modules named for what they do:
 - ``kiosk.receipts.export``: ``export_day(ctx, out)``, the day's CSV for accounting
 - ``kiosk.receipts.fee_slips``: ``write_fee_slips(ctx, gateway, out)``
 
-Nothing here imports PySide6; Qt printing is ``ui.printing``. See docs/receipts.md.
+Nothing here imports PySide6; Qt printing is ``ui.printing``. See the README, "Receipts, printing, email and fee slips".
 """
