@@ -12,6 +12,7 @@ from ui.operations import QueryOp
 from ui.status_bar_widget import stripe_mode
 
 log = logging.getLogger(__name__)
+RECEIPTS_EVERY_MS = 30_000
 
 
 class DeskServices(QObject):
@@ -31,6 +32,10 @@ class DeskServices(QObject):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(80)
         self._refresh_timer.timeout.connect(self.on_refresh_timer_timeout)
+        self._receipts_timer = QTimer(self)
+        self._receipts_timer.setInterval(RECEIPTS_EVERY_MS)
+        self._receipts_timer.timeout.connect(self.catch_up_receipts)
+        self._catching_up = False
 
     # -- poller -----------------------------------------------------------------------------
     def start_poller(self) -> None:
@@ -68,6 +73,39 @@ class DeskServices(QObject):
     def wake_poller(self) -> None:
         if self.poller is not None:
             self.poller.wake()
+
+    # -- receipts ---------------------------------------------------------------------------
+    def start_receipts(self) -> None:
+        """Render receipts for money that arrived without a cashier (relay, fee slips), queue
+        the automatic emails and send the mail that is due: now, every 30 s, and soon after
+        each payment or refund event. On the database worker, never the GUI thread."""
+        self._receipts_timer.start()
+        self.catch_up_receipts()
+
+    @Slot()
+    def catch_up_receipts(self) -> None:
+        if self._catching_up or self.closed.is_set():
+            return
+        self._catching_up = True
+        ctx = self.ctx
+
+        def run(_t):
+            from kiosk.receipts.service import catch_up
+
+            return catch_up(ctx)
+
+        QueryOp(self.parent(), run).success(self._on_receipts_caught_up).failure(
+            lambda exc: log.warning("receipts catch-up failed: %s", exc)
+        ).done(self._on_catch_up_done).run()
+
+    def _on_receipts_caught_up(self, result) -> None:
+        rendered, _mail = result
+        if rendered:
+            log.info("receipts rendered in the background: %s", ", ".join(rendered))
+            self.detail_touched.emit()
+
+    def _on_catch_up_done(self) -> None:
+        self._catching_up = False
 
     # -- mode and warm-up ---------------------------------------------------------------------
     def refresh_mode(self) -> None:

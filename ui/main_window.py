@@ -167,6 +167,13 @@ class MainWindow(QMainWindow):
         else:
             self.status.set_sync_unconfigured()
         self.services.start_poller()
+        self.services.start_receipts()
+        self.events.paid.connect(self.on_events_money_moved)
+        self.events.refunded.connect(self.on_events_money_moved)
+
+    @Slot(object)
+    def on_events_money_moved(self, _change) -> None:
+        QTimer.singleShot(1000, self.services.catch_up_receipts)
 
     def apply_settings(self) -> None:
         """After Settings saved: theme, kiosk mode, idle lock, Stripe and relay."""

@@ -186,7 +186,7 @@ class PaymentDialog(QDialog):
         self.receipt_page.done_button.setFocus()
         self.receipt_shown.emit(number)
         if self.ctx.settings.get("receipts.auto_print"):
-            self.receipt_page.on_print_button_clicked()
+            self.receipt_page.print_automatically()
 
     def reject(self) -> None:
         if (

@@ -109,6 +109,22 @@ class ReceiptPreviewWidget(QWidget):
             self._audit("receipt_print")
             self.printed.emit(self.number)
 
+    def print_automatically(self) -> None:
+        """receipts.auto_print: straight to the configured (or default) printer, no dialog.
+        A failure is said plainly; the receipt stays here to print again."""
+        from ui.printing import PrintError, print_receipt
+
+        printer = str(self.ctx.settings.get("receipts.printer")) or None
+        try:  # QPrinter lives on the GUI thread
+            result = print_receipt(self.ctx, self.number, printer_name=printer, parent=self)
+        except PrintError as exc:
+            self.note.setText(f"Not printed: {exc}. Use Print to try again.")
+            return
+        if result.printed:
+            self.note.setText(f"Printed on {result.printer}")
+            self._audit("receipt_auto_print")
+            self.printed.emit(self.number)
+
     @Slot()
     def on_save_button_clicked(self) -> None:
         if self.path is None:
