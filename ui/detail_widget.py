@@ -163,8 +163,11 @@ class DetailWidget(QFrame):
         QueryOp(self, lambda _t: load_detail(ctx, number)).success(self._on_loaded).run()
 
     def reload(self) -> None:
-        if self.detail is not None:
-            self.load(self.detail.row.number)
+        """Read the invoice again: the one last asked for, which may still be loading (the
+        one on screen would make that newer request's answer look stale)."""
+        number = self._wanted or (self.detail.row.number if self.detail else None)
+        if number is not None:
+            self.load(number)
 
     def _on_loaded(self, d: InvoiceDetail) -> None:
         if d.row.number != self._wanted:

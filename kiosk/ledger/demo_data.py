@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kiosk.config import OPTIONS
 from kiosk.ledger import audit
 from kiosk.ledger import demo_names as names
 from kiosk.ledger.allocation import ComponentDue, allocate
@@ -25,6 +26,7 @@ from kiosk.ledger.demo_plan import InvoicePlan, StudentPlan, plan
 from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Student
 from kiosk.ledger.search_index import bulk_indexing, fold, search_text
 from kiosk.ledger.users import create_user, find_user
+from kiosk.receipts.numbering import record_receipt
 
 STAFF = (
     ("cashier@example.com", "cashierpass123", "cashier", "Demo Cashier"),
@@ -135,6 +137,14 @@ def _add_payment(s: Session, invoice: Invoice, k: int, amount: int, day: date) -
     )
     s.add(payment)
     s.flush()
+    record_receipt(  # as the apply path does for every payment; rendered by the desk later
+        s,
+        prefix=str(OPTIONS["receipts.prefix"].default),
+        timezone=str(OPTIONS["desk.timezone"].default),
+        desk=payment.desk,
+        payment_id=payment.id,
+        now=payment.received_at,
+    )
     dues = _dues(s, invoice)
     for component_id, part in allocate(amount, dues).parts:
         s.add(

@@ -146,13 +146,14 @@ def file_status(facts: ReceiptFacts) -> str:
     return "ok" if digest == facts.sha256 else "modified"
 
 
-def catch_up(ctx: Context) -> tuple[list[str], SendReport]:
+def catch_up(ctx: Context, limit: int | None = None) -> tuple[list[str], SendReport]:
     """What the desk runs every half minute on its database worker: render every pending
     receipt (which queues the automatic emails), then send the email that is due.
 
     Receipts for money that arrived while no one was at the desk (a fee-slip payment
-    applied from the relay) are rendered here too. Returns (rendered numbers, mail report).
+    applied from the relay) are rendered here too, at most `limit` a call, so a backlog
+    never holds the desk's database worker for long. Returns (rendered numbers, mail report).
     """
     from kiosk.receipts.mail import send_due
 
-    return render_pending(ctx), send_due(ctx)
+    return render_pending(ctx, limit), send_due(ctx)

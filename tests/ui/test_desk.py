@@ -212,3 +212,20 @@ def test_dark_theme_is_applied_and_kept(qtbot, window, cashier):
         from PySide6.QtWidgets import QApplication
 
         theme.apply(QApplication.instance(), "light")
+
+
+def test_a_reload_during_a_new_selection_keeps_the_new_invoice(qtbot, window, desk_ctx):
+    """A background refresh (a payment event, a receipt rendered) must not bring back the
+    invoice that was on screen before the cashier picked another."""
+    from kiosk.ledger.search import search_invoices
+
+    with desk_ctx.ledger.read() as s:
+        first, second = (r.number for r in search_invoices(s, "", limit=2))
+    detail = window.detail
+    detail.load(first)
+    qtbot.waitUntil(lambda: detail.detail is not None and detail.detail.row.number == first)
+    detail.load(second)
+    detail.reload()  # arrives while `second` is still loading
+    qtbot.waitUntil(lambda: detail.detail.row.number == second, timeout=5_000)
+    qtbot.wait(200)
+    assert detail.detail.row.number == second
