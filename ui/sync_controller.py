@@ -42,7 +42,7 @@ class SyncController(QObject):
         try:
             from kiosk.sync.loop import build_sync_loop
 
-            self.loop = build_sync_loop(self.ctx, on_state=self._on_loop_state, wait=0)
+            self.loop = build_sync_loop(self.ctx, on_state=self._on_loop_state, wait=self.wait)
             self.loop.run(self._stop)
         except Exception:
             log.exception("the sync loop stopped")
@@ -50,13 +50,6 @@ class SyncController(QObject):
             self._emit(self.stopped)
 
     def _on_loop_state(self, state) -> None:  # worker thread: only emit
-        from kiosk.sync.state import SyncStatus
-
-        # The loop reports "connected" only once a fetch returns; while starting or
-        # offline, fetch without holding the long-poll so the bar turns green at once.
-        if self.loop is not None:
-            settled = state.status in (SyncStatus.CONNECTED, SyncStatus.CATCHING_UP)
-            self.loop.wait = self.wait if settled else 0
         self.state = state
         self._emit(self.state_changed, state)
 
