@@ -92,27 +92,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 def use_memory_keyring() -> None:
     """Keep the demo's secrets out of the machine's keyring."""
     import keyring
-    from keyring.backend import KeyringBackend
-    from keyring.errors import PasswordDeleteError
 
-    class DemoKeyring(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
+    from kiosk.memory_keyring import MemoryKeyring
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.store: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.store.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.store[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            if self.store.pop((service, username), None) is None:
-                raise PasswordDeleteError(username)
-
-    keyring.set_keyring(DemoKeyring())
+    keyring.set_keyring(MemoryKeyring())
 
 
 def start_demo(

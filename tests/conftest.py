@@ -36,7 +36,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     import keyring
 
-    from tests.memory_keyring import MemoryKeyring
+    from kiosk.memory_keyring import MemoryKeyring
 
     keyring.set_keyring(MemoryKeyring())
 

@@ -10,20 +10,10 @@ import sys
 from typing import Any
 
 from kiosk.cli.errors import CommandError
+from kiosk.ledger.sort_keys import SORT_KEYS
 from kiosk.ledger.status import InvoiceStatus
 
 NEW_PASSWORD_ENV = "FEE_KIOSK_NEW_PASSWORD"
-SORT_KEYS = (
-    "number",
-    "student",
-    "student_number",
-    "issue_date",
-    "due_date",
-    "total",
-    "paid",
-    "balance",
-    "status",
-)
 
 
 def positive_int(text: str) -> int:

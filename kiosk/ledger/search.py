@@ -34,20 +34,10 @@ from sqlalchemy.orm import Session
 from kiosk.ledger.invoices import paid_expr, summary_select, to_row, total_expr
 from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Student
 from kiosk.ledger.search_index import FTS_TABLE, fold, fts_query, words
+from kiosk.ledger.sort_keys import SORT_KEYS
 from kiosk.ledger.status import InvoiceStatus
 from kiosk.ledger.views import InvoiceRow
 
-SORT_KEYS = (
-    "number",
-    "student",
-    "student_number",
-    "issue_date",
-    "due_date",
-    "total",
-    "paid",
-    "balance",
-    "status",
-)
 # Sorting by status puts what needs attention first.
 STATUS_ORDER = ("overdue", "partially_paid", "open", "paid", "void")
 

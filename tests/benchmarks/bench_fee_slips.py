@@ -115,9 +115,9 @@ def _desk(home: Path, count: int) -> Any:
 def run(count: int = SLIPS) -> list[dict[str, Any]]:
     import keyring
 
+    from kiosk.memory_keyring import MemoryKeyring
     from kiosk.payments.gateway import StripeGateway
     from kiosk.receipts.fee_slips import write_fee_slips
-    from tests.memory_keyring import MemoryKeyring
 
     keyring.set_keyring(MemoryKeyring())  # never the machine's keyring
     os.environ["FEE_KIOSK_RECEIPT_KEY"] = "bench"

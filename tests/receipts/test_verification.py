@@ -128,7 +128,7 @@ def test_first_receipts_rendered_at_once_share_one_key(ctx):
     import contextlib
     import threading
 
-    from tests.memory_keyring import MemoryKeyring
+    from kiosk.memory_keyring import MemoryKeyring
 
     threads_n = 8
 

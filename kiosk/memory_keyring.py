@@ -1,4 +1,4 @@
-"""An in-memory keyring backend for tests (and for the demo, which must not touch the real one)."""
+"""An in-memory keyring backend: the demo and the tests must never touch the real keyring."""
 
 from __future__ import annotations
 
