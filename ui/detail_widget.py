@@ -305,8 +305,11 @@ def _tree(columns: tuple[str, ...], name: str) -> QTreeWidget:
     t.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     t.setTextElideMode(Qt.TextElideMode.ElideRight)
     header = t.header()
-    header.setStretchLastSection(True)
+    # Amounts and receipt numbers keep their full width; when the pane is narrow, the
+    # first (descriptive) column gives way and elides instead.
+    header.setStretchLastSection(False)
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     header.setMinimumSectionSize(40)
     return t
 
