@@ -3,17 +3,20 @@ of the payment screens, and refreshing the rows that payment events touch."""
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 import threading
+from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
 
+import kiosk
 from ui.operations import QueryOp
 from ui.status_bar_widget import stripe_mode
 
 log = logging.getLogger(__name__)
 RECEIPTS_EVERY_MS = 30_000
-RECEIPTS_A_ROUND = 5  # ~50 ms each: the worker stays free for the screen between rounds
 
 
 class DeskServices(QObject):
@@ -36,7 +39,7 @@ class DeskServices(QObject):
         self._receipts_timer = QTimer(self)
         self._receipts_timer.setInterval(RECEIPTS_EVERY_MS)
         self._receipts_timer.timeout.connect(self.catch_up_receipts)
-        self._catching_up = False
+        self._catch_up: QProcess | None = None
 
     # -- poller -----------------------------------------------------------------------------
     def start_poller(self) -> None:
@@ -79,36 +82,70 @@ class DeskServices(QObject):
     def start_receipts(self) -> None:
         """Render receipts for money that arrived without a cashier (relay, fee slips), queue
         the automatic emails and send the mail that is due: now, every 30 s, and soon after
-        each payment or refund event. On the database worker, never the GUI thread."""
+        each payment or refund event."""
         self._receipts_timer.start()
         self.catch_up_receipts()
 
     @Slot()
     def catch_up_receipts(self) -> None:
-        if self._catching_up or self.closed.is_set():
+        """Ask (one cheap query on the database worker) whether anything is due, and if so
+        run `receipts catch-up` in a child process: rendering PDFs in this interpreter would
+        hold the GUI thread up while the cashier types; a child uses the other core."""
+        if self._catch_up is not None or self.closed.is_set():
             return
-        self._catching_up = True
         ctx = self.ctx
 
-        def run(_t):
-            from kiosk.receipts.service import catch_up
+        def due(_t) -> bool:
+            from kiosk.receipts.service import work_due
 
-            return catch_up(ctx, RECEIPTS_A_ROUND)
+            return work_due(ctx)
 
-        QueryOp(self.parent(), run).success(self._on_receipts_caught_up).failure(
-            lambda exc: log.warning("receipts catch-up failed: %s", exc)
-        ).done(self._on_catch_up_done).run()
+        QueryOp(self.parent(), due).success(self._start_catch_up).failure(
+            lambda exc: log.warning("receipts catch-up check failed: %s", exc)
+        ).run()
 
-    def _on_receipts_caught_up(self, result) -> None:
-        rendered, _mail = result
+    def _start_catch_up(self, due: bool) -> None:
+        if not due or self._catch_up is not None or self.closed.is_set():
+            return
+        proc = QProcess(self)
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("FEE_KIOSK_HOME", str(self.ctx.home))
+        env.insert("FEE_KIOSK_DB", self.ctx.db_url)  # not argv: a URL may hold a password
+        proc.setProcessEnvironment(env)
+        proc.setProgram(sys.executable)
+        proc.setArguments(["-m", "kiosk.cli.main", "receipts", "catch-up", "--json"])
+        proc.setWorkingDirectory(str(Path(kiosk.__file__).resolve().parents[1]))
+        proc.finished.connect(self.on_catch_up_finished)
+        self._catch_up = proc
+        proc.start()
+
+    @Slot(int, QProcess.ExitStatus)
+    def on_catch_up_finished(self, code: int, _status) -> None:
+        proc, self._catch_up = self._catch_up, None
+        if proc is None:
+            return
+        out = bytes(proc.readAllStandardOutput().data()).decode("utf-8", "replace")
+        err = bytes(proc.readAllStandardError().data()).decode("utf-8", "replace").strip()
+        proc.deleteLater()
+        if code != 0:
+            log.warning("receipts catch-up failed: %s", err.splitlines()[-1:] or code)
+            return
+        try:
+            rendered = json.loads(out).get("rendered") or []
+        except ValueError:
+            rendered = []
         if rendered:
             log.info("receipts rendered in the background: %s", ", ".join(rendered))
             self.detail_touched.emit()
-        if len(rendered) >= RECEIPTS_A_ROUND:  # a backlog: the next round soon
-            QTimer.singleShot(200, self.catch_up_receipts)
 
-    def _on_catch_up_done(self) -> None:
-        self._catching_up = False
+    def _stop_catch_up(self) -> None:
+        """On close: the child's work is atomic and repeatable, so it may be cut short."""
+        self._receipts_timer.stop()
+        proc, self._catch_up = self._catch_up, None
+        if proc is not None:
+            proc.finished.disconnect(self.on_catch_up_finished)
+            proc.kill()
+            proc.waitForFinished(2000)
 
     # -- mode and warm-up ---------------------------------------------------------------------
     def refresh_mode(self) -> None:
@@ -157,6 +194,7 @@ class DeskServices(QObject):
     def close(self) -> None:
         self.closed.set()
         self.stop_poller()
+        self._stop_catch_up()
 
 
 def warm_up() -> None:

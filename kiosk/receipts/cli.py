@@ -1,4 +1,4 @@
-"""`receipts list|show|print|email|verify|export|render|send-due` and `fee-slips`.
+"""`receipts list|show|print|email|verify|export|render|send-due|catch-up` and `fee-slips`.
 
 Imported at desk start-up: keep the top light (reportlab, Qt and SMTP load in handlers).
 """
@@ -75,6 +75,7 @@ def register(sub: Any) -> None:
     )
     _add(cmds, "render", run_render, "render receipts that have no PDF yet", [])
     _add(cmds, "send-due", run_send_due, "send queued receipt emails that are due", [])
+    _add(cmds, "catch-up", run_catch_up, "render pending receipts, then send due emails", [])
     register_fee_slips(sub)
 
 
@@ -297,6 +298,20 @@ def run_send_due(args: argparse.Namespace) -> int:
         args,
         {"sent": r.sent, "retrying": r.retrying, "failed": r.failed, "errors": r.errors},
         f"sent {len(r.sent)}, retrying {len(r.retrying)}, failed {len(r.failed)}",
+    )
+    return 0
+
+
+def run_catch_up(args: argparse.Namespace) -> int:
+    """What the desk runs in a child process: rendering in the desk's own interpreter would
+    stall its window while the cashier works."""
+    from kiosk.receipts.service import catch_up
+
+    done, r = catch_up(args.ctx)
+    _emit(
+        args,
+        {"rendered": done, "sent": r.sent, "retrying": r.retrying, "failed": r.failed},
+        f"rendered {len(done)} receipt(s); sent {len(r.sent)}, retrying {len(r.retrying)}",
     )
     return 0
 

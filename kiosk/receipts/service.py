@@ -20,6 +20,7 @@ from sqlalchemy import CursorResult, select, update
 
 from kiosk.atomic import write_bytes
 from kiosk.ledger.models import Receipt
+from kiosk.ledger.types import utcnow
 from kiosk.receipts.facts import ReceiptFacts, facts_for, find_receipt, receipt_facts
 from kiosk.receipts.pdf_parts import RenderOptions
 from kiosk.receipts.render import render_receipt
@@ -157,3 +158,25 @@ def catch_up(ctx: Context, limit: int | None = None) -> tuple[list[str], SendRep
     from kiosk.receipts.mail import send_due
 
     return render_pending(ctx, limit), send_due(ctx)
+
+
+def work_due(ctx: Context) -> bool:
+    """Is there a receipt to render or an email due? One cheap query, so the desk starts
+    its catch-up (a child process) only when there is something to do."""
+    from sqlalchemy import exists, or_
+
+    from kiosk.ledger.models import MailMessage
+
+    with ctx.ledger.read() as s:
+        return bool(
+            s.scalar(
+                select(
+                    or_(
+                        exists().where(Receipt.file_path.is_(None)),
+                        exists().where(
+                            MailMessage.status == "queued", MailMessage.next_attempt_at <= utcnow()
+                        ),
+                    )
+                )
+            )
+        )
