@@ -37,6 +37,9 @@ def prewarm(ctx) -> None:
     from ui import early
     from ui.taskman import taskman
 
+    if early.fast_start():  # the first page comes from the cached SQL: open it after
+        return
+
     def warm() -> None:
         early.wait()
         early.warm(ctx)
@@ -45,15 +48,48 @@ def prewarm(ctx) -> None:
 
 
 def build_window(ctx):
+    from ui import early
     from ui.main_window import MainWindow
 
     win = MainWindow(ctx)
+    if early.fast_start():
+        _open_ledger_after_first_page(ctx, win)
     if ctx.settings.get("ui.kiosk_mode"):
         win.showFullScreen()
     else:
         win.show()
     win.start()
     return win
+
+
+def _open_ledger_after_first_page(ctx, win) -> None:
+    """The first page came from the cached SQL (ui.early): SQLAlchemy and the ledger load
+    on the database worker once the page has painted. Queued work (the detail of the
+    selected invoice, more pages) waits behind it on the worker; the import hands the
+    interpreter back to the GUI thread more often meanwhile."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from ui import early
+    from ui.taskman import taskman
+
+    painted = threading.Event()
+
+    def warm() -> None:
+        painted.wait(5)
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.0002)
+        try:
+            early.warm(ctx)
+        finally:
+            sys.setswitchinterval(interval)
+
+    def on_list_ready() -> None:
+        taskman().run_in_background(warm, None)
+        QTimer.singleShot(100, painted.set)
+
+    win.list_ready.connect(on_list_ready, Qt.ConnectionType.SingleShotConnection)
 
 
 def sign_in_in_background(win, username: str, password: str) -> None:

@@ -68,9 +68,11 @@ class InvoiceListWidget(QWidget):
         t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         t.setAlternatingRowColors(True)
         t.setShowGrid(False)
+        # The indicator first: enabling sorting sorts by it, and Qt's default (descending)
+        # would ask the ledger for a page nobody sees.
+        t.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         t.setSortingEnabled(True)
         t.setWordWrap(False)
-        t.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         t.verticalHeader().hide()
         t.verticalHeader().setDefaultSectionSize(34)
         t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

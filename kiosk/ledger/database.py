@@ -8,13 +8,13 @@ with ledger.begin() as s:      # one session per unit of work, committed on exit
 from __future__ import annotations
 
 import contextlib
-import functools
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.ledger.revisions import head_revisions
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 727_001  # advisory lock id: one desk migrates at a time
@@ -75,21 +75,6 @@ def upgrade(engine: Engine) -> None:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
                 conn.commit()
-
-
-_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]?([\w-]+|None)['\"]?", re.M)
-
-
-@functools.cache
-def head_revisions() -> frozenset[str]:
-    """The newest migration(s), read from the files without importing Alembic."""
-    revisions, parents = set(), set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        found = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
-        if "revision" in found:
-            revisions.add(found["revision"])
-            parents.add(found.get("down_revision"))
-    return frozenset(revisions - parents)
 
 
 def schema_is_current(engine: Engine) -> bool:

@@ -192,9 +192,26 @@ def search_invoices(
     `order_by` is one of SORT_KEYS, optionally prefixed with "-" for descending; ties
     break on the invoice number, so pages never overlap or skip.
     """
+    today = today or date.today()
+    ids_query = ids_select(session, text, status, limit, offset, order_by, descending, today)
+    ids = list(session.scalars(ids_query))
+    return _rows_in_order(session, ids, today)
+
+
+def ids_select(
+    session: Session,
+    text: str,
+    status: str | None,
+    limit: int | None,
+    offset: int,
+    order_by: str,
+    descending: bool,
+    today: date,
+) -> Select:
+    """The ids of one page of `search_invoices`, in order (kiosk.ledger.first_page caches
+    its SQL for the desk's first page)."""
     if offset < 0 or (limit is not None and limit < 0):
         raise ValueError("limit and offset can't be negative")
-    today = today or date.today()
     key, desc = _split_order(order_by, descending)
     primary = sort_expr(key, today, session.get_bind().dialect.name)
     order = [primary.desc() if desc else primary.asc()]
@@ -205,8 +222,7 @@ def search_invoices(
         ids_query = ids_query.limit(limit)
     if offset:
         ids_query = ids_query.offset(offset)
-    ids = list(session.scalars(ids_query))
-    return _rows_in_order(session, ids, today)
+    return ids_query
 
 
 def _rows_in_order(session: Session, ids: list[int], today: date) -> list[InvoiceRow]:
@@ -222,5 +238,9 @@ def count_invoices(
     session: Session, text: str = "", *, status: str | None = None, today: date | None = None
 ) -> int:
     """How many invoices `search_invoices` would page through with the same filters."""
-    ids = _filtered_ids(session, text, status, today or date.today()).subquery()
-    return int(session.scalar(select(func.count()).select_from(ids)) or 0)
+    return int(session.scalar(count_select(session, text, status, today or date.today())) or 0)
+
+
+def count_select(session: Session, text: str, status: str | None, today: date) -> Select:
+    ids = _filtered_ids(session, text, status, today).subquery()
+    return select(func.count()).select_from(ids)

@@ -7,11 +7,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:  # SQLAlchemy loads on first use: the desk needs StaffUser before it
+    from sqlalchemy.orm import Session
 
-from kiosk.ledger.models import User
+    from kiosk.ledger.models import User
 
 ROLES = ("cashier", "supervisor")
 _N, _R, _P = 2**14, 8, 1
@@ -63,6 +64,14 @@ def _view(user: User) -> StaffUser:
     return StaffUser(user.id, user.username, user.display_name or user.username, user.role)
 
 
+def _by_username(session: Session, username: str) -> User | None:
+    from sqlalchemy import select
+
+    from kiosk.ledger.models import User
+
+    return session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
 def create_user(
     session: Session, username: str, password: str, role: str, display_name: str = ""
 ) -> StaffUser:
@@ -70,8 +79,10 @@ def create_user(
         raise ValueError(f"role must be cashier or supervisor, not {role!r}")
     if len(password) < 8:
         raise ValueError("a password needs at least 8 characters")
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    user = _by_username(session, username)
     if user is None:
+        from kiosk.ledger.models import User
+
         user = User(
             username=username.strip().lower(),
             password_hash=hash_password(password),
@@ -84,7 +95,7 @@ def create_user(
 
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser:
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    user = _by_username(session, username)
     if user is None or not user.active or not verify_password(password, user.password_hash):
         raise AuthError("wrong username or password")
     return _view(user)
@@ -95,7 +106,7 @@ def require_supervisor(session: Session, username: str, password: str | None = N
     if password is not None:
         staff = authenticate(session, username, password)
     else:
-        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+        user = _by_username(session, username)
         if user is None or not user.active:
             raise AuthError(f"no active staff user {username!r}")
         staff = _view(user)
@@ -105,5 +116,5 @@ def require_supervisor(session: Session, username: str, password: str | None = N
 
 
 def find_user(session: Session, username: str) -> StaffUser | None:
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    user = _by_username(session, username)
     return _view(user) if user else None

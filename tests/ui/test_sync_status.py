@@ -34,8 +34,11 @@ def test_sync_goes_offline_and_comes_back(qtbot, desk_ctx, monkeypatch, tmp_path
         assert SyncStatus.OFFLINE in states
         relay = start_relay(db, [secret], port=port)
         qtbot.waitUntil(lambda: win.status.sync.text() == "Relay connected", timeout=30_000)
-        # (the recording slot runs on the sync thread, so it may already hold a later state)
-        assert SyncStatus.CONNECTED in states[states.index(SyncStatus.OFFLINE) :]
+        # (the recording slot may run before or after the label's: wait for it, too)
+        qtbot.waitUntil(
+            lambda: SyncStatus.CONNECTED in states[states.index(SyncStatus.OFFLINE) :],
+            timeout=5_000,
+        )
     finally:
         win.close()
         relay.stop()
