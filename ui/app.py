@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from ui import theme
+from ui import gc_on_gui_thread, theme
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ def create_app(ctx, argv: list[str] | None = None) -> QApplication:
     # Workers (SQLAlchemy, Stripe) are Python-heavy: hand the interpreter back to the GUI
     # thread more often than the default 5 ms, so the counter never sees a stall.
     sys.setswitchinterval(0.001)
+    gc_on_gui_thread.install(app)
     app.setApplicationName("Fee Kiosk")
     app.setOrganizationName("Fee Kiosk")
     app.setApplicationDisplayName("Fee Kiosk")
