@@ -224,20 +224,5 @@ def run(
     rows = []
     for r in raw:
         r = [_day(v) if i in dates else v for i, v in enumerate(r)]
-        rows.append(
-            InvoiceRow(
-                id=r[0],
-                number=r[1],
-                student_number=r[2],
-                student_name=r[3],
-                student_email=r[4],
-                currency=r[5],
-                issue_date=r[6],
-                due_date=r[7],
-                total=int(r[8]),
-                paid=int(r[9]),
-                credit=int(r[10]),
-                status=str(r[11]),
-            )
-        )
+        rows.append(InvoiceRow.from_row(r))
     return rows, int(count or 0)

@@ -99,20 +99,7 @@ def summary_select(today: date | None = None) -> Select:
 
 
 def to_row(r) -> InvoiceRow:
-    return InvoiceRow(
-        id=r[0],
-        number=r[1],
-        student_number=r[2],
-        student_name=r[3],
-        student_email=r[4],
-        currency=r[5],
-        issue_date=r[6],
-        due_date=r[7],
-        total=int(r[8]),
-        paid=int(r[9]),
-        credit=int(r[10]),
-        status=str(r[11]),
-    )
+    return InvoiceRow.from_row(r)
 
 
 def invoice_row(session: Session, number: str, today: date | None = None) -> InvoiceRow:

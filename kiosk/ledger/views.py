@@ -32,6 +32,25 @@ class InvoiceRow:
     def balance(self) -> int:
         return max(self.total - self.paid, 0)
 
+    @classmethod
+    def from_row(cls, r) -> InvoiceRow:
+        """From a row of the invoice summary query, in its column order (whichever driver
+        ran it: SQLAlchemy, or sqlite3 for the desk's cached first page)."""
+        return cls(
+            id=r[0],
+            number=r[1],
+            student_number=r[2],
+            student_name=r[3],
+            student_email=r[4],
+            currency=r[5],
+            issue_date=r[6],
+            due_date=r[7],
+            total=int(r[8]),
+            paid=int(r[9]),
+            credit=int(r[10]),
+            status=str(r[11]),
+        )
+
 
 @dataclass(frozen=True)
 class ComponentView:
