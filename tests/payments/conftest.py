@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -206,3 +210,29 @@ def staff(ledger):
             create_user(s, "meera", PASSWORD, "supervisor"),
             create_user(s, "ravi", PASSWORD, "cashier"),
         )
+
+
+def start_pay_child(home, invoice: str, api_base: str, *extra: str) -> subprocess.Popen:
+    """`python main.py pay INVOICE --amount 1000 --json [extra]` as a real child process,
+    against `api_base` (the sandbox, or a faulty proxy in front of it)."""
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, STRIPE_SECRET_KEY=KEY, STRIPE_API_BASE=api_base)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(root / "main.py"),
+            "--home",
+            str(home),
+            "pay",
+            invoice,
+            "--amount",
+            "1000",
+            *extra,
+            "--json",
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

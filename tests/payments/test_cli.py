@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -16,7 +13,7 @@ from kiosk.cli.main import main
 from kiosk.payments.attempts import list_attempts
 from kiosk.payments.poller import Poller
 from kiosk.payments.status import subscribe
-from tests.payments.conftest import KEY, pay, wait_for
+from tests.payments.conftest import KEY, pay, start_pay_child, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,25 +73,7 @@ def test_attempts_poll_cancel_and_reconcile_commands(ctx, cli, client, invoice, 
 
 
 def test_ctrl_c_cancels_the_attempt(ctx, home, sandbox, client, invoice):
-    env = dict(os.environ, STRIPE_SECRET_KEY=KEY, STRIPE_API_BASE=sandbox.url)
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "main.py"),
-            "--home",
-            str(home),
-            "pay",
-            invoice,
-            "--amount",
-            "1000",
-            "--json",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = start_pay_child(home, invoice, sandbox.url)
     try:
         view = wait_for(lambda: open_attempt(ctx), timeout=30, what="the attempt to open")
         child.send_signal(signal.SIGINT)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -29,6 +26,7 @@ from tests.payments.conftest import (
     expire_now,
     pay,
     sessions_for_attempt,
+    start_pay_child,
     wait_for,
 )
 
@@ -101,25 +99,7 @@ def test_desk_killed_between_recording_and_stripes_answer(
     ctx, home, proxy, client, gateway, invoice
 ):
     proxy.delay_first, proxy.delay = 1, 60.0
-    env = dict(os.environ, STRIPE_SECRET_KEY=KEY, STRIPE_API_BASE=proxy.url)
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "main.py"),
-            "--home",
-            str(home),
-            "pay",
-            invoice,
-            "--amount",
-            "1000",
-            "--no-wait",
-            "--json",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    child = start_pay_child(home, invoice, proxy.url, "--no-wait")
     try:
         assert proxy.forwarded.wait(30), "the desk never reached Stripe"
     finally:
