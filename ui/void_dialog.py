@@ -6,6 +6,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -41,9 +42,10 @@ class VoidDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 20, 24, 20)
         lay.setSpacing(12)
+        form = QFormLayout()
+        form.addRow("Reason", self.reason)
         lay.addWidget(head)
-        lay.addWidget(QLabel("Reason"))
-        lay.addWidget(self.reason)
+        lay.addLayout(form)
         lay.addWidget(self.buttons)
         self.reason.textChanged.connect(self.on_reason_changed)
         self.buttons.accepted.connect(self.on_buttons_accepted)
