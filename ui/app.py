@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from kiosk.termination import Termination
 from ui import gc_on_gui_thread, theme
 
 log = logging.getLogger(__name__)
@@ -102,8 +103,27 @@ def sign_in_in_background(win, username: str, password: str) -> None:
     QueryOp(win, lambda _t: sign_in(ctx, username, password)).success(win.sign_in_as).run()
 
 
-def run(ctx, credentials: tuple[str, str] | None = None) -> int:
+def quit_on_termination(app: QApplication, stop: Termination) -> None:
+    """Ctrl+C and SIGTERM close the desk like its window's Close: the event loop ends and
+    the caller's clean-up runs. A timer hands control back to Python now and then, since
+    Python runs signal handlers only between bytecodes, never inside Qt's event loop."""
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer(app)
+    timer.setInterval(250)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+    stop.on_signal(lambda: QTimer.singleShot(0, app.quit))
+
+
+def run(
+    ctx, credentials: tuple[str, str] | None = None, termination: Termination | None = None
+) -> int:
+    """Run the desk until its window closes, or until Ctrl+C / SIGTERM when `termination`
+    (installed by the caller, who also restores it) is given."""
     app = create_app(ctx)
+    if termination is not None:
+        quit_on_termination(app, termination)
     prewarm(ctx)
     win = build_window(ctx)
     if credentials:

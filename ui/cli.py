@@ -48,25 +48,37 @@ def run_gui(args: argparse.Namespace) -> int:
     from ui import early
 
     early.start(args.ctx)  # the ledger opens while Qt is imported
+    from kiosk.termination import Termination
     from ui.app import run
 
-    return run(args.ctx)
+    stop = Termination.install()
+    try:
+        code = run(args.ctx, termination=stop)
+    finally:
+        stop.restore()
+    return stop.exit_code(default=code)
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    """The demo runs until its window closes, Ctrl+C or SIGTERM; then the sandbox and relay
+    stop and a temporary home is deleted. Exit code 130 after Ctrl+C, 143 after SIGTERM."""
     from kiosk.demo import describe, start_demo
+    from kiosk.termination import Termination
 
-    home = args.demo_home or (Path(args.home) if getattr(args, "home", None) else None)
-    demo = start_demo(home, args.public_url, lan=not args.loopback)
-    print(describe(demo), flush=True)
+    stop = Termination.install()  # before the servers start: a signal now still cleans up
+    demo = None
     try:
+        home = args.demo_home or (Path(args.home) if getattr(args, "home", None) else None)
+        demo = start_demo(home, args.public_url, lan=not args.loopback)
+        print(describe(demo), flush=True)
         if args.no_gui:
-            import threading
-
-            threading.Event().wait()
-            return 0
+            stop.wait()
+            return stop.exit_code()
         from ui.app import run
 
-        return run(demo.ctx, credentials=demo.cashier)
+        code = run(demo.ctx, credentials=demo.cashier, termination=stop)
+        return stop.exit_code(default=code)
     finally:
-        demo.stop()
+        if demo is not None:
+            demo.stop()
+        stop.restore()
