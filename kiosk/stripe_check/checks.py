@@ -67,8 +67,7 @@ class Run:
             step("events", lambda: observe.events(self))
             step("webhook endpoint", lambda: observe.webhook_endpoint(self))
         finally:
-            if not self.out.stopped:
-                step("clean-up", lambda: clean_up(self))
+            step("clean-up", lambda: clean_up(self))
         return self.out
 
     def keep(self, label: str, obj: dict[str, Any]) -> dict[str, Any]:

@@ -45,8 +45,8 @@ class Outcome:
         try:
             detail = action()
         except Unreachable as exc:
-            self.stopped = str(exc)
-            self.checks.append(Check(name, False, self.stopped))
+            self.stopped = f"{name} failed"
+            self.checks.append(Check(name, False, str(exc)))
             return False
         except CheckFailed as exc:
             self.checks.append(Check(name, False, str(exc)))
@@ -64,7 +64,11 @@ class Outcome:
 def describe(exc: stripe.StripeError) -> str:
     """One line for a raw stripe exception, with anything key-shaped masked."""
     status = f"HTTP {exc.http_status}: " if exc.http_status else ""
-    return scrub(f"{status}{type(exc).__name__}: {exc.user_message or exc.code or 'no message'}")
+    if isinstance(exc, stripe.APIConnectionError):
+        message = "no connection (network error or wrong address)"
+    else:
+        message = " ".join(str(exc.user_message or exc.code or "no message").split())[:300]
+    return scrub(f"{status}{type(exc).__name__}: {message}")
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
 
+from kiosk.sandbox import SandboxHandle
 from kiosk.stripe_check.keys import KeyRefused, classify, mask
 from tests.stripe_check.conftest import FakeStripe
 
@@ -54,3 +56,26 @@ def test_mask_keeps_only_the_prefix_and_last_four() -> None:
     assert classify("rk_test_0123456789").kind == "restricted"
     with pytest.raises(KeyRefused):
         classify("sk_live_0123456789")
+
+
+def test_an_unreachable_target_stops_after_the_first_call(
+    bare_target: SandboxHandle, stripe_check: Runner
+) -> None:
+    """A key the target rejects (401): one failed check, the rest skipped, no sandbox run."""
+    status, out, _ = stripe_check(
+        "--key", "sk_test_not-a-valid-key", "--api-base", bare_target.url, "--json"
+    )
+    report = json.loads(out)
+    checks = {c["name"]: c for c in report["checks"]}
+    assert not checks["key accepted"]["ok"]
+    assert "AuthenticationError" in checks["key accepted"]["detail"]
+    assert "sk_test_not-a-valid-key" not in out
+    skipped = [c for c in report["checks"] if c["detail"].startswith("skipped: ")]
+    assert skipped[0]["name"] == "permissions" and len(skipped) == 9
+    assert skipped[-1] == {
+        "name": "clean-up",
+        "ok": False,
+        "detail": "skipped: key accepted failed",
+    }
+    assert "sandbox reference run" not in checks and report["differences"] == []
+    assert status == 1
