@@ -4,7 +4,9 @@ Each probe is a request that the permission allows but that creates nothing: a l
 one for Read, and for Write a create with a deliberately invalid parameter, which Stripe
 answers 400 after the permission check. Stripe answers 403 (stripe.PermissionError)
 when the key lacks the permission ("Having the 'rak_…' permission would allow this
-request to continue").
+request to continue"). That permissions are checked before parameters is what Stripe's
+errors show but its docs do not state; were it otherwise, a missing Write permission
+would still surface, as a 403, in the run's own creates.
 """
 
 from __future__ import annotations

@@ -96,14 +96,15 @@ def reference_run(
     prefix = "rk_test_" if key_kind == "restricted" else "sk_test_"
     with start_sandbox(webhook_retry_delays=(3600.0,)) as sandbox:
         gateway = StripeGateway(prefix + "stripecheck" + secrets.token_hex(8), sandbox.url)
+        params: dict[str, Any] = {
+            "url": REFERENCE_WEBHOOK_URL,
+            "enabled_events": list(WEBHOOK_EVENTS),
+            "api_version": stripe.api_version,
+            "description": (endpoint or {}).get("description"),
+            "metadata": (endpoint or {}).get("metadata") or None,
+        }
         gateway.v1.webhook_endpoints.create(
-            {
-                "url": REFERENCE_WEBHOOK_URL,
-                "enabled_events": list(WEBHOOK_EVENTS),
-                "api_version": stripe.api_version,
-                "description": (endpoint or {}).get("description"),
-                "metadata": (endpoint or {}).get("metadata") or None,
-            },
+            params,  # type: ignore[arg-type]
             options={"idempotency_key": f"kiosk:stripe-check:{run_id}:reference-endpoint"},
         )
         return Run(gateway, desk, run_id, key_kind=key_kind, event_timeout=5.0).execute()
