@@ -22,6 +22,7 @@ from kiosk.sandbox.routes import (
     events,
     payment_intents,
     payment_links,
+    payouts,
     prices,
     refunds,
     test_helpers,
@@ -40,6 +41,7 @@ ROUTE_MODULES = (
     events,
     webhook_endpoints,
     test_helpers,
+    payouts,
 )
 
 

@@ -42,6 +42,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="keep state in FILE so it survives restarts",
     )
+    parser.add_argument(
+        "--payout-delay-days",
+        dest="sandbox_payout_delay_days",
+        type=int,
+        default=0,
+        metavar="N",
+        help="days before a payment's funds can be paid out (default 0: at once)",
+    )
+    parser.add_argument(
+        "--payout-interval",
+        dest="sandbox_payout_interval",
+        type=float,
+        default=86_400.0,
+        metavar="SECONDS",
+        help="automatic payouts every SECONDS of the sandbox's clock (default daily; 0: off)",
+    )
+    parser.add_argument(
+        "--fees",
+        dest="sandbox_fees",
+        metavar="SCHEDULE",
+        help="fee schedule in basis points, e.g. card=200,upi=200,card_international=300,"
+        "tax=1800 (default: Stripe India's published pricing, GST 18%%)",
+    )
     parser.set_defaults(func=handler)
 
 
@@ -63,7 +86,9 @@ def handler(args: argparse.Namespace) -> int:
             f"{port} to reach the payment pages.",
             flush=True,
         )
-    _serve(args.sandbox_host, port, public, args.sandbox_state)
+    if args.sandbox_payout_delay_days < 0 or args.sandbox_payout_interval < 0:
+        raise CommandError("--payout-delay-days and --payout-interval can't be negative")
+    _serve(args.sandbox_host, port, public, args.sandbox_state, _payout_settings(args))
     return 0
 
 
@@ -71,7 +96,24 @@ def _display_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
-def _serve(host: str, port: int, public: str, state: str | None) -> None:
+def _payout_settings(args: argparse.Namespace) -> dict[str, object]:
+    from kiosk.cli.errors import CommandError
+    from kiosk.sandbox.fees import FeeSchedule
+
+    try:
+        fees = FeeSchedule.from_text(args.sandbox_fees) if args.sandbox_fees else FeeSchedule()
+    except ValueError as exc:
+        raise CommandError(f"--fees: {exc}") from exc
+    return {
+        "payout_delay_days": args.sandbox_payout_delay_days,
+        "payout_interval": args.sandbox_payout_interval,
+        "fee_schedule": fees,
+    }
+
+
+def _serve(
+    host: str, port: int, public: str, state: str | None, settings: dict[str, object]
+) -> None:
     import uvicorn
 
     from kiosk.cli.errors import CommandError
@@ -79,7 +121,7 @@ def _serve(host: str, port: int, public: str, state: str | None) -> None:
 
     sock = _bind(host, port)
     try:
-        app = create_app(public_url=public, state_file=state)
+        app = create_app(public_url=public, state_file=state, **settings)
     except (OSError, ValueError) as exc:
         sock.close()
         raise CommandError(f"cannot use sandbox state {state}: {exc}") from exc

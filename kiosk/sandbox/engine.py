@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.sandbox import ids, shapes
+from kiosk.sandbox.fees import FeeSchedule
 from kiosk.sandbox.idempotency import IdempotencyCache
 from kiosk.sandbox.scheduler import Scheduler
 from kiosk.sandbox.store import Obj, Store
@@ -29,6 +30,9 @@ class Settings:
     refund_failure_delay: float = 1.0
     expiry_sweep_interval: float = 1.0
     save_interval: float = 0.5
+    payout_delay_days: int = 0
+    payout_interval: float = 86_400.0  # automatic payouts, sandbox clock; 0: off
+    fee_schedule: FeeSchedule = field(default_factory=FeeSchedule)
 
 
 @dataclass
@@ -62,6 +66,7 @@ class Sandbox:
 
     # lifecycle -----------------------------------------------------------
     def start(self) -> None:
+        from kiosk.sandbox.payouts_logic import start_schedule
         from kiosk.sandbox.sessions_logic import sweep_expired
 
         self.scheduler.start()
@@ -69,6 +74,7 @@ class Sandbox:
         if self.settings.state_file:
             self.scheduler.every(self.settings.save_interval, self.save)
         self._resume_refund_failures()
+        start_schedule(self)
 
     def _resume_refund_failures(self) -> None:
         from kiosk.sandbox.refunds_logic import schedule_failure

@@ -22,7 +22,8 @@ TARGETS: dict[str, str | None] = {
     "default_price": "price",
     "price": "price",
     "line_items": "list:item",
-    "balance_transaction": None,
+    "balance_transaction": "balance_transaction",
+    "failure_balance_transaction": "balance_transaction",
     "payment_method": "payment_method",
     "invoice": None,
     "subscription": None,
@@ -43,10 +44,13 @@ BY_KIND: dict[str, frozenset[str]] = {
     "payment_intent": frozenset({"customer", "latest_charge", "payment_method", "invoice"}),
     "charge": frozenset({"customer", "payment_intent", "balance_transaction", "invoice"}),
     "payment_method": frozenset({"customer"}),
-    "refund": frozenset({"charge", "payment_intent", "balance_transaction"}),
+    "refund": frozenset(
+        {"charge", "payment_intent", "balance_transaction", "failure_balance_transaction"}
+    ),
     "price": frozenset({"product"}),
     "product": frozenset({"default_price"}),
     "item": frozenset({"price"}),
+    "payout": frozenset({"balance_transaction", "failure_balance_transaction"}),
 }
 EXPANDABLE = frozenset(TARGETS)
 PATH_KINDS = (
@@ -62,6 +66,9 @@ PATH_KINDS = (
     ("/v1/prices", "price"),
     ("/v1/products", "product"),
     ("/v1/events", "event"),
+    ("/v1/balance_transactions", "balance_transaction"),
+    ("/v1/test_helpers/payouts", "payout"),
+    ("/v1/payouts", "payout"),
     ("/v1/webhook_endpoints", "webhook_endpoint"),
 )
 

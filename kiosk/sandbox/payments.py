@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.sandbox import ids, shapes
+from kiosk.sandbox import balance, ids, shapes
 from kiosk.sandbox.cards import Card
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import StripeError, card_error
@@ -31,6 +31,8 @@ def charge(sb: Sandbox, pi: Obj, card: Card, call: Call | None, email: str | Non
     """Charge `card` for `pi`; on a decline record it and raise the 402 card_error."""
     pm_id = _new_payment_method(sb, card, pi["customer"], email)["id"]
     ch = _new_charge(sb, pi, card, pm_id, email)
+    if ch["captured"]:
+        ch["balance_transaction"] = balance.for_charge(sb, ch)
     sb.store.add(ch, card=card.number)
     previous = {"status": pi["status"], "latest_charge": pi["latest_charge"]}
     pi["latest_charge"] = ch["id"]
@@ -61,7 +63,7 @@ def _new_charge(sb: Sandbox, pi: Obj, card: Card, pm_id: str, email: str | None)
         paid=ok,
         captured=ok and not manual,
         amount_captured=pi["amount"] if ok and not manual else 0,
-        balance_transaction=ids.new_id("txn", 24) if ok and not manual else None,
+        balance_transaction=None,  # set below once the charge is captured
         billing_details={
             "address": dict(ADDRESS),
             "email": email,
@@ -219,7 +221,8 @@ def capture(sb: Sandbox, pi: Obj, amount: int | None, call: Call) -> Obj:
             code="amount_too_large",
         )
     ch = sb.store.objects[pi["latest_charge"]]
-    ch.update(captured=True, amount_captured=amount, balance_transaction=ids.new_id("txn", 24))
+    ch.update(captured=True, amount_captured=amount)
+    ch["balance_transaction"] = balance.for_charge(sb, ch)
     pi.update(status="succeeded", amount_received=amount, amount_capturable=0)
     sb.emit("charge.captured", ch, call)
     sb.emit("payment_intent.succeeded", pi, call)

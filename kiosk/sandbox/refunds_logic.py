@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.sandbox import currencies, ids, params, shapes
+from kiosk.sandbox import balance, currencies, ids, params, shapes
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import StripeError, invalid
 from kiosk.sandbox.store import Obj
@@ -28,7 +28,7 @@ def create(sb: Sandbox, v: dict[str, Any], call: Call) -> Obj:
         reason=v.get("reason"),
         metadata=params.fresh_metadata(v.get("metadata")),
         status="succeeded",
-        balance_transaction=ids.new_id("txn", 24),
+        balance_transaction=None,
         destination_details={
             "card": {
                 "reference": ids.token(12),
@@ -39,6 +39,7 @@ def create(sb: Sandbox, v: dict[str, Any], call: Call) -> Obj:
             "type": "card",
         },
     )
+    refund["balance_transaction"] = balance.for_refund(sb, refund)
     sb.store.add(refund)
     sb.emit("refund.created", refund, call)
     _apply_to_charge(sb, ch, refund, +1, call, "charge.refunded")
@@ -121,7 +122,9 @@ def fail(sb: Sandbox, refund: Obj, reason: str, call: Call | None) -> Obj:
     previous = {"status": refund["status"], "failure_reason": None}
     sb.store.side(refund["id"]).pop("fails_later", None)
     refund.update(
-        status="failed", failure_reason=reason, failure_balance_transaction=ids.new_id("txn", 24)
+        status="failed",
+        failure_reason=reason,
+        failure_balance_transaction=balance.for_refund_failure(sb, refund),
     )
     sb.emit("refund.failed", refund, call)
     sb.emit("refund.updated", refund, call, previous)
