@@ -37,8 +37,13 @@ def _version(engine: Engine) -> list[str]:
         return list(conn.scalars(text("SELECT version_num FROM alembic_version")))
 
 
-def test_head_is_the_search_migration():
-    assert _head() == "0003"
+def test_migrations_form_one_chain_ending_at_the_newest():
+    """One head, and it is the newest file: two branches each adding a migration from the
+    same parent would leave two heads (Alembic refuses to upgrade then)."""
+    from kiosk.ledger.revisions import MIGRATIONS, head_revisions
+
+    newest = max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("0*.py"))
+    assert head_revisions() == {newest} and _head() == newest
 
 
 def test_sqlite_schema_matches_models(tmp_path: Path):

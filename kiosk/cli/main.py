@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "kiosk.relay.cli",
     "kiosk.sync.cli",
     "kiosk.receipts.cli",
+    "kiosk.payouts.cli",
     "kiosk.stripe_check.cli",
     "ui.cli",
 )

@@ -231,3 +231,22 @@ class StripeGateway:
         with translated("list Stripe events"):
             for event in self.v1.events.list(_params(params)).auto_paging_iter():
                 yield as_dict(event)
+
+    # Payouts and balance transactions ------------------------------------------------------
+
+    def list_payouts(self) -> Iterator[dict[str, Any]]:
+        """Every payout, newest first, auto-paginated."""
+        with translated("list Stripe payouts"):
+            for po in self.v1.payouts.list(_params({"limit": 100})).auto_paging_iter():
+                yield as_dict(po)
+
+    def list_payout_transactions(self, payout_id: str) -> Iterator[dict[str, Any]]:
+        """The balance transactions `payout_id` paid out (its own included), auto-paginated."""
+        params = {"limit": 100, "payout": payout_id}
+        with translated("list the payout's balance transactions"):
+            for txn in self.v1.balance_transactions.list(_params(params)).auto_paging_iter():
+                yield as_dict(txn)
+
+    def retrieve_charge(self, charge_id: str) -> dict[str, Any]:
+        with translated("read the charge"):
+            return as_dict(self.v1.charges.retrieve(charge_id))

@@ -1,0 +1,107 @@
+"""`payouts sync`: copy Stripe's payouts and the balance transactions each paid out.
+
+Everything is read from Stripe first, with no ledger transaction open; each payout is then
+written in one short transaction (upserts by Stripe id), so a run is idempotent and an
+interrupted one resumes: a payout is skipped only once it is final and its lines are all
+stored. Charges that the ledger does not know by id are looked up for their PaymentIntent,
+so a payment learned without its charge id still matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.ledger.models import Payment, PayoutLine, StripePayout
+
+if TYPE_CHECKING:
+    from kiosk.context import Context
+    from kiosk.payments.gateway import StripeGateway
+
+FINAL = frozenset({"paid", "failed", "canceled"})
+
+
+@dataclass
+class SyncResult:
+    fetched: int = 0
+    skipped: int = 0
+    lines: int = 0
+    payouts: list[str] = field(default_factory=list)
+
+
+def sync_payouts(ctx: Context, gateway: StripeGateway) -> SyncResult:
+    result = SyncResult()
+    with ctx.ledger.read() as s:
+        done = {
+            p.id: p.status
+            for p in s.scalars(select(StripePayout).where(StripePayout.lines_complete))
+        }
+    for payout in gateway.list_payouts():
+        if done.get(payout["id"]) == payout["status"] and payout["status"] in FINAL:
+            result.skipped += 1
+            continue
+        lines = list(gateway.list_payout_transactions(payout["id"]))
+        intents = _charge_intents(ctx, gateway, lines)
+        with ctx.ledger.begin() as s:
+            _store(s, payout, lines, intents)
+        result.fetched += 1
+        result.lines += len(lines)
+        result.payouts.append(payout["id"])
+    return result
+
+
+def _charge_intents(
+    ctx: Context, gateway: StripeGateway, lines: list[dict[str, Any]]
+) -> dict[str, str | None]:
+    """PaymentIntent of each charge line: from the ledger, else from Stripe (no txn open)."""
+    charges = [t["source"] for t in lines if t["type"] in ("charge", "payment")]
+    with ctx.ledger.read() as s:
+        known = dict(
+            s.execute(
+                select(Payment.stripe_charge_id, Payment.stripe_payment_intent).where(
+                    Payment.stripe_charge_id.in_(charges)
+                )
+            ).all()
+        )
+    return {
+        ch: known[ch] if ch in known else gateway.retrieve_charge(ch).get("payment_intent")
+        for ch in charges
+    }
+
+
+def _store(
+    s: Session, payout: dict[str, Any], lines: list[dict[str, Any]], intents: dict[str, Any]
+) -> None:
+    s.merge(
+        StripePayout(
+            id=payout["id"],
+            status=payout["status"],
+            amount=payout["amount"],
+            currency=payout["currency"],
+            arrival_date=payout["arrival_date"],
+            created=payout["created"],
+            failure_code=payout.get("failure_code") or "",
+            lines_complete=payout["status"] in FINAL,
+        )
+    )
+    s.flush()
+    for t in lines:
+        tax = sum(d["amount"] for d in t.get("fee_details") or () if d.get("type") == "tax")
+        s.merge(
+            PayoutLine(
+                balance_transaction=t["id"],
+                payout_id=payout["id"],
+                type=t["type"],
+                source=str(t.get("source") or ""),
+                payment_intent=intents.get(t.get("source") or ""),
+                amount=t["amount"],
+                fee=t["fee"],
+                fee_tax=tax,
+                net=t["net"],
+                currency=t["currency"],
+                created=t["created"],
+            )
+        )

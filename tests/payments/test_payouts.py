@@ -1,0 +1,149 @@
+"""Payouts: card and part payments, a refund, a payout that fails and is paid again, all
+through the sandbox; every receipt matched exactly once, fees and net to the paisa."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import stripe
+from sqlalchemy import func, select
+
+from kiosk.cli.main import main
+from kiosk.ledger.models import Payment, PayoutLine, Receipt
+from kiosk.payments.attempts import start_payment
+from kiosk.payments.poller import poll_once
+from kiosk.payments.refunds import request_refund
+from kiosk.payouts.report import reports, settled_in, unpaid_receipts
+from kiosk.payouts.sync import sync_payouts
+from tests.payments.conftest import KEY, pay
+
+INDIAN_CARD = "4000003560000008"
+
+
+@pytest.fixture
+def sandbox(own_sandbox):
+    return own_sandbox
+
+
+@pytest.fixture
+def client(sandbox):
+    return stripe.StripeClient(KEY, base_addresses={"api": sandbox.url}, max_network_retries=0)
+
+
+@pytest.fixture
+def cli_env(monkeypatch, sandbox):
+    monkeypatch.setenv("STRIPE_SECRET_KEY", KEY)
+    monkeypatch.setenv("STRIPE_API_BASE", sandbox.url)
+
+
+def helper(client, path: str):
+    return client.deserialize(client.raw_request("post", path), api_mode="V1")
+
+
+def take(ctx, gateway, client, number: str, amount: int, card: str = INDIAN_CARD) -> str:
+    view = start_payment(ctx, gateway, number, amount)
+    pay(client, view.stripe_id, card)
+    poll_once(ctx, gateway)
+    with ctx.ledger.read() as s:
+        return s.scalars(select(Payment.stripe_payment_intent).order_by(Payment.id.desc())).first()
+
+
+def cli_json(home, capsys, *args: str) -> dict:
+    assert main(["--home", str(home), *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_payments_refund_and_a_failed_then_retried_payout_reconcile(
+    ctx, home, gateway, client, make_invoice, staff, cli_env, capsys
+):
+    make_invoice("INV-PO-1", [("Tuition", 10_000_000, 1)])
+    make_invoice("INV-PO-2", [("Hostel", 6_100_000, 1)])
+    take(ctx, gateway, client, "INV-PO-1", 4_000_000)  # a part payment
+    take(ctx, gateway, client, "INV-PO-1", 6_000_000)
+    pi3 = take(ctx, gateway, client, "INV-PO-2", 6_100_000, card="4242424242424242")
+    refund = request_refund(ctx, gateway, pi3, 100_000, "overpaid hostel", staff[0])
+    first = helper(client, "/v1/test_helpers/payouts/run_now")
+    helper(client, f"/v1/test_helpers/payouts/{first.id}/fail")
+    second = helper(client, "/v1/test_helpers/payouts/run_now")
+
+    result = sync_payouts(ctx, gateway)
+    assert result.fetched == 2
+    assert sync_payouts(ctx, gateway).skipped == 2  # final and complete: not fetched again
+
+    with ctx.ledger.read() as s:
+        found = {r.id: r for r in reports(s)}
+        lines = s.scalar(select(func.count()).select_from(PayoutLine))
+        receipts = set(s.scalars(select(Receipt.number).where(Receipt.payment_id.is_not(None))))
+        assert settled_in(s, pi3) == second.id
+        assert unpaid_receipts(s, days=0, now=10**10) == []
+    failed, paid = found[first.id], found[second.id]
+    assert failed.status == "failed" and paid.status == "paid"
+    # 2% + 18% GST on the two Indian-card payments, 3% + GST on the US test card
+    fees = (80_000 + 14_400) + (120_000 + 21_600) + (183_000 + 32_940)
+    assert (failed.gross, failed.fees, failed.gst) == (16_100_000, fees, 14_400 + 21_600 + 32_940)
+    assert failed.refunds == -100_000 and refund.amount == 100_000
+    assert failed.net == first.amount == 16_100_000 - fees - 100_000
+    assert failed.gross - failed.fees + failed.refunds + failed.other == failed.net
+    assert paid.other == first.amount and paid.net == second.amount == first.amount
+    assert failed.matched and paid.matched and lines == 7
+    matched = [ln.receipt for ln in failed.lines if ln.receipt]
+    assert sorted(matched) == sorted(receipts) and len(set(matched)) == 3  # each exactly once
+    assert [ln.refund_note for ln in failed.lines if ln.refund_note]
+
+    listed = cli_json(home, capsys, "payouts", "list")
+    assert [p["id"] for p in listed["payouts"]] == [second.id, first.id]
+    assert set(listed["payouts"][1]) >= {
+        "id", "status", "arrival_date", "currency", "gross", "fees", "refunds", "net",
+        "matched", "exceptions",
+    }  # fmt: skip
+    shown = cli_json(home, capsys, "payouts", "show", first.id)
+    assert shown["exceptions"] == [] and len(shown["lines"]) == 5
+    assert set(shown["lines"][0]) == {
+        "balance_transaction", "type", "source", "amount", "fee", "net", "receipt",
+        "refund_note", "matched",
+    }  # fmt: skip
+
+    day = failed.arrival_date
+    args = ["--home", str(home), "payouts", "export", "--from", day, "--to", day]
+    assert main([*args, "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 7 and sum(int(r["net"]) for r in rows if r["type"] != "payout") == (
+        first.amount + second.amount
+    )
+
+
+def test_exceptions_name_what_does_not_match(ctx, home, gateway, client, make_invoice):
+    make_invoice("INV-PO-3", [("Exam", 500_000, 1)])
+    pi = take(ctx, gateway, client, "INV-PO-3", 500_000)
+    # a charge the desk never took (made straight on Stripe)
+    stray = client.v1.payment_intents.create(
+        {"amount": 20_000, "currency": "inr", "payment_method": "pm_card_in", "confirm": True,
+         "payment_method_types": ["card"]}
+    )  # fmt: skip
+    with ctx.ledger.begin() as s:  # and a receipt whose amount Stripe disagrees with
+        s.scalars(select(Payment).where(Payment.stripe_payment_intent == pi)).one().amount = 499_999
+    helper(client, "/v1/test_helpers/payouts/run_now")
+    sync_payouts(ctx, gateway)
+    with ctx.ledger.read() as s:
+        (report,) = reports(s)
+    kinds = {p.kind: p.message for p in report.exceptions}
+    assert kinds["unmatched_charge"] == f"no receipt for {stray.latest_charge}"
+    assert "amount differs" in kinds["amount_differs"] and not report.matched
+
+
+def test_a_receipt_in_no_payout_is_reported_after_n_days(ctx, gateway, client, make_invoice):
+    make_invoice("INV-PO-4", [("Exam", 500_000, 1)])
+    take(ctx, gateway, client, "INV-PO-4", 500_000)
+    sync_payouts(ctx, gateway)
+    with ctx.ledger.read() as s:
+        (problem,) = unpaid_receipts(s, days=3, now=10**10)
+        assert unpaid_receipts(s, days=3) == []  # not yet three days old
+    assert problem.kind == "unpaid" and "not in any payout after 3 days" in problem.message
+
+
+def test_show_an_unknown_payout_says_so(home, capsys):
+    assert main(["--home", str(home), "payouts", "show", "po_nope"]) == 1
+    assert "no payout 'po_nope'" in capsys.readouterr().err
