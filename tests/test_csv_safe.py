@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +45,15 @@ def test_writer_round_trips_through_a_csv_reader():
         ["name", "amount"],
         ['\'=HYPERLINK("http://x")', "-1.50"],
     ]
+
+
+def test_every_csv_writer_goes_through_csv_safe():
+    root = Path(__file__).resolve().parents[1]
+    writer = re.compile(r"csv\.(writer|DictWriter)\(")
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("kiosk", "ui")
+        for path in (root / folder).rglob("*.py")
+        if writer.search(path.read_text(encoding="utf-8")) and path.name != "csv_safe.py"
+    ]
+    assert offenders == []

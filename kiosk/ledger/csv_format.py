@@ -204,7 +204,7 @@ def _header(fields: list[str], line: int) -> Header:
             errors.append(
                 RowError(
                     line,
-                    f"{i} ({name or 'blank'})",
+                    f"{i} ({_shown(name) or 'blank'})",
                     "unknown column; the columns are " + ",".join(COLUMNS),
                 )
             )
@@ -260,6 +260,12 @@ def control_problem(value: str) -> str | None:
             name = unicodedata.name(ch, "") or _CONTROL_NAMES.get(ch, "control character")
             return f"U+{ord(ch):04X} ({name.lower()}) is not allowed in a field"
     return None
+
+
+def _shown(text: str) -> str:
+    """`text` for a message: quoted with escapes if it holds control characters, so an
+    error printed to a terminal can't carry an escape sequence."""
+    return repr(text) if control_problem(text) else text
 
 
 _CONTROL_NAMES = {"\t": "tab", "\n": "line feed", "\r": "carriage return", "\x00": "NUL"}

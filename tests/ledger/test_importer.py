@@ -235,6 +235,11 @@ def _bad_files() -> list[tuple[str, bytes, str]]:
             HEADER + "\n" + row(name="Asha\u202eamreV"),
             "line 2, column 2 (student_name): U+202E (right-to-left override)",
         ),
+        (
+            "escape sequence in a header name",
+            HEADER.replace("priority", "priority\x1b[2J") + "\n" + row(),
+            "line 1, column 12 ('priority\\x1b[2j'): unknown column",
+        ),
         ("header only", HEADER + "\n", "line 2: no invoice rows after the header"),
         (
             "valid rows then one bad row",
