@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
@@ -51,8 +51,8 @@ class Desk:
     """The desk behind a request's bearer token, and how to tell it has been revoked since."""
 
     name: str
-    token: str
-    revocations: int  # the notifier's count when the token was checked
+    token: str = field(repr=False)  # never in a log line or a traceback's repr
+    revocations: int = 0  # the notifier's count when the token was checked
 
     async def check_again(self, relay: Relay) -> Desk:
         """The desk, re-checked now (for a long-poll that has been held a while)."""
