@@ -9,8 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kiosk.csv_safe import SafeWriter, safe_cell
+from kiosk.csv_safe import TRIGGERS, SafeWriter, safe_cell
 
 
 @pytest.mark.parametrize(
@@ -57,3 +59,10 @@ def test_every_csv_writer_goes_through_csv_safe():
         if writer.search(path.read_text(encoding="utf-8")) and path.name != "csv_safe.py"
     ]
     assert offenders == []
+
+
+@given(st.text())
+def test_no_text_leaves_as_a_formula(text):
+    cell = safe_cell(text)
+    assert cell in (text, "'" + text)
+    assert not str(cell).lstrip(" ").startswith(TRIGGERS)
