@@ -7,7 +7,12 @@ import logging.handlers
 import re
 from pathlib import Path
 
-_SECRET = re.compile(r"\b((?:sk|rk)_(?:test|live)_|whsec_|fk_)[A-Za-z0-9]{4,}")
+_SECRET = re.compile(
+    r"\b((?:sk|rk)_(?:test|live)_|whsec_|fk_)[A-Za-z0-9]{4,}"
+    # relay desk tokens are URL-safe base64 (- and _ included) and may follow "%20" in a
+    # query string, where there is no word boundary before them
+    r"|(fkr_)[A-Za-z0-9_-]{4,}"
+)
 
 
 class RedactSecrets(logging.Filter):
@@ -16,13 +21,13 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if _SECRET.search(message):
-            record.msg = _SECRET.sub(lambda m: m.group(1) + "[redacted]", message)
+            record.msg = redact(message)
             record.args = None
         return True
 
 
 def redact(text: str) -> str:
-    return _SECRET.sub(lambda m: m.group(1) + "[redacted]", text)
+    return _SECRET.sub(lambda m: (m.group(1) or m.group(2)) + "[redacted]", text)
 
 
 _installed: list[logging.Handler] = []

@@ -65,6 +65,22 @@ MINIMUM_CHARGE = {
 }
 MAX_AMOUNT = 99_999_999  # Stripe: at most 8 digits
 
+# The currencies Stripe charges in (https://docs.stripe.com/currencies, the list its
+# "Invalid currency" error gives). Babel knows many more (XAU, DEM, ...) that can't be paid.
+_STRIPE_CODES = """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BWP BYN
+    BZD CAD CDF CHF CLP CNY COP CRC CVE CZK DJF DKK DOP DZD EGP ETB EUR FJD FKP GBP GEL GIP GMD
+    GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR ISK JMD JOD JPY KES KGS KHR KMF KRW KWD KYD KZT LAK
+    LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD
+    OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SEK SGD SHP SLE SOS SRD STD
+    SZL THB TJS TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VND VUV WST XAF XCD XOF XPF YER ZAR
+    ZMW
+"""
+STRIPE_CURRENCIES = frozenset(_STRIPE_CODES.split())
+# Stripe charges three-decimal currencies in tens of the minor unit ("the last digit must
+# be 0") and ISK, two decimals on paper, in whole krónur.
+CHARGE_STEP = {**{cur: 10 for cur in THREE_DECIMAL}, "ISK": 100}
+
 
 class MoneyError(ValueError):
     """A money value a person typed, or a currency, that cannot be used."""
@@ -95,6 +111,25 @@ def currency_exponent(code: str) -> int:
 
 def minimum_charge(code: str) -> int:
     return MINIMUM_CHARGE.get(normalise_currency(code), 50)
+
+
+def chargeable_currency(code: str) -> str:
+    """The normalised code of a currency Stripe can charge in, else MoneyError."""
+    cur = normalise_currency(code)
+    if cur not in STRIPE_CURRENCIES:
+        raise MoneyError(f"Stripe can't charge in {cur}; use a currency it supports, e.g. INR")
+    return cur
+
+
+def charge_step_problem(minor: int, currency: str) -> str | None:
+    """Why Stripe can't charge `minor` units of `currency` (KWD 5.125: the last digit must
+    be 0), or None."""
+    cur = normalise_currency(currency)
+    step = CHARGE_STEP.get(cur, 1)
+    if minor % step == 0:
+        return None
+    unit = format_money(step, cur, "en")
+    return f"Stripe charges {cur} only in multiples of {unit}; {format_money(minor, cur, 'en')} is not one"
 
 
 @dataclass(frozen=True, order=True)

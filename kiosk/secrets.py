@@ -59,16 +59,19 @@ def keyring_available() -> bool:
 
 
 def get_secret(name: str) -> str | None:
-    """The secret from its environment variable, else the keyring, else None."""
+    """The secret from its environment variable, else the keyring, else None.
+
+    Surrounding whitespace is dropped: no key or token contains any, and one pasted with a
+    trailing newline or a leading space must still work."""
     s = spec(name)
-    value = os.environ.get(s.env)
+    value = os.environ.get(s.env, "").strip()
     if value:
         return value
     kr = _keyring()
     if kr is None:
         return None
     try:
-        return kr.get_password(SERVICE, name) or None
+        return (kr.get_password(SERVICE, name) or "").strip() or None
     except Exception:  # a locked or broken backend is the same as no secret
         return None
 

@@ -92,3 +92,14 @@ def test_setting_up_logging_again_replaces_its_handlers(tmp_path):
     files[0].flush()
     text = (tmp_path / "b" / "logs" / "kiosk.log").read_text()
     assert "sk_test_[redacted]" in text and "abcdefghijklmnop" not in text
+
+
+def test_secrets_from_the_environment_lose_padding(monkeypatch):
+    monkeypatch.setenv("FEE_KIOSK_RELAY_TOKEN", "  fkr_pasted-with_spaces \n")
+    assert secrets.get_secret("relay_token") == "fkr_pasted-with_spaces"
+
+
+def test_relay_tokens_are_redacted_whole():
+    token = "fkr_Ab-cd_EF" + "x" * 30
+    line = redact(f"GET /v1/events?token={token}&a=Bearer%20{token} HTTP/1.1")
+    assert "fkr_[redacted]" in line and "Ab-cd" not in line and "xxxx" not in line

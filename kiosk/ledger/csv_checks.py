@@ -26,7 +26,14 @@ from kiosk.ledger.csv_format import (
     RowError,
     StudentIn,
 )
-from kiosk.money import MoneyError, normalise_currency, parse_money
+from kiosk.money import (
+    MoneyError,
+    charge_step_problem,
+    chargeable_currency,
+    format_money,
+    minimum_charge,
+    parse_money,
+)
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 _EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
@@ -84,7 +91,7 @@ class Checker:
 
     def _currency(self, row: Row) -> str | None:
         try:
-            return normalise_currency(row.values["currency"])
+            return chargeable_currency(row.values["currency"])
         except MoneyError as exc:
             if row.values["currency"]:
                 self.fail(row.line, "currency", str(exc))
@@ -115,6 +122,8 @@ class Checker:
             self.fail(row.line, "amount", "a fee component must be more than zero")
         elif minor > MAX_AMOUNT:
             self.fail(row.line, "amount", f"{value!r} is too large for one fee component")
+        elif problem := charge_step_problem(minor, currency):
+            self.fail(row.line, "amount", problem)
         return minor
 
     def _priority(self, row: Row) -> int | None:
@@ -197,6 +206,20 @@ class Checker:
                 return
         invoice.components.append(component)
 
+    def payable(self) -> None:
+        """Each invoice's total is at least Stripe's minimum charge in its currency."""
+        for inv in self.invoices.values():
+            total = sum(c.amount for c in inv.components)
+            least = minimum_charge(inv.currency)
+            if total < least:
+                self.fail(
+                    inv.line,
+                    "amount",
+                    f"invoice {inv.number} totals {format_money(total, inv.currency, 'en')}; "
+                    f"Stripe can't charge less than {format_money(least, inv.currency, 'en')}, "
+                    "so it could never be paid",
+                )
+
 
 def check(
     header: Header, rows: list[Row], progress: Callable[[int], None] | None = None
@@ -211,6 +234,8 @@ def check(
             break
         if progress:
             progress(done)
+    if not checker.errors:
+        checker.payable()
     if checker.errors:
         raise CsvImportError(checker.errors[:MAX_ERRORS])
     return list(checker.invoices.values())

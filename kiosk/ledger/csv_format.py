@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -203,7 +204,7 @@ def _header(fields: list[str], line: int) -> Header:
             errors.append(
                 RowError(
                     line,
-                    f"{i} ({name or 'blank'})",
+                    f"{i} ({_shown(name) or 'blank'})",
                     "unknown column; the columns are " + ",".join(COLUMNS),
                 )
             )
@@ -235,4 +236,36 @@ def _row(header: Header, fields: list[str], line: int, errors: list[RowError]) -
             RowError(line, str(width + 1), f"extra field: the header has only {width} columns")
         )
         return None
+    bad = [
+        RowError(line, header.where(name), problem)
+        for i, name in enumerate(header.names)
+        if (problem := control_problem(fields[i]))
+    ]
+    if bad:
+        errors.extend(bad)
+        return None
     return Row(line, {name: fields[i].strip() for i, name in enumerate(header.names)})
+
+
+# Bidirectional overrides and isolates reorder what a person sees (a name or component
+# could display as something else on screen and on a receipt); they have no place here.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def control_problem(value: str) -> str | None:
+    """Why `value` can't be stored as text: a C0/C1 control character (tab and line breaks
+    included: one field is one line), a line or paragraph separator, or a bidi override."""
+    for ch in value:
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI:
+            name = unicodedata.name(ch, "") or _CONTROL_NAMES.get(ch, "control character")
+            return f"U+{ord(ch):04X} ({name.lower()}) is not allowed in a field"
+    return None
+
+
+def _shown(text: str) -> str:
+    """`text` for a message: quoted with escapes if it holds control characters, so an
+    error printed to a terminal can't carry an escape sequence."""
+    return repr(text) if control_problem(text) else text
+
+
+_CONTROL_NAMES = {"\t": "tab", "\n": "line feed", "\r": "carriage return", "\x00": "NUL"}

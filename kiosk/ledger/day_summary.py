@@ -5,7 +5,6 @@ shows it; the figures come from the ledger alone.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from kiosk.atomic import write_bytes, write_text
+from kiosk.csv_safe import SafeWriter
 from kiosk.money import format_money
 
 
@@ -134,8 +134,10 @@ def _cur(by_cur: dict[str, CurrencyDay], currency: str) -> CurrencyDay:
 
 
 def write_csv(summary: DaySummary, out: Path, locale: str) -> Path:
+    """Counts and minor units as numbers; labels (fee component names come from the
+    imported CSV) and formatted amounts as text, neutralised by kiosk.csv_safe."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = SafeWriter(buf)
     w.writerow(["date", "desk", "section", "label", "currency", "count", "amount_minor", "amount"])
     for c in summary.currencies:
         for section, lines in (

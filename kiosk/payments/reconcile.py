@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from kiosk.ledger.models import KeyValue, Payment, PaymentAttempt
+from kiosk.ledger.key_value import get_value, put_value
+from kiosk.ledger.models import Payment, PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.money import format_money
 from kiosk.payments.apply import (
@@ -62,8 +63,8 @@ class ReconcileReport:
 
 def last_run(ctx: Context) -> datetime | None:
     with ctx.ledger.begin() as s:
-        row = s.get(KeyValue, LAST_RUN)
-        return datetime.fromisoformat(row.value) if row else None
+        value = get_value(s, LAST_RUN)
+        return datetime.fromisoformat(value) if value else None
 
 
 def reconcile(
@@ -88,11 +89,7 @@ def reconcile(
     _describe(ctx, results, report)
     if not report.errors:
         with ctx.ledger.begin() as s:
-            row = s.get(KeyValue, LAST_RUN)
-            if row is None:
-                s.add(KeyValue(key=LAST_RUN, value=started.isoformat()))
-            else:
-                row.value = started.isoformat()
+            put_value(s, LAST_RUN, started.isoformat())
     return report
 
 

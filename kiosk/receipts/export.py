@@ -6,7 +6,6 @@ decimal and in minor units, and signed (refunds negative) so a column sum is the
 
 from __future__ import annotations
 
-import csv
 import io
 import threading
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from kiosk.atomic import write_text
+from kiosk.csv_safe import Cell, SafeWriter
 from kiosk.receipts.facts import ReceiptFacts
 from kiosk.receipts.listing import list_receipts
 from kiosk.receipts.wording import Wording, payment_method
@@ -79,7 +79,7 @@ def export_day(
     receipts = list(reversed(list_receipts(ctx, day=day)))
     wording = Wording(ctx.settings.get("desk.locale"), ctx.settings.get("desk.timezone"))
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = SafeWriter(buf)
     writer.writerow(CSV_COLUMNS)
     for i, facts in enumerate(receipts, 1):
         if cancel is not None and cancel.is_set():
@@ -95,7 +95,9 @@ def today(ctx: Context) -> date:
     return datetime.now(ZoneInfo(ctx.settings.get("desk.timezone"))).date()
 
 
-def _csv_row(f: ReceiptFacts, w: Wording) -> list[str]:
+def _csv_row(f: ReceiptFacts, w: Wording) -> list[Cell]:
+    """One receipt; amounts as numbers (kiosk.csv_safe keeps those numeric), the rest as
+    text, which kiosk.csv_safe neutralises if a spreadsheet would read it as a formula."""
     from kiosk.money import Money
 
     local = f.issued_at.astimezone(ZoneInfo(w.timezone))
@@ -109,18 +111,18 @@ def _csv_row(f: ReceiptFacts, w: Wording) -> list[str]:
         f.student_number,
         f.student_name,
         f.currency,
-        str(Money(f.amount, f.currency).to_decimal()),
-        str(f.amount),
-        str(sign * f.amount),
+        Money(f.amount, f.currency).to_decimal(),
+        f.amount,
+        sign * f.amount,
         payment_method(f),
         f.card_brand,
         f.card_last4,
         f.payment_intent,
-        f.stripe_refund_id or "",
-        f.payment_receipt or "",
+        f.stripe_refund_id,
+        f.payment_receipt,
         f.desk,
         f.cashier,
-        str(f.balance_after),
-        f.verification_code or "",
-        f.sha256 or "",
+        f.balance_after,
+        f.verification_code,
+        f.sha256,
     ]

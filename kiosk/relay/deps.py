@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
@@ -12,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kiosk.relay.settings import RelaySettings
 from kiosk.relay.state import Relay
-from kiosk.relay.tokens import desk_for_token
+from kiosk.relay.tokens import clean_token, desk_for_token
 
 T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="a desk token from `relay token create`")
@@ -45,24 +46,48 @@ SettingsDep = Annotated[RelaySettings, Depends(get_settings)]
 RelayDep = Annotated[Relay, Depends(get_relay)]
 
 
+@dataclass(frozen=True)
+class Desk:
+    """The desk behind a request's bearer token, and how to tell it has been revoked since."""
+
+    name: str
+    token: str = field(repr=False)  # never in a log line or a traceback's repr
+    revocations: int = 0  # the notifier's count when the token was checked
+
+    async def check_again(self, relay: Relay) -> Desk:
+        """The desk, re-checked now (for a long-poll that has been held a while)."""
+        return await _authorise(relay, self.token)
+
+
 async def require_desk(
     relay: RelayDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    """The desk name behind the bearer token; 401 for a missing, unknown or revoked one."""
-    if credentials is None or not credentials.credentials:
+) -> Desk:
+    """The desk behind the bearer token; 401 for a missing, unknown or revoked one.
+
+    Whitespace around the token is ignored (a token pasted with a space or a newline);
+    whitespace inside it makes it malformed."""
+    if credentials is None or not credentials.credentials.strip():
         raise _unauthorized("missing bearer token")
+    token = clean_token(credentials.credentials)
+    if token is None:
+        raise _unauthorized("malformed bearer token: whitespace inside it")
+    return await _authorise(relay, token)
+
+
+async def _authorise(relay: Relay, token: str) -> Desk:
+    revocations = relay.notifier.revocations  # before reading: see Desk.revocations
     try:
-        desk = await asyncio.to_thread(desk_for_token, relay.engine, credentials.credentials)
+        name = await asyncio.to_thread(desk_for_token, relay.engine, token)
     except Exception:
         raise HTTPException(503, "the relay database is unavailable") from None
-    if desk is None:
+    if name is None:
         raise _unauthorized("unknown or revoked token")
-    return desk
+    return Desk(name, token, revocations)
 
 
 def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-DeskDep = Annotated[str, Depends(require_desk)]
+DeskDep = Annotated[Desk, Depends(require_desk)]

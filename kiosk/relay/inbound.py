@@ -6,6 +6,7 @@ Each failure is a `Rejected` carrying the HTTP status and a short reason for met
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -38,13 +39,17 @@ async def read_limited(request: Request, limit: int) -> bytes:
 def check_signature(
     body: bytes, header: str | None, secrets: Sequence[str], tolerance: int
 ) -> None:
-    """Pass if any configured secret verifies the header over the raw body."""
+    """Pass if any configured secret verifies the header over the raw body, signed no more
+    than `tolerance` seconds ago (the SDK's check) and no more than `tolerance` seconds in
+    the future (ours: the SDK accepts any future time, so a captured request signed with a
+    far-future timestamp by a leaked secret could be replayed for ever)."""
     if not header:
         raise Rejected(400, "missing_signature", "missing Stripe-Signature header")
     reasons = []
     for secret in secrets:
         try:
             stripe.WebhookSignature.verify_header(body, header, secret, tolerance=tolerance)
+            _refuse_future(header, tolerance)
             return
         except stripe.SignatureVerificationError as exc:
             reasons.append(_reason(str(exc)))
@@ -52,6 +57,20 @@ def check_signature(
             reasons.append("bad_signature")
     reason = min(reasons, key=_PRIORITY.index)
     raise Rejected(400, reason, _MESSAGES[reason])
+
+
+def _refuse_future(header: str, tolerance: int) -> None:
+    """The header's t= (the SDK already parsed it as an int) is not ahead of our clock."""
+    signed_at = next(
+        int(v) for k, _, v in (i.partition("=") for i in header.split(",")) if k == "t"
+    )
+    if signed_at > time.time() + tolerance:
+        raise Rejected(
+            400,
+            "future_timestamp",
+            f"Stripe-Signature timestamp is more than {tolerance} s ahead of the relay's "
+            "clock (replay protection; check the server's clock)",
+        )
 
 
 def parse_event(body: bytes) -> Incoming:

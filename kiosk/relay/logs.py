@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from kiosk.logs import RedactSecrets
+from kiosk.logs import RedactSecrets, redact
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {
     "message",
@@ -30,7 +30,8 @@ class JsonLinesFormatter(logging.Formatter):
         line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        # RedactSecrets cleaned the message; extras and tracebacks are cleaned here.
+        return redact(json.dumps(line, default=str, ensure_ascii=False))
 
 
 def configure(access_log: bool = False, level: int = logging.INFO) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import logging
 
 from kiosk.relay.storage.events import NOTIFY_CHANNEL
+from kiosk.relay.tokens import REVOKED
 
 log = logging.getLogger("kiosk.relay.notify")
 
@@ -24,6 +25,16 @@ class Notifier:
         self.waiting = 0  # long-polls held right now, for /healthz
         self.listening: bool | None = None  # PostgreSQL LISTEN up? None: in-process only
         self.closing = False  # set on shutdown: held polls answer now, new ones do not wait
+        self.revocations = 0  # desk tokens revoked (as NOTIFYs tell): held polls re-check
+
+    @property
+    def hears_revocations(self) -> bool:
+        """Whether a revocation anywhere reaches `revoked()` (PostgreSQL LISTEN is up)."""
+        return self.listening is True
+
+    def revoked(self) -> None:
+        self.revocations += 1
+        self.notify()
 
     def ticket(self) -> asyncio.Event:
         return self._event
@@ -60,10 +71,13 @@ async def listen_postgres(conninfo: str, notifier: Notifier, retry_max: float = 
             async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
                 await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                 notifier.listening = True
-                notifier.notify()  # whatever arrived while we were not listening
+                notifier.revoked()  # whatever arrived (events, revocations) while deaf
                 delay = 0.5
-                async for _ in conn.notifies():
-                    notifier.notify()
+                async for note in conn.notifies():
+                    if note.payload == REVOKED:
+                        notifier.revoked()
+                    else:
+                        notifier.notify()
         except asyncio.CancelledError:
             raise
         except Exception as exc:

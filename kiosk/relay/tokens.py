@@ -11,12 +11,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from kiosk.relay.storage.events import NOTIFY_CHANNEL
 from kiosk.relay.storage.models import DeskToken
 
 PREFIX = "fkr_"
+# The NOTIFY payload that tells every relay worker a token stopped working, so the
+# long-polls it holds re-check their tokens at once (kiosk.relay.notify).
+REVOKED = "revoked"
 
 
 class TokenError(ValueError):
@@ -50,6 +54,8 @@ def create_token(engine: Engine, name: str, replace: bool = False) -> str:
         if row is None:
             row = DeskToken(name=name)
             s.add(row)
+        elif row.revoked_at is None:
+            _announce_revocation(s)  # the replaced token stops working now
         row.token_hash, row.created_at, row.revoked_at = hash_token(token), _now(), None
     return token
 
@@ -61,12 +67,28 @@ def revoke_token(engine: Engine, name: str) -> None:
             raise TokenError(f"no desk token named {name!r}")
         if row.revoked_at is None:
             row.revoked_at = _now()
+            _announce_revocation(s)
+
+
+def _announce_revocation(s: Session) -> None:
+    """On PostgreSQL, a NOTIFY delivered at commit wakes every worker's held long-polls,
+    which then find the token revoked and answer 401. SQLite has no way to reach other
+    processes: their polls re-check the token every poll_fallback (1 s) instead."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(select(func.pg_notify(NOTIFY_CHANNEL, REVOKED)))
 
 
 def list_tokens(engine: Engine) -> list[TokenInfo]:
     with Session(engine) as s:
         rows = s.scalars(select(DeskToken).order_by(DeskToken.name))
         return [TokenInfo(r.name, r.created_at, r.revoked_at) for r in rows]
+
+
+def clean_token(raw: str) -> str | None:
+    """A token as pasted: padding whitespace stripped; None if whitespace is left inside
+    (never part of a token: a mangled copy, or two tokens run together)."""
+    token = raw.strip()
+    return None if any(ch.isspace() for ch in token) else token
 
 
 def desk_for_token(engine: Engine, token: str) -> str | None:

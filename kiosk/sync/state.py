@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from kiosk.ledger.models import KeyValue
+from kiosk.ledger.key_value import get_value, put_value
 
 
 class SyncStatus(StrEnum):
@@ -62,13 +62,9 @@ def state_key(desk: str) -> str:
 
 
 def store_state(session: Session, desk: str, state: SyncState) -> None:
-    row = session.get(KeyValue, state_key(desk))
-    if row is None:
-        session.add(KeyValue(key=state_key(desk), value=state.to_json()))
-    else:
-        row.value = state.to_json()
+    put_value(session, state_key(desk), state.to_json())
 
 
 def load_state(session: Session, desk: str) -> SyncState | None:
-    row = session.get(KeyValue, state_key(desk))
-    return SyncState.from_json(row.value) if row else None
+    value = get_value(session, state_key(desk))
+    return SyncState.from_json(value) if value else None

@@ -179,6 +179,67 @@ def _bad_files() -> list[tuple[str, bytes, str]]:
             f"{HEADER}\n{row(email='asha at example')}",
             "line 2, column 3 (email): 'asha at example': not an email address",
         ),
+        (
+            "currency Stripe can't charge",
+            f"{HEADER}\n{row(currency='XAU')}",
+            "line 2, column 7 (currency): Stripe can't charge in XAU",
+        ),
+        (
+            "three-decimal amount not in tens",
+            f"{HEADER}\n{row(currency='KWD', amount='5.125')}",
+            "line 2, column 11 (amount): Stripe charges KWD only in multiples of KWD0.010",
+        ),
+        (
+            "fractional krónur",
+            f"{HEADER}\n{row(currency='ISK', amount='1500.50')}",
+            "line 2, column 11 (amount): Stripe charges ISK only in multiples of ISK1.00",
+        ),
+        (
+            "invoice total below Stripe's minimum",
+            f"{HEADER}\n{row(amount='0.40')}\n{row('S2', 'Ravi', 'INV-2', amount='0.50')}",
+            "line 2, column 11 (amount): invoice INV-1 totals ₹0.40; Stripe can't charge less "
+            "than ₹0.50",
+        ),
+        (
+            "yen invoice below the minimum",
+            f"{HEADER}\n{row(currency='JPY', amount='49')}",
+            "line 2, column 11 (amount): invoice INV-1 totals ¥49",
+        ),
+        (
+            "tab in a name",
+            HEADER + "\n" + row(name="Asha\tVerma"),
+            "line 2, column 2 (student_name): U+0009 (tab) is not allowed",
+        ),
+        (
+            "leading tab in a name (stripping would hide it)",
+            HEADER + "\n" + row(name="\t=1+1"),
+            "line 2, column 2 (student_name): U+0009 (tab)",
+        ),
+        (
+            "line break in a name",
+            HEADER + "\n" + row(name='"Asha\nVerma"'),
+            "line 2, column 2 (student_name): U+000A (line feed)",
+        ),
+        (
+            "C1 control in a component",
+            HEADER + "\n" + row(component="Tuition\x9b2J"),
+            "line 2, column 10 (component): U+009B",
+        ),
+        (
+            "escape sequence in the programme",
+            HEADER + "\n" + row(programme="MBA\x1b[31m"),
+            "line 2, column 5 (programme): U+001B",
+        ),
+        (
+            "bidi override in a name",
+            HEADER + "\n" + row(name="Asha\u202eamreV"),
+            "line 2, column 2 (student_name): U+202E (right-to-left override)",
+        ),
+        (
+            "escape sequence in a header name",
+            HEADER.replace("priority", "priority\x1b[2J") + "\n" + row(),
+            "line 1, column 12 ('priority\\x1b[2j'): unknown column",
+        ),
         ("header only", HEADER + "\n", "line 2: no invoice rows after the header"),
         (
             "valid rows then one bad row",
@@ -430,15 +491,34 @@ def test_windows_line_endings_and_multiline_fields_keep_line_numbers(ledger, wri
             [
                 HEADER,
                 row(programme=two_lines),
-                row(component="Hostel", amount="1.234", programme=two_lines),
+                row(component="Hostel", amount="1.234", programme="B.Tech\tCS"),
             ]
         )
         + "\r\n"
     )
     with pytest.raises(CsvImportError) as err:
         import_csv(ledger, write_csv(text.encode()))
-    assert str(err.value).startswith("line 4, column 11 (amount)")
-    summary = import_csv(ledger, write_csv(text.replace("1.234", "1.23").encode()))
+    assert [str(e) for e in err.value.errors] == [
+        "line 2, column 5 (programme): U+000D (carriage return) is not allowed in a field",
+        "line 4, column 5 (programme): U+0009 (tab) is not allowed in a field",
+    ]
+    fixed = text.replace(two_lines, "B.Tech").replace("B.Tech\tCS", "B.Tech")
+    with pytest.raises(CsvImportError) as err:
+        import_csv(ledger, write_csv(fixed.encode()))
+    assert str(err.value).startswith("line 3, column 11 (amount)")
+    summary = import_csv(ledger, write_csv(fixed.replace("1.234", "1.23").encode()))
+    assert summary.invoices_created == 1
+
+
+def test_components_below_the_minimum_are_fine_when_the_invoice_total_is_not(ledger, write_csv):
+    summary = import_csv(
+        ledger,
+        write_csv(row(amount="0.30"), row(component="Library", amount="0.20", priority="2")),
+    )
+    assert summary.invoices_created == 1
+    summary = import_csv(
+        ledger, write_csv(row("S5", "Kenji", "INV-5", currency="KWD", amount="5.120"))
+    )
     assert summary.invoices_created == 1
 
 

@@ -130,3 +130,21 @@ def _poll_quietly(url: str, token: str) -> None:
             headers={"Authorization": f"Bearer {token}"},
             timeout=70,
         )
+
+
+def test_access_log_never_shows_a_desk_token(relay_process, relay_db):
+    token = issue_tokens(relay_db, ["desk1"])["desk1"]
+    proc = relay_process(relay_db, "--access-log")
+    feed = proc.url + "/v1/events"
+    assert httpx.get(feed, params={"token": token}).status_code == 401  # wrong place: logged
+    assert httpx.get(feed + f"?auth=Bearer%20{token}").status_code == 401
+    assert httpx.get(feed, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+    def access_lines() -> list[dict] | None:
+        lines = [line for line in proc.log_lines() if line["logger"] == "uvicorn.access"]
+        return lines if len(lines) >= 3 else None
+
+    access = wait_until(access_lines, 10, "three access log lines")
+    assert sum("fkr_[redacted]" in line["msg"] for line in access) == 2
+    text = proc.log_path.read_text()
+    assert token not in text and token[4:] not in text and token[-12:] not in text

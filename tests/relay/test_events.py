@@ -214,3 +214,49 @@ def test_stopping_an_embedded_relay_answers_held_polls_at_once(tmp_path):
     thread.join(10)
     assert answer == {"status": 200, "body": {"events": [], "cursor": 0}}
     assert time.monotonic() - started < 0.9  # well inside the 1 s shutdown timeout
+
+
+def test_padded_token_works_and_inner_whitespace_is_refused(relay):
+    token = relay.tokens["desk1"]
+    feed = relay.url + "/v1/events"
+    for padded in (f"Bearer   {token}", f"Bearer \t {token}"):  # trailing: the server strips
+        assert httpx.get(feed, headers={"Authorization": padded}).status_code == 200, padded
+    for broken in (f"Bearer {token[:10]} {token[10:]}", f"Bearer {token[:10]}\t{token[10:]}"):
+        r = httpx.get(feed, headers={"Authorization": broken})
+        assert r.status_code == 401 and "malformed" in r.json()["detail"]
+
+
+def held_poll(url: str, token: str, wait: float = 30) -> tuple[threading.Thread, dict]:
+    """A long-poll in a thread; `result` gets its status and when it answered."""
+    result: dict = {}
+
+    def run() -> None:
+        r = httpx.get(
+            url + "/v1/events",
+            params={"wait": wait},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=wait + 10,
+        )
+        result.update(status=r.status_code, at=time.monotonic())
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, result
+
+
+def test_revoking_a_token_ends_its_held_long_poll_on_sqlite(relay_db, run_cli):
+    from kiosk.relay import start_relay
+
+    with start_relay(relay_db, [SECRET], tokens=["desk1", "desk2"]) as relay:
+        doomed, doomed_result = held_poll(relay.url, relay.tokens["desk1"])
+        other, other_result = held_poll(relay.url, relay.tokens["desk2"])
+        wait_for_held_polls(relay, 2)
+        assert run_cli("token", "revoke", "desk1", "--db", relay_db).returncode == 0
+        revoked = time.monotonic()
+        doomed.join(10)
+        assert doomed_result["status"] == 401
+        assert doomed_result["at"] - revoked < 2.5  # poll_fallback is 1 s on SQLite
+        assert other.is_alive()  # another desk's poll is still held
+        send(relay, 1)
+        other.join(10)
+        assert other_result["status"] == 200

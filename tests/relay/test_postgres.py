@@ -176,3 +176,26 @@ def test_lost_database_is_503_then_recovers_with_listen(pg_url):
 
 def health(relay) -> dict:
     return httpx.get(relay.url + "/healthz").json()
+
+
+def test_revoking_a_token_ends_held_long_polls_on_other_relays_at_once(
+    pg_url, relay_process, run_cli
+):
+    from tests.relay.test_events import held_poll
+
+    tokens = issue_tokens(pg_url, ["desk1", "desk2"])
+    a = relay_process(pg_url, **NO_FALLBACK)
+    b = relay_process(pg_url, **NO_FALLBACK)
+    polls = [held_poll(relay.url, tokens["desk1"]) for relay in (a, b, b)]
+    other, other_result = held_poll(b.url, tokens["desk2"])
+    wait_until(lambda: held_polls(a.url) == 1 and held_polls(b.url) == 3, 10, "held polls")
+    assert run_cli("token", "revoke", "desk1", "--db", pg_url).returncode == 0
+    revoked = time.monotonic()
+    for thread, result in polls:
+        thread.join(10)
+        assert result["status"] == 401
+        assert result["at"] - revoked < 1.0  # a NOTIFY, not the (30 s) fallback
+    assert other.is_alive()
+    assert post_event(a.url, make_event(), SECRET).status_code == 200
+    other.join(10)
+    assert other_result["status"] == 200

@@ -73,6 +73,20 @@ def test_stale_timestamp_is_400_and_fresh_edge_passes(relay, desk):
     assert stored_ids(desk) == [json.loads(recent)["id"]]
 
 
+def test_future_timestamp_is_400_and_near_future_passes(relay, desk):
+    ahead = make_event()
+    r = post(relay.url, ahead, sign(ahead, [SECRET], timestamp=int(time.time()) + 301))
+    assert (r.status_code, r.json()["reason"]) == (400, "future_timestamp")
+    assert "ahead of the relay's clock" in r.json()["detail"]
+    far = make_event()
+    r = post(relay.url, far, sign(far, [OLD_SECRET, SECRET], timestamp=2**40))
+    assert (r.status_code, r.json()["reason"]) == (400, "future_timestamp")
+    skewed = make_event()  # a sender clock a little fast is fine, as a little slow is
+    assert post(relay.url, skewed, sign(skewed, [SECRET], int(time.time()) + 250)).is_success
+    assert stored_ids(desk) == [json.loads(skewed)["id"]]
+    assert relay.app.state.relay.metrics.rejected["future_timestamp"] == 2
+
+
 def test_rotated_secret_accepts_either_and_both(relay_db):
     with start_relay(relay_db, [SECRET, OLD_SECRET], tokens=["d"]) as relay:
         for secrets in ([SECRET], [OLD_SECRET], [OLD_SECRET, SECRET], ["whsec_x", SECRET]):

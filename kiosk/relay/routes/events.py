@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel
 
-from kiosk.relay.deps import DeskDep, RelayDep, SettingsDep
+from kiosk.relay.deps import Desk, DeskDep, RelayDep, SettingsDep
 from kiosk.relay.routes.health import iso_utc
 from kiosk.relay.state import Relay
 from kiosk.relay.storage.events import StoredEvent
@@ -37,23 +37,38 @@ class EventsPage(BaseModel):
 async def list_events(
     relay: RelayDep,
     settings: SettingsDep,
-    _desk: DeskDep,
+    desk: DeskDep,
     after: Annotated[int, Query(ge=0, le=MAX_CURSOR, description="last cursor seen")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     wait: Annotated[float, Query(ge=0, le=60, allow_inf_nan=False, description="seconds")] = 0,
     types: Annotated[str | None, Query(max_length=8000, description="a,b,c")] = None,
 ) -> Response:
-    """Events after `after`; with `wait`, hold until one arrives or the wait ends."""
+    """Events after `after`; with `wait`, hold until one arrives or the wait ends.
+
+    A held poll whose token is revoked meanwhile ends at once with 401: on PostgreSQL a
+    NOTIFY from the revoking process wakes it; otherwise it re-checks its token every
+    `poll_fallback` seconds (1 s), when it also re-reads the feed."""
     wanted = _split_types(types)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
+    now = loop.time()
+    deadline, checked = now + wait, now
     while True:
         ticket = relay.notifier.ticket()  # before reading: see kiosk.relay.notify
         rows = await _fetch(relay, after, limit, wanted)
         remaining = deadline - loop.time()
         if rows or remaining <= 0 or relay.notifier.closing:
             return Response(_page(rows, after), media_type="application/json")
-        await relay.notifier.wait(ticket, min(remaining, settings.poll_fallback))
+        woken = await relay.notifier.wait(ticket, min(remaining, settings.poll_fallback))
+        if _recheck(relay, desk, woken, loop.time() - checked >= settings.poll_fallback):
+            desk, checked = await desk.check_again(relay), loop.time()
+
+
+def _recheck(relay: Relay, desk: Desk, woken: bool, checked_long_ago: bool) -> bool:
+    """Whether a held poll must check its token again: a revocation was announced since,
+    or (no announcements reach this process) a fallback tick or a second has passed."""
+    if desk.revocations != relay.notifier.revocations:
+        return True
+    return not relay.notifier.hears_revocations and (not woken or checked_long_ago)
 
 
 async def _fetch(relay: Relay, after: int, limit: int, types: list[str]) -> list[StoredEvent]:
