@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 from datetime import date
@@ -146,8 +145,10 @@ def run_export(args: argparse.Namespace) -> int:
             for r in reports(s)
             if args.date_from.isoformat() <= r.arrival_date <= args.date_to.isoformat()
         ]
+    from kiosk.csv_safe import SafeWriter
+
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = SafeWriter(buf)
     writer.writerow(EXPORT_COLUMNS)
     for r in found:
         for line in r.lines:
@@ -162,7 +163,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _row(r: Any, line: Any) -> list[Any]:
-    """Ids, dates and integer minor units only: none of it is free text from outside."""
+    """Ids, dates and integer minor units (kept numeric by the safe writer)."""
     return [
         r.id,
         r.arrival_date,

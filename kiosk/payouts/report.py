@@ -202,7 +202,7 @@ def unpaid_receipts(s: Session, days: int, now: float | None = None) -> list[Pro
     rows = s.execute(
         select(Payment.stripe_payment_intent, Payment.received_at, Receipt.number)
         .outerjoin(Receipt, Receipt.payment_id == Payment.id)
-        .where(Payment.stripe_payment_intent.like("pi\\_%", escape="\\"))
+        .where(Payment.stripe_payment_intent.like("pi\\_%", escape="\\"), Payment.source != "demo")
     ).all()
     return [
         Problem(

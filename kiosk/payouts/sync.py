@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from kiosk.ledger.models import Payment, PayoutLine, StripePayout
@@ -88,20 +88,26 @@ def _store(
         )
     )
     s.flush()
-    for t in lines:
-        tax = sum(d["amount"] for d in t.get("fee_details") or () if d.get("type") == "tax")
-        s.merge(
-            PayoutLine(
-                balance_transaction=t["id"],
-                payout_id=payout["id"],
-                type=t["type"],
-                source=str(t.get("source") or ""),
-                payment_intent=intents.get(t.get("source") or ""),
-                amount=t["amount"],
-                fee=t["fee"],
-                fee_tax=tax,
-                net=t["net"],
-                currency=t["currency"],
-                created=t["created"],
-            )
-        )
+    # A balance transaction belongs to one payout: replacing the payout's lines is the upsert.
+    s.execute(delete(PayoutLine).where(PayoutLine.payout_id == payout["id"]))
+    rows = [_line(payout["id"], t, intents) for t in lines]
+    if rows:
+        s.execute(insert(PayoutLine), rows)
+
+
+def _line(payout_id: str, t: dict[str, Any], intents: dict[str, Any]) -> dict[str, Any]:
+    tax = sum(d["amount"] for d in t.get("fee_details") or () if d.get("type") == "tax")
+    source = str(t.get("source") or "")
+    return {
+        "balance_transaction": t["id"],
+        "payout_id": payout_id,
+        "type": t["type"],
+        "source": source,
+        "payment_intent": intents.get(source),
+        "amount": t["amount"],
+        "fee": t["fee"],
+        "fee_tax": tax,
+        "net": t["net"],
+        "currency": t["currency"],
+        "created": t["created"],
+    }

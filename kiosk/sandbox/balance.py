@@ -136,8 +136,8 @@ def currencies_with_funds(sb: Sandbox) -> list[str]:
 
 def swept_by(sb: Sandbox, payout_id: str) -> list[Obj]:
     """The transactions `payout_id` paid out, and its own, oldest first (`payout=` filter)."""
-    return [
-        sb.store.objects[t]
-        for t in sb.store.order.get("balance_transaction", [])
-        if sb.store.peek(t).get("payout") == payout_id
-    ]
+    return [sb.store.objects[t] for t in swept_ids(sb, payout_id)]
+
+
+def swept_ids(sb: Sandbox, payout_id: str) -> list[str]:
+    return list(sb.store.peek(payout_id).get("lines", []))

@@ -48,9 +48,10 @@ def run_now(sb: Sandbox, currency: str, call: Call | None) -> Obj:
         sb, "payout", payout["id"], -amount, currency, description="STRIPE PAYOUT", delay_days=0
     )
     payout["balance_transaction"] = own["id"]
-    for txn in [*swept, own]:
+    lines = [*swept, own]
+    for txn in lines:
         sb.store.side(txn["id"])["payout"] = payout["id"]
-    sb.store.add(payout)
+    sb.store.add(payout, lines=[t["id"] for t in lines])
     sb.emit("payout.created", payout, call)
     _paid(sb, payout, call)
     return payout

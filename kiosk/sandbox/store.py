@@ -73,16 +73,18 @@ class Store:
         limit: int,
         starting_after: str | None = None,
         ending_before: str | None = None,
+        within: list[str] | None = None,
     ) -> tuple[list[Obj], bool]:
-        """Newest-first page of `kind` objects passing `keep`, and `has_more`."""
-        ids = self.order.get(kind, [])
+        """Newest-first page of `kind` objects passing `keep`, and `has_more`; only among
+        `within` (ids, oldest first) when given, e.g. the transactions of one payout."""
+        ids = self.order.get(kind, []) if within is None else within
         if ending_before is not None:
-            start = self._cursor(kind, ending_before, "ending_before")
+            start = self._cursor(kind, ending_before, "ending_before", within)
             found = _take(self._walk(ids, range(start + 1, len(ids))), keep, limit)
             return list(reversed(found[0])), found[1]
         start = len(ids)
         if starting_after is not None:
-            start = self._cursor(kind, starting_after, "starting_after")
+            start = self._cursor(kind, starting_after, "starting_after", within)
         return _take(self._walk(ids, range(start - 1, -1, -1)), keep, limit)
 
     def _walk(self, ids: list[str], positions: range) -> Iterator[Obj]:
@@ -91,7 +93,11 @@ class Store:
             if obj is not None:
                 yield obj
 
-    def _cursor(self, kind: str, obj_id: str, param: str) -> int:
+    def _cursor(self, kind: str, obj_id: str, param: str, within: list[str] | None) -> int:
+        if within is not None:
+            if obj_id not in within:
+                raise no_such(NOUNS.get(kind, kind), obj_id, param)
+            return within.index(obj_id)
         pos = self.position.get(obj_id)
         if pos is None or self.order[kind][pos : pos + 1] != [obj_id]:
             raise no_such(NOUNS.get(kind, kind), obj_id, param)

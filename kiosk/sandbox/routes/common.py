@@ -27,8 +27,10 @@ def list_page(
     url: str,
     values: dict[str, Any],
     keep: Callable[[Obj], bool] = lambda o: True,
+    within: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Newest-first page of `kind` objects, filtered by `created` and `keep`."""
+    """Newest-first page of `kind` objects (among `within` if given), filtered by
+    `created` and `keep`."""
     if values.get("starting_after") and values.get("ending_before"):
         raise only_one_of("starting_after", "ending_before")
     created = values.get("created")
@@ -39,6 +41,7 @@ def list_page(
         check_limit(values.get("limit")),
         values.get("starting_after"),
         values.get("ending_before"),
+        within,
     )
     page = shapes.list_object(url, found, more)
     return expand.render(sb, page, values.get("expand"))

@@ -36,16 +36,15 @@ FAIL: params.Spec = {"failure_code": params.string(), "expand": params.expand_li
 
 def list_transactions(sb: Sandbox, call: Call) -> dict[str, Any]:
     v = params.validate(TXN_LIST, call.params)
-    swept = {t["id"] for t in balance.swept_by(sb, v["payout"])} if v.get("payout") else None
+    within = balance.swept_ids(sb, v["payout"]) if v.get("payout") else None
     wanted = {k: v[k] for k in ("type", "source", "currency") if v.get(k)}
 
     def keep(txn: Obj) -> bool:
         balance.refresh_status(sb, txn)
-        if swept is not None and txn["id"] not in swept:
-            return False
         return all(txn[k] == x for k, x in wanted.items())
 
-    return list_page(sb, call, "balance_transaction", "/v1/balance_transactions", v, keep)
+    url = "/v1/balance_transactions"
+    return list_page(sb, call, "balance_transaction", url, v, keep, within)
 
 
 def retrieve_transaction(sb: Sandbox, call: Call) -> dict[str, Any]:
