@@ -82,6 +82,17 @@ OPTIONS: dict[str, Option] = {
         Option("ui.idle_lock_minutes", 3, "lock the desk after this many idle minutes"),
         Option("ui.kiosk_mode", False, "full-screen kiosk mode with large touch targets"),
         Option("ui.theme", "light", "light or dark"),
+        Option(
+            "accounts.components",
+            "",
+            "ledger account per fee component for the journal: Tuition=4100,Hostel=4200",
+        ),
+        Option("accounts.income", "4000", "ledger account for fee components not mapped"),
+        Option("accounts.stripe_clearing", "1150", "ledger account for money held by Stripe"),
+        Option("accounts.bank", "1100", "ledger account of the bank that receives payouts"),
+        Option("accounts.stripe_fees", "6100", "ledger account for Stripe's processing fees"),
+        Option("accounts.gst_input", "1400", "ledger account for GST paid on Stripe's fees"),
+        Option("accounts.student_credit", "2300", "ledger account for overpayments held"),
     )
 }
 

@@ -53,6 +53,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("--format", choices=("csv",), default="csv")
     ex.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     ex.set_defaults(func=run_export)
+    j = sub.add_parser("journal", help="double-entry journal by fee component (accounts)")
+    jverbs = j.add_subparsers(dest="journal_verb", metavar="VERB", required=True)
+    je = jverbs.add_parser("export", help="debit/credit rows per day and account")
+    je.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE")
+    je.add_argument("--to", dest="date_to", type=_date, required=True, metavar="DATE")
+    je.add_argument("--format", choices=("csv",), default="csv")
+    je.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    je.set_defaults(func=run_journal)
 
 
 def _date(text: str) -> date:
@@ -145,21 +153,44 @@ def run_export(args: argparse.Namespace) -> int:
             for r in reports(s)
             if args.date_from.isoformat() <= r.arrival_date <= args.date_to.isoformat()
         ]
+    rows = [_row(r, line) for r in found for line in r.lines]
+    return _write_csv(args.out, EXPORT_COLUMNS, rows)
+
+
+def _write_csv(out: str | None, columns: tuple[str, ...], rows: list[list[Any]]) -> int:
     from kiosk.csv_safe import SafeWriter
 
     buf = io.StringIO()
     writer = SafeWriter(buf)
-    writer.writerow(EXPORT_COLUMNS)
-    for r in found:
-        for line in r.lines:
-            writer.writerow(_row(r, line))
-    if args.out:
+    writer.writerow(columns)
+    writer.writerows(rows)
+    if out:
         from kiosk.atomic import write_text
 
-        write_text(args.out, buf.getvalue())
+        write_text(out, buf.getvalue())
     else:
         print(buf.getvalue(), end="")
     return 0
+
+
+def run_journal(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from kiosk.payouts.journal import Accounts, journal
+
+    if args.date_to < args.date_from:
+        raise CommandError("--to is before --from")
+    settings = args.ctx.settings
+    try:
+        accounts = Accounts.from_settings(settings)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    tz = ZoneInfo(str(settings.get("desk.timezone")))
+    with args.ctx.ledger.read() as s:
+        rows = journal(s, accounts, args.date_from, args.date_to, tz)
+    columns = ("date", "account", "memo", "debit", "credit", "currency")
+    body = [[r.day.isoformat(), r.account, r.memo, r.debit, r.credit, r.currency] for r in rows]
+    return _write_csv(args.out, columns, body)
 
 
 def _row(r: Any, line: Any) -> list[Any]:

@@ -147,3 +147,40 @@ def test_a_receipt_in_no_payout_is_reported_after_n_days(ctx, gateway, client, m
 def test_show_an_unknown_payout_says_so(home, capsys):
     assert main(["--home", str(home), "payouts", "show", "po_nope"]) == 1
     assert "no payout 'po_nope'" in capsys.readouterr().err
+
+
+def test_journal_is_balanced_per_day_and_maps_components(
+    ctx, home, gateway, client, make_invoice, staff, monkeypatch, capsys
+):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setenv("FEE_KIOSK_ACCOUNTS_COMPONENTS", "Tuition=4100, hostel=4200")
+    make_invoice("INV-PO-5", [("Tuition", 5_000_000, 1), ("Hostel", 1_100_000, 2)])
+    pi = take(ctx, gateway, client, "INV-PO-5", 5_500_000)  # Tuition in full, ₹5,000 Hostel
+    request_refund(ctx, gateway, pi, 200_000, "hostel room not taken", staff[0])
+    payout = helper(client, "/v1/test_helpers/payouts/run_now")
+    sync_payouts(ctx, gateway)
+    today = datetime.now(ZoneInfo("Asia/Kolkata")).date()  # the desk's zone decides the day
+    span = [(today - timedelta(days=1)).isoformat(), today.isoformat()]
+    args = ["--home", str(home), "journal", "export", "--from", span[0], "--to", span[1]]
+    assert main(args) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    for day in {r["date"] for r in rows}:
+        debit = sum(int(r["debit"]) for r in rows if r["date"] == day)
+        assert debit == sum(int(r["credit"]) for r in rows if r["date"] == day) > 0
+    by = {(r["account"], r["memo"]): (int(r["debit"]), int(r["credit"])) for r in rows}
+    assert by[("4100", "Tuition collected")] == (0, 5_000_000)
+    assert by[("4200", "Hostel collected")] == (0, 500_000)
+    assert by[("4200", "Hostel refunded")] == (200_000, 0)  # refunds reverse last-in first
+    assert by[("1100", f"Stripe payout {payout.id}")] == (payout.amount, 0)
+    fee, gst = 110_000, 19_800  # 2% of ₹55,000 on an Indian card, GST 18% of that
+    assert by[("6100", "Stripe fees")] == (fee, 0) and by[("1400", "GST on Stripe fees")] == (
+        gst,
+        0,
+    )
+    clearing = sum(d - c for (acct, _), (d, c) in by.items() if acct == "1150")
+    assert clearing == 0  # everything Stripe held has been paid out
+    monkeypatch.setenv("FEE_KIOSK_ACCOUNTS_COMPONENTS", "Tuition")
+    assert main(args) == 1
+    assert "is not NAME=ACCOUNT" in capsys.readouterr().err
