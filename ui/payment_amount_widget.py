@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -52,6 +53,7 @@ class PaymentAmountWidget(QWidget):
         self.amount.setMinimumWidth(260)
         self.full = QPushButton("Full balance")
         self.full.setAccessibleName("Use the full balance")
+        self.full.setAutoDefault(False)  # Enter never swaps the amount shown for another
         self.error = QLabel()
         self.error.setObjectName("errorText")
         self.error.setWordWrap(True)
@@ -77,7 +79,6 @@ class PaymentAmountWidget(QWidget):
         self.full.clicked.connect(self.on_full_clicked)
         self.start.clicked.connect(self.on_start_clicked)
         self.cancel.clicked.connect(self.cancelled)
-        self.amount.returnPressed.connect(self.on_start_clicked)
         self.channels.idToggled.connect(lambda *_: self.qr_kind.setEnabled(self.qr.isChecked()))
         self.on_amount_text_changed(self.amount.text())
 
@@ -155,9 +156,31 @@ class PaymentAmountWidget(QWidget):
         self.amount.setText(self.plain(self.detail.row.balance))
         self.amount.setFocus()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter, wherever the focus is on this page (the amount, a channel, the QR kind),
+        starts the payment for the amount shown, or does nothing when that is not valid.
+        A focused Cancel button takes its own Enter first."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            self.on_start_clicked()
+            return
+        super().keyPressEvent(event)
+
+    def set_busy(self, busy: bool) -> None:
+        """While a payment starts, nothing on the page can change or start another one."""
+        for w in (self.amount, self.full, self.browser, self.qr, self.qr_kind):
+            w.setEnabled(not busy)
+        if not busy:
+            self.qr_kind.setEnabled(self.qr.isChecked())
+        self.start.setText("Starting…" if busy else "Start payment")
+        if busy:
+            self.start.setEnabled(False)
+        else:
+            self.on_amount_text_changed(self.amount.text())
+
     @Slot()
     def on_start_clicked(self) -> None:
-        if self.amount_minor is None:
+        if self.amount_minor is None or not self.start.isEnabled():
             return
         qr = self.qr.isChecked()
         channel = QR_KINDS[self.qr_kind.currentIndex()][1] if qr else "checkout"

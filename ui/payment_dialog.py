@@ -63,6 +63,9 @@ class PaymentDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.pages)
+        # Registered now that the button is inside the dialog: Qt would otherwise make the
+        # first button in the focus chain ("Full balance") the dialog's default.
+        self.amount_page.start.setDefault(True)
         self.amount_page.submitted.connect(self.on_amount_page_submitted)
         self.amount_page.cancelled.connect(self.reject)
         self.wait_page.cancel_requested.connect(self.on_wait_page_cancel_requested)
@@ -82,22 +85,23 @@ class PaymentDialog(QDialog):
     @Slot(int, str, bool)
     def on_amount_page_submitted(self, amount: int, channel: str, show_qr: bool) -> None:
         self.show_qr = show_qr
-        self.amount_page.start.setEnabled(False)
-        self.amount_page.start.setText("Starting…")
+        self.amount_page.set_busy(True)
         ctx, number, user = self.ctx, self.detail.row.number, self.user
         QueryOp(
             self, lambda _t: flow.start(ctx, number, amount, channel, user), kind="net"
         ).success(self._on_started).done(self._restore_start).run()
 
     def _restore_start(self) -> None:
-        self.amount_page.start.setText("Start payment")
-        self.amount_page.on_amount_text_changed(self.amount_page.amount.text())
+        self.amount_page.set_busy(False)
+        if self.page == AMOUNT:
+            self.amount_page.focus()
 
     def _on_started(self, started) -> None:
         view, matrix = started
         self.attempt = view
         self.wait_page.show_attempt(view, self.show_qr, matrix)
         self.pages.setCurrentIndex(WAIT)
+        self.wait_page.check.setFocus()
         if not self.show_qr and view.url:
             Browser.open(view.url)
         wake = getattr(self.parent(), "wake_poller", None)

@@ -75,6 +75,7 @@ class PaymentWaitWidget(QWidget):
         self.check = QPushButton("Check now")
         self.cancel = QPushButton("Cancel payment")
         self.cancel.setProperty("danger", True)
+        self.cancel.setAutoDefault(False)  # a stray Enter never cancels a live payment
         self.again = QPushButton(icons.icon("payment"), "Start again")
         self.again.setProperty("primary", True)
         self.close_button = QPushButton("Close")
