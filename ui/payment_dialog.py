@@ -10,14 +10,14 @@ import logging
 
 from PySide6.QtCore import QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialog, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.ledger.views import InvoiceDetail
 from ui import payment_flow as flow
 from ui.errors import ErrorPanel
 from ui.operations import QueryOp
 from ui.payment_amount_widget import PaymentAmountWidget
-from ui.payment_wait_widget import PaymentWaitWidget
+from ui.payment_wait_widget import LIVE, PaymentWaitWidget
 from ui.receipt_widget import ReceiptPreviewWidget
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,28 @@ class Browser:
     @classmethod
     def open(cls, url: str) -> bool:
         return QDesktopServices.openUrl(QUrl(url))
+
+
+class CancelQuestion:
+    """Asked before Esc or closing the window cancels a live payment (tests monkeypatch)."""
+
+    @classmethod
+    def ask(cls, parent: QWidget | None) -> bool:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Cancel this payment?",
+            "The student may be paying right now. Cancelling stops the QR code and the "
+            "checkout page; nothing is charged.",
+            QMessageBox.StandardButton.NoButton,
+            parent,
+        )
+        box.setAccessibleName("Cancel this payment?")
+        yes = box.addButton("Cancel payment", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep waiting", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is yes
 
 
 class PaymentDialog(QDialog):
@@ -74,12 +96,29 @@ class PaymentDialog(QDialog):
         self.wait_page.browser_requested.connect(self.on_wait_page_browser_requested)
         self.wait_page.closed.connect(self.reject)
         self.receipt_page.done.connect(self.accept)
+        self.wait_page.state_changed.connect(self._hold_idle_lock)
+        self.pages.currentChanged.connect(self._hold_idle_lock)
         events.changed.connect(self.on_events_changed)
         self.amount_page.focus()
 
     @property
     def page(self) -> int:
         return self.pages.currentIndex()
+
+    @property
+    def payment_live(self) -> bool:
+        """A payment page (QR or checkout) the student may still be using."""
+        return self.attempt is not None and self.page == WAIT and self.wait_page.state in LIVE
+
+    def _hold_idle_lock(self, *_args) -> None:
+        """The desk's idle lock never hides a live payment; it locks once the payment ends."""
+        idle = getattr(self.parent(), "idle", None)
+        if idle is None:
+            return
+        if self.payment_live and not self.isHidden():
+            idle.hold(self)
+        else:
+            idle.release(self)
 
     # -- starting -------------------------------------------------------------------------------
     @Slot(int, str, bool)
@@ -193,13 +232,17 @@ class PaymentDialog(QDialog):
             self.receipt_page.print_automatically()
 
     def reject(self) -> None:
-        if (
-            self.attempt is not None
-            and self.page == WAIT
-            and self.wait_page.state in ("created", "open", "declined")
-        ):
+        """Esc or closing the window: a live payment is cancelled only once staff say so."""
+        if self.payment_live:
+            if not CancelQuestion.ask(self) or not self.payment_live:
+                return  # keep waiting, or it was paid (or ended) while the question was up
             # No payment page is left open behind the desk's back. Money that still
             # arrives is recorded and flagged by the core, never dropped.
+            assert self.attempt is not None
             ctx, pid, user = self.ctx, self.attempt.public_id, self.user
             QueryOp(None, lambda _t: flow.cancel(ctx, pid, user), kind="net").run()
         super().reject()
+
+    def done(self, result: int) -> None:
+        super().done(result)
+        self._hold_idle_lock()

@@ -30,6 +30,7 @@ class PaymentWaitWidget(QWidget):
     again_requested = Signal()
     browser_requested = Signal()
     closed = Signal()
+    state_changed = Signal(str)
 
     def __init__(self, locale: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -198,6 +199,7 @@ class PaymentWaitWidget(QWidget):
             )
         else:
             self.qr.set_placeholder("")
+        self.state_changed.emit(status)
 
     def set_busy(self, busy: bool) -> None:
         self.cancel.setEnabled(not busy)

@@ -66,3 +66,81 @@ def test_enter_on_full_balance_or_with_a_bad_amount(qtbot, demo, demo_window):
     assert page.amount.text() == "12x" and dlg.page == 0 and page.start.text() == "Start payment"
     assert started == []
     dlg.reject()
+
+
+def _start_qr(qtbot, demo, win):
+    select_invoice(qtbot, win, fresh_invoice(demo.ctx))
+    win.take_payment()
+    dlg = win.payment_dialog
+    with qtbot.waitSignal(dlg.started, timeout=15_000) as started:
+        qtbot.keyClick(dlg.amount_page.amount, Qt.Key.Key_Return)
+    assert dlg.wait_page.state == "open" and dlg.wait_page.qr.data
+    return dlg, started.args[0]
+
+
+def test_escape_on_the_qr_asks_before_cancelling(qtbot, demo, demo_window, monkeypatch):
+    from ui.payment_dialog import CancelQuestion
+
+    answers = [False, True]
+    asked: list[object] = []
+
+    def ask(cls, parent):
+        asked.append(parent)
+        return answers.pop(0)
+
+    monkeypatch.setattr(CancelQuestion, "ask", classmethod(ask))
+    dlg, _attempt = _start_qr(qtbot, demo, demo_window)
+    qtbot.keyClick(dlg.focusWidget() or dlg, Qt.Key.Key_Escape)
+    assert asked == [dlg]  # "Keep waiting": nothing changes
+    assert dlg.isVisible() and dlg.wait_page.state == "open" and dlg.wait_page.qr.data
+    with qtbot.waitSignal(dlg.finished, timeout=5_000):
+        qtbot.keyClick(dlg.focusWidget() or dlg, Qt.Key.Key_Escape)
+    assert asked == [dlg, dlg] and not dlg.isVisible()
+    from kiosk.payments.attempts import attempt_view
+
+    qtbot.waitUntil(
+        lambda: str(attempt_view(demo.ctx, _attempt.public_id).status) == "cancelled",
+        timeout=20_000,
+    )
+
+
+def test_escape_after_the_payment_ended_closes_without_asking(
+    qtbot, demo, demo_window, monkeypatch
+):
+    from ui.payment_dialog import CancelQuestion
+
+    asked: list[object] = []
+    monkeypatch.setattr(CancelQuestion, "ask", classmethod(lambda cls, p: asked.append(p)))
+    dlg, _attempt = _start_qr(qtbot, demo, demo_window)
+    with qtbot.waitSignal(dlg.cancelled, timeout=20_000):
+        dlg.wait_page.cancel.click()  # the explicit button needs no question
+    with qtbot.waitSignal(dlg.finished, timeout=5_000):
+        qtbot.keyClick(dlg.focusWidget() or dlg, Qt.Key.Key_Escape)
+    assert asked == []
+
+
+def test_idle_lock_waits_for_the_qr_then_locks(qtbot, demo, demo_window):
+    from tests.ui.test_payment_flow import _pay
+
+    win = demo_window
+    dlg, attempt = _start_qr(qtbot, demo, win)
+    user = win.user
+    win.idle.set_timeout(100)
+    qtbot.waitUntil(lambda: getattr(win.idle, "due", False) or win.is_locked, timeout=5_000)
+    assert not win.is_locked and dlg.isVisible() and dlg.wait_page.qr.data  # still scanning
+    with qtbot.waitSignal(win.locked, timeout=20_000):
+        _pay(demo, attempt.stripe_id)  # the payment ends: now the desk locks
+    assert dlg.wait_page.state == "paid" and not dlg.isVisible()
+    win.sign_in_as(user)
+    assert dlg.isVisible()
+    qtbot.waitUntil(lambda: dlg.receipt_number is not None, timeout=20_000)
+    dlg.accept()
+
+
+def test_idle_lock_on_the_amount_page_is_not_held(qtbot, demo, demo_window):
+    win = demo_window
+    select_invoice(qtbot, win, fresh_invoice(demo.ctx))
+    win.take_payment()
+    with qtbot.waitSignal(win.locked, timeout=5_000):
+        win.idle.set_timeout(50)
+    assert not win.payment_dialog.isVisible()
