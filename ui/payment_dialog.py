@@ -13,11 +13,12 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.ledger.views import InvoiceDetail
+from kiosk.money import format_money
 from ui import payment_flow as flow
 from ui.errors import ErrorPanel
 from ui.operations import QueryOp
 from ui.payment_amount_widget import PaymentAmountWidget
-from ui.payment_wait_widget import LIVE, PaymentWaitWidget
+from ui.payment_wait_widget import LIVE, PaymentWaitWidget, paid_words
 from ui.receipt_widget import ReceiptPreviewWidget
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ class PaymentDialog(QDialog):
     def _on_started(self, started) -> None:
         view, matrix = started
         self.attempt = view
-        self.wait_page.show_attempt(view, self.show_qr, matrix)
+        self.wait_page.show_attempt(view, self.show_qr, matrix, self.detail.row.balance)
         self.pages.setCurrentIndex(WAIT)
         self.wait_page.check.setFocus()
         if not self.show_qr and view.url:
@@ -221,10 +222,15 @@ class PaymentDialog(QDialog):
             self._show_receipt
         ).failure(retry).run()
 
-    def _show_receipt(self, found) -> None:
-        number, path = found
+    def _show_receipt(self, found: flow.LandedReceipt) -> None:
+        number = found.number
         self.receipt_number = number
-        self.receipt_page.show_receipt(number, path, f"Paid · receipt {number}")
+        words, _ = paid_words(found.balance_after, found.currency, self.wait_page.locale)
+        heading = f"{words} · receipt {number}"
+        if found.balance_after > 0:
+            due = format_money(found.balance_after, found.currency, self.wait_page.locale)
+            heading += f" · {due} still due"
+        self.receipt_page.show_receipt(number, found.path, heading)
         self.pages.setCurrentIndex(RECEIPT)
         self.receipt_page.done_button.setFocus()
         self.receipt_shown.emit(number)
