@@ -3,8 +3,6 @@ the channel (checkout on this screen, or a QR code for the student's phone)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -21,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.ledger.views import InvoiceDetail
-from kiosk.money import currency_exponent, format_money
+from kiosk.money import format_money, plain_amount
 from ui import icons
 
 BROWSER, QR = 0, 1
@@ -124,8 +122,7 @@ class PaymentAmountWidget(QWidget):
         lay.addLayout(buttons)
 
     def plain(self, minor: int) -> str:
-        exp = currency_exponent(self.detail.row.currency)
-        return f"{Decimal(minor).scaleb(-exp):.{exp}f}"
+        return plain_amount(minor, self.detail.row.currency, self.locale)
 
     @Slot(str)
     def on_amount_text_changed(self, text: str) -> None:

@@ -91,5 +91,6 @@ def validate(ctx, balance: int, text: str, currency: str) -> int:
     from kiosk.money import parse_money
     from kiosk.payments.attempts import validate_amount
 
-    amount = parse_money(text, currency).minor
-    return validate_amount(balance, amount, currency, str(ctx.settings.get("desk.locale")))
+    locale = str(ctx.settings.get("desk.locale"))
+    amount = parse_money(text, currency, locale).minor
+    return validate_amount(balance, amount, currency, locale)

@@ -144,3 +144,21 @@ def test_idle_lock_on_the_amount_page_is_not_held(qtbot, demo, demo_window):
     with qtbot.waitSignal(win.locked, timeout=5_000):
         win.idle.set_timeout(50)
     assert not win.payment_dialog.isVisible()
+
+
+def test_the_amount_field_says_how_it_reads_as_you_type(qtbot, demo, demo_window):
+    win = demo_window
+    select_invoice(qtbot, win, fresh_invoice(demo.ctx))
+    dlg, page = _open_with_typed(qtbot, win, "12,34")
+    assert page.amount_minor is None and not page.start.isEnabled()
+    assert page.error.text() == "'12,34' is not an amount in en_IN: did you mean 1,234 or 12.34?"
+    qtbot.keyClick(page.amount, Qt.Key.Key_Return)
+    assert dlg.page == 0 and page.amount.text() == "12,34"
+    page.amount.selectAll()
+    page.amount.insert("१२३४")  # pasted: QTest can only type Latin-1 keys
+    assert page.amount_minor is None and "digits other than 0-9" in page.error.text()
+    qtbot.keyClick(page.amount, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(page.amount, "1,234")
+    assert page.amount_minor == 123_400 and page.start.isEnabled()
+    assert page.error.text() == "₹1,234.00 (part payment)"
+    dlg.reject()
