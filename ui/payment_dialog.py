@@ -111,7 +111,7 @@ class PaymentDialog(QDialog):
         """A payment page (QR or checkout) the student may still be using."""
         return self.attempt is not None and self.page == WAIT and self.wait_page.state in LIVE
 
-    def _hold_idle_lock(self, *_args) -> None:
+    def _hold_idle_lock(self, *_args: object) -> None:
         """The desk's idle lock never hides a live payment; it locks once the payment ends."""
         idle = getattr(self.parent(), "idle", None)
         if idle is None:
@@ -225,10 +225,10 @@ class PaymentDialog(QDialog):
     def _show_receipt(self, found: flow.LandedReceipt) -> None:
         number = found.number
         self.receipt_number = number
-        words, _ = paid_words(found.balance_after, found.currency, self.wait_page.locale)
+        words, _ = paid_words(found.balance_after, found.currency, self.wait_page.money_locale)
         heading = f"{words} · receipt {number}"
         if found.balance_after > 0:
-            due = format_money(found.balance_after, found.currency, self.wait_page.locale)
+            due = format_money(found.balance_after, found.currency, self.wait_page.money_locale)
             heading += f" · {due} still due"
         self.receipt_page.show_receipt(number, found.path, heading)
         self.pages.setCurrentIndex(RECEIPT)

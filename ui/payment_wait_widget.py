@@ -42,7 +42,7 @@ class PaymentWaitWidget(QWidget):
 
     def __init__(self, locale: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.locale = locale
+        self.money_locale = locale
         self.expires_at: datetime | None = None
         self.state = "created"
         self.due_after: tuple[int, str] | None = None  # balance left once paid, currency
@@ -171,7 +171,7 @@ class PaymentWaitWidget(QWidget):
             f"{view.invoice_number} · "
             + ("Checkout page" if view.channel == "checkout" else "Single-use payment link")
         )
-        self.amount.setText(format_money(view.amount, view.currency, self.locale))
+        self.amount.setText(format_money(view.amount, view.currency, self.money_locale))
         self.expires_at = view.expires_at
         if show_qr and view.url:
             self.qr.set_data(view.url, matrix)
@@ -190,7 +190,7 @@ class PaymentWaitWidget(QWidget):
         text = {"open": "Waiting for payment…", "created": "Starting…"}.get(status, look.label)
         if status == "paid" and self.due_after is not None:
             due, currency = self.due_after
-            text, reason = paid_words(due, currency, self.locale)
+            text, reason = paid_words(due, currency, self.money_locale)
         self.state_label.setText(text)
         self.state_label.setProperty("state", status)
         self.state_label.style().unpolish(self.state_label)

@@ -22,7 +22,7 @@ class RefundDialog(QDialog):
         self, parent: QWidget | None, detail: InvoiceDetail, payment: PaymentView, locale: str
     ) -> None:
         super().__init__(parent)
-        self.detail, self.payment, self.locale = detail, payment, locale
+        self.detail, self.payment, self.money_locale = detail, payment, locale
         self.currency = detail.row.currency
         self.left = payment.amount - payment.refunded
         self.result_value: tuple[int | None, str] | None = None
@@ -75,10 +75,10 @@ class RefundDialog(QDialog):
         return dlg.result_value
 
     def _fmt(self, minor: int) -> str:
-        return format_money(minor, self.currency, self.locale)
+        return format_money(minor, self.currency, self.money_locale)
 
     def amount_minor(self) -> int:
-        minor = parse_money(self.amount.text(), self.currency, self.locale).minor
+        minor = parse_money(self.amount.text(), self.currency, self.money_locale).minor
         if minor <= 0:
             raise MoneyError("the refund must be more than zero")
         if minor > self.left:
