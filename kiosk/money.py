@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 
 # Stripe's zero-decimal currencies (amounts are not multiplied by 100).
@@ -197,57 +197,164 @@ def format_money(minor: int, currency: str, locale: str = "en_IN") -> str:
     )
 
 
-_GROUPED = re.compile(r"^\d{1,3}(,\d{2,3})*$")
+def plain_amount(minor: int, currency: str, locale: str = "en_IN") -> str:
+    """An amount as staff edit it: no symbol or grouping, the locale's decimal separator
+    (61000.00 in en_IN, 61000,00 in de_DE); parse_money reads it back."""
+    exp = currency_exponent(currency)
+    text = f"{Decimal(minor).scaleb(-exp):.{exp}f}"
+    return text.replace(".", number_style(locale).decimal)
 
 
-def parse_money(text: str, currency: str) -> Money:
-    """Parse what a person types ("1500", "1,500.50", "₹1,500", "1,61,000") into Money.
+def parse_money(text: str, currency: str, locale: str = "en_IN") -> Money:
+    """Parse what a person types in `locale` ("1500", "1,500.50", "₹1,500", "1,61,000" in
+    en_IN; "1.500,50 €" in de_DE) into Money.
 
-    Rejects negative amounts, letters, misplaced separators and more decimals than
-    the currency has, with a message that says what is wrong.
+    Only the locale's own digit grouping and decimal separator (from Babel's locale data)
+    and the ASCII digits 0-9 are read. Anything else, a group of the wrong size (en_IN
+    "12,34"), more decimals than the currency has, or a negative amount, is refused with
+    a message that says how it was read and what to type instead.
     """
     cur = normalise_currency(currency)
     exp = currency_exponent(cur)
+    style = number_style(locale)
     raw = (text or "").strip()
     if not raw:
         raise MoneyError("enter an amount")
-    cleaned = raw.replace("\u00a0", "").replace(" ", "")
-    cleaned = _strip_symbol(cleaned, cur)
-    if cleaned.startswith("-"):
+    foreign = "".join(ch for ch in raw if ch.isdigit() and ch not in _ASCII_DIGITS)
+    if foreign:
+        raise MoneyError(f"{raw!r} has digits other than 0-9 ({foreign}): type it with 0-9")
+    trimmed = raw.strip(_NOISE)
+    body = _strip_symbol(trimmed, cur, style.locale).strip(_NOISE)
+    if trimmed.startswith(_MINUS) or body.startswith(_MINUS):
         raise MoneyError(f"{raw!r} is negative; amounts must be positive")
-    whole, _, frac = cleaned.partition(".")
-    if not whole and frac:
-        whole = "0"
-    if "," in whole and not _GROUPED.match(whole):
-        raise MoneyError(f"{raw!r} is not an amount: the digit grouping is wrong")
-    whole = whole.replace(",", "")
-    if not whole.isdigit() or (frac and not frac.isdigit()) or "." in frac:
-        raise MoneyError(f"{raw!r} is not an amount: use digits, with an optional decimal point")
+    whole, frac = _split_number(raw, body, style, exp)
     if len(frac) > exp:
-        if exp == 0:
-            raise MoneyError(f"{cur} has no minor unit: {raw!r} must be a whole number")
-        raise MoneyError(f"{raw!r} has {len(frac)} decimals; {cur} allows at most {exp}")
-    try:
-        minor = int(whole) * 10**exp + (int(frac.ljust(exp, "0")) if exp else 0)
-    except (ValueError, InvalidOperation):
-        raise MoneyError(f"{raw!r} is not an amount") from None
+        grouped = any(ch in style.group_alike for ch in body)
+        raise _too_many_decimals(raw, whole, frac, cur, style, grouped)
+    minor = int(whole or "0") * 10**exp + (int(frac.ljust(exp, "0")) if exp else 0)
     return Money(minor, cur)
 
 
+_ASCII_DIGITS = frozenset("0123456789")
+_NOISE = " \t\u00a0\u202f\u2009\u200e\u200f\u061c"  # spaces, and bidi marks Babel may add
+_MINUS = ("-", "\u2212")
+_SPACE_GROUPS = " \u00a0\u202f\u2009"  # a space typed for a locale that groups with one
+_QUOTE_GROUPS = "'\u2019"  # de_CH groups with an apostrophe, often typed curly
+
+
+@dataclass(frozen=True)
+class NumberStyle:
+    """How a locale writes numbers (ASCII digits): Babel's symbols and grouping sizes."""
+
+    locale: str
+    decimal: str
+    group: str
+    groupings: frozenset[tuple[int, int]]  # (primary, secondary) sizes the locale uses
+
+    @property
+    def group_alike(self) -> str:
+        """Characters read as the group separator (a typed space for a narrow no-break one)."""
+        for family in (_SPACE_GROUPS, _QUOTE_GROUPS):
+            if self.group in family:
+                return family + self.group
+        return self.group
+
+    def grouped_well(self, whole: str) -> bool:
+        """'1,50,000' in en_IN, '150,000' in en_US: every group the size the locale uses."""
+        head, *middle, last = whole.split(self.group)
+        return any(
+            len(last) == primary
+            and all(len(g) == secondary for g in middle)
+            and 1 <= len(head) <= secondary
+            and head[0] != "0"
+            for primary, secondary in self.groupings
+        )
+
+    def grouped(self, digits: str) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(int(digits or "0"), locale=self.locale)
+
+
 @cache
-def _symbols(currency: str) -> tuple[str, ...]:
+def number_style(locale: str) -> NumberStyle:
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    try:
+        loc = Locale.parse(locale)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise MoneyError(f"unknown locale {locale!r}: use a code such as en_IN or en_US") from None
+    patterns = [loc.decimal_formats.get(None), loc.currency_formats.get("standard")]
+    groupings = frozenset(tuple(p.grouping) for p in patterns if p is not None)
+    return NumberStyle(str(loc), get_decimal_symbol(loc), get_group_symbol(loc), groupings)
+
+
+def _split_number(raw: str, body: str, style: NumberStyle, exp: int) -> tuple[str, str]:
+    """(whole digits, decimal digits) of `body`, or MoneyError saying what to type."""
+    alike = style.group_alike
+    text = "".join(style.group if ch in alike else ch for ch in body)
+    where = f"in {style.locale}"
+    if (
+        not text
+        or any(ch not in _ASCII_DIGITS and ch not in (style.group, style.decimal) for ch in text)
+        or not any(ch in _ASCII_DIGITS for ch in text)
+    ):
+        raise MoneyError(
+            f"{raw!r} is not an amount {where}: use the digits 0-9, {style.group!r} between "
+            f"digit groups and {style.decimal!r} before the decimals"
+        )
+    whole, _, frac = text.partition(style.decimal)
+    if style.decimal in frac or style.group in frac:
+        raise MoneyError(
+            f"{raw!r} is not an amount {where}: {style.decimal!r} marks the decimals, once, "
+            "after the digit groups"
+        )
+    if style.group in whole and not style.grouped_well(whole):
+        readings = _readings(whole, frac, style, exp)
+        raise MoneyError(f"{raw!r} is not an amount {where}: did you mean {readings}?")
+    return whole.replace(style.group, ""), frac
+
+
+def _readings(whole: str, frac: str, style: NumberStyle, exp: int) -> str:
+    """What a misgrouped amount may have meant: every group joined, or its last group as
+    decimals ('12,34' in en_IN: 1,234 or 12.34)."""
+    tail = style.decimal + frac if frac else ""
+    readings = [style.grouped(whole.replace(style.group, "")) + tail]
+    head, _, last = whole.rpartition(style.group)
+    if not frac and 0 < len(last) <= exp and head.replace(style.group, ""):
+        readings.append(style.grouped(head.replace(style.group, "")) + style.decimal + last)
+    return " or ".join(readings)
+
+
+def _too_many_decimals(
+    raw: str, whole: str, frac: str, cur: str, style: NumberStyle, grouped: bool
+) -> MoneyError:
+    exp = currency_exponent(cur)
+    if exp == 0:
+        text = f"{cur} has no minor unit: {raw!r} must be a whole number"
+    else:
+        text = f"{raw!r} has {len(frac)} decimals; {cur} allows at most {exp}"
+    if whole and not grouped and any(len(frac) == primary for primary, _ in style.groupings):
+        # The decimal separator of another locale used to group, perhaps: say what it may mean.
+        text += f" (in {style.locale}, did you mean {style.grouped(whole + frac)}?)"
+    return MoneyError(text)
+
+
+@cache
+def _symbols(currency: str, locale: str = "en_IN") -> tuple[str, ...]:
     """What may precede or follow an amount; longest first, so "Rs." wins over "Rs" and
     "US$" over "$" (iterating a set gave a different order in each process)."""
     from babel.numbers import get_currency_symbol
 
     tokens = {currency, "Rs.", "Rs", "₹"} | {
-        get_currency_symbol(currency, locale) for locale in ("en_IN", "en_US", "en_GB")
+        get_currency_symbol(currency, loc) for loc in ("en_IN", "en_US", "en_GB", locale)
     }
     return tuple(sorted((t for t in tokens if t), key=lambda t: (-len(t), t)))
 
 
-def _strip_symbol(text: str, currency: str) -> str:
-    for token in _symbols(currency):
+def _strip_symbol(text: str, currency: str, locale: str = "en_IN") -> str:
+    for token in _symbols(currency, locale):
         if token and text.upper().startswith(token.upper()):
             return text[len(token) :]
         if token and text.upper().endswith(token.upper()):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,11 +15,13 @@ from kiosk.money import (
     format_money,
     minimum_charge,
     parse_money,
+    plain_amount,
 )
 
 CURRENCIES = ["INR", "USD", "EUR", "GBP", "JPY", "KRW", "KWD", "BHD", "CHF", "SEK"]
-# Locales whose output parse_money reads back: "." decimals and "," grouping.
-LOCALES = ["en_IN", "en_US", "hi_IN", "en_GB"]
+# Locales whose own output parse_money reads back: lakh and Western grouping, "," or "."
+# or a narrow no-break space between groups, "." or "," before the decimals.
+LOCALES = ["en_IN", "en_US", "de_DE", "hi_IN", "en_GB", "fr_FR", "es_ES"]
 amounts = st.integers(min_value=0, max_value=10**12)
 
 
@@ -44,7 +48,9 @@ def _grouped(whole: int, indian: bool) -> str:
 @settings(max_examples=150)
 @given(minor=amounts, currency=st.sampled_from(CURRENCIES), locale=st.sampled_from(LOCALES))
 def test_format_then_parse_round_trips(minor, currency, locale):
-    assert parse_money(format_money(minor, currency, locale), currency) == Money(minor, currency)
+    shown = format_money(minor, currency, locale)
+    assert parse_money(shown, currency, locale) == Money(minor, currency)
+    assert parse_money(plain_amount(minor, currency, locale), currency, locale).minor == minor
 
 
 @settings(max_examples=150)
@@ -57,8 +63,9 @@ def test_typed_forms_parse(minor, currency, indian, symbol):
     text = _grouped(whole, indian) + (f".{frac:0{exp}d}" if exp else "")
     if symbol:
         text = f"{currency} {text}"
-    assert parse_money(text, currency).minor == minor
-    assert parse_money(_plain(minor, currency), currency).minor == minor
+    locale = "en_IN" if indian else "en_US"
+    assert parse_money(text, currency, locale).minor == minor
+    assert parse_money(_plain(minor, currency), currency, locale).minor == minor
 
 
 @settings(max_examples=100)
@@ -139,3 +146,112 @@ def test_minimum_charge():
     assert minimum_charge("INR") == 50
     assert minimum_charge("GBP") == 30
     assert minimum_charge("XAF") == 50
+
+
+# -- the locale's grouping and decimal separator, and nothing else (issue 14) ---------------
+# Independent of the code under test: what each locale writes for a whole number.
+WELL_GROUPED = {
+    "en_IN": re.compile(r"[1-9]\d?(,\d\d)*,\d{3}"),
+    "en_US": re.compile(r"[1-9]\d{0,2}(,\d{3})+"),
+    "de_DE": re.compile(r"[1-9]\d{0,2}(\.\d{3})+"),
+}
+GROUP = {"en_IN": ",", "en_US": ",", "de_DE": "."}
+
+
+@settings(max_examples=300)
+@given(
+    locale=st.sampled_from(sorted(WELL_GROUPED)),
+    groups=st.lists(st.text("0123456789", min_size=1, max_size=4), min_size=2, max_size=5),
+)
+def test_a_wrong_group_never_parses(locale, groups):
+    text = GROUP[locale].join(groups)
+    if WELL_GROUPED[locale].fullmatch(text):
+        assert parse_money(text, "INR", locale).minor == int("".join(groups)) * 100
+    else:
+        with pytest.raises(MoneyError, match=f"is not an amount in {locale}: did you mean"):
+            parse_money(text, "INR", locale)
+
+
+@settings(max_examples=200)
+@given(text=st.text(max_size=12), locale=st.sampled_from(LOCALES))
+def test_any_text_is_an_amount_or_a_money_error(text, locale):
+    try:
+        money = parse_money(text, "INR", locale)
+    except MoneyError as exc:
+        assert str(exc)
+    else:
+        assert money.minor >= 0
+        assert set(re.sub(r"\D", "", text)) <= set("0123456789")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("12,34", "'12,34' is not an amount in en_IN: did you mean 1,234 or 12.34?"),
+        ("1,50", "'1,50' is not an amount in en_IN: did you mean 150 or 1.50?"),
+        ("99,99", "'99,99' is not an amount in en_IN: did you mean 9,999 or 99.99?"),
+        ("150,000", "'150,000' is not an amount in en_IN: did you mean 1,50,000?"),
+        (
+            "12.345",
+            "'12.345' has 3 decimals; INR allows at most 2 (in en_IN, did you mean 12,345?)",
+        ),
+    ],
+)
+def test_ambiguous_amounts_say_how_they_read(text, message):
+    with pytest.raises(MoneyError) as info:
+        parse_money(text, "INR", "en_IN")
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "minor"),
+    [
+        ("1,500", "en_IN", 150_000),
+        ("1,50,000", "en_IN", 15_000_000),
+        ("15,00,000", "en_IN", 150_000_000),
+        ("1500000", "en_IN", 150_000_000),
+        ("1,500", "en_US", 150_000),
+        ("150,000", "en_US", 15_000_000),
+        ("1.500,50", "de_DE", 150_050),
+        ("1.500,50 €", "de_DE", 150_050),
+        ("1500,5", "de_DE", 150_050),
+        ("1 500,50", "fr_FR", 150_050),
+    ],
+)
+def test_the_locales_own_grouping(text, locale, minor):
+    assert parse_money(text, "INR" if "€" not in text else "EUR", locale).minor == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("1,500,000", "en_IN"),
+        ("1,50,000", "en_US"),
+        ("12.34", "de_DE"),
+        ("1,500.50", "de_DE"),
+        ("1 500", "en_IN"),
+        ("1.234,5", "en_US"),
+    ],
+)
+def test_another_locales_grouping_is_refused(text, locale):
+    with pytest.raises(MoneyError, match=f"in {locale}"):
+        parse_money(text, "INR", locale)
+
+
+@pytest.mark.parametrize("text", ["१२३४", "１２３４", "١٢٣", "₹१,५००", "12³"])
+def test_only_ascii_digits(text):
+    with pytest.raises(MoneyError, match="digits other than 0-9"):
+        parse_money(text, "INR", "en_IN")
+
+
+def test_zero_decimal_currency_in_a_locale():
+    assert parse_money("1,500", "JPY", "en_US").minor == 1500
+    with pytest.raises(MoneyError, match=r"no minor unit.*did you mean 1,500\?"):
+        parse_money("1.500", "JPY", "en_US")
+    with pytest.raises(MoneyError, match=r"did you mean 1,234\?"):  # not 12.34: JPY has none
+        parse_money("12,34", "JPY", "en_IN")
+
+
+def test_unknown_locale():
+    with pytest.raises(MoneyError, match="unknown locale"):
+        parse_money("10", "INR", "xx_YY")

@@ -1,4 +1,8 @@
-"""Locks the desk after a stretch with no keyboard, mouse or touch input."""
+"""Locks the desk after a stretch with no keyboard, mouse or touch input.
+
+A screen the student is still using (the QR of a live payment) holds the lock off: the
+time running out is noted, and the desk locks when the last hold is released, unless
+someone touched the desk in between (then the full stretch starts again)."""
 
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ class IdleWatcher(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.on_timer_timeout)
+        self._holders: set[int] = set()
+        self._due = False
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -40,16 +46,41 @@ class IdleWatcher(QObject):
 
     def disarm(self) -> None:
         self._timer.stop()
+        self._due = False
+
+    def hold(self, holder: object) -> None:
+        """Keep the lock off while `holder` shows something the student still needs."""
+        self._holders.add(id(holder))
+
+    def release(self, holder: object) -> None:
+        """Drop `holder`'s hold; if the idle time ran out meanwhile, lock now."""
+        self._holders.discard(id(holder))
+        if self._due and not self._holders:
+            self._due = False
+            self.idled.emit()
+
+    @property
+    def held(self) -> bool:
+        return bool(self._holders)
+
+    @property
+    def due(self) -> bool:
+        """The idle time ran out while held: the lock waits for the release."""
+        return self._due
 
     @property
     def armed(self) -> bool:
         return self._timer.isActive()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _INPUT and self._timer.isActive():
+        if event.type() in _INPUT and (self._timer.isActive() or self._due):
+            self._due = False
             self._timer.start()
         return False
 
     @Slot()
     def on_timer_timeout(self) -> None:
+        if self._holders:
+            self._due = True
+            return
         self.idled.emit()

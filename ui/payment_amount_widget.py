@@ -3,9 +3,8 @@ the channel (checkout on this screen, or a QR code for the student's phone)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.ledger.views import InvoiceDetail
-from kiosk.money import currency_exponent, format_money
+from kiosk.money import format_money, plain_amount
 from ui import icons
 
 BROWSER, QR = 0, 1
@@ -35,14 +34,14 @@ class PaymentAmountWidget(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.detail = detail
-        self.locale = str(ctx.settings.get("desk.locale"))
+        self.money_locale = str(ctx.settings.get("desk.locale"))
         self.amount_minor: int | None = None
         r = detail.row
         who = QLabel(r.student_name)
         who.setObjectName("heading")
         sub = QLabel(
             f"{r.number} · {r.student_number} · balance "
-            f"{format_money(r.balance, r.currency, self.locale)}"
+            f"{format_money(r.balance, r.currency, self.money_locale)}"
         )
         sub.setObjectName("muted")
         self.amount = QLineEdit(self.plain(r.balance))
@@ -52,6 +51,7 @@ class PaymentAmountWidget(QWidget):
         self.amount.setMinimumWidth(260)
         self.full = QPushButton("Full balance")
         self.full.setAccessibleName("Use the full balance")
+        self.full.setAutoDefault(False)  # Enter never swaps the amount shown for another
         self.error = QLabel()
         self.error.setObjectName("errorText")
         self.error.setWordWrap(True)
@@ -77,7 +77,6 @@ class PaymentAmountWidget(QWidget):
         self.full.clicked.connect(self.on_full_clicked)
         self.start.clicked.connect(self.on_start_clicked)
         self.cancel.clicked.connect(self.cancelled)
-        self.amount.returnPressed.connect(self.on_start_clicked)
         self.channels.idToggled.connect(lambda *_: self.qr_kind.setEnabled(self.qr.isChecked()))
         self.on_amount_text_changed(self.amount.text())
 
@@ -99,7 +98,7 @@ class PaymentAmountWidget(QWidget):
         form.addRow("Channel", channel)
         owed = [c for c in self.detail.components if c.balance > 0]
         lines = "<br>".join(
-            f"{c.name}: {format_money(c.balance, self.detail.row.currency, self.locale)}"
+            f"{c.name}: {format_money(c.balance, self.detail.row.currency, self.money_locale)}"
             for c in owed
         )
         if lines:
@@ -123,8 +122,7 @@ class PaymentAmountWidget(QWidget):
         lay.addLayout(buttons)
 
     def plain(self, minor: int) -> str:
-        exp = currency_exponent(self.detail.row.currency)
-        return f"{Decimal(minor).scaleb(-exp):.{exp}f}"
+        return plain_amount(minor, self.detail.row.currency, self.money_locale)
 
     @Slot(str)
     def on_amount_text_changed(self, text: str) -> None:
@@ -140,7 +138,9 @@ class PaymentAmountWidget(QWidget):
             self.error.setText(sentence(getattr(exc, "message", None) or str(exc)))
         else:
             part = "" if self.amount_minor == r.balance else " (part payment)"
-            self.error.setText(f"{format_money(self.amount_minor, r.currency, self.locale)}{part}")
+            self.error.setText(
+                f"{format_money(self.amount_minor, r.currency, self.money_locale)}{part}"
+            )
         invalid = self.amount_minor is None
         self.error.setObjectName("errorText" if invalid else "muted")
         self.error.style().unpolish(self.error)
@@ -155,9 +155,31 @@ class PaymentAmountWidget(QWidget):
         self.amount.setText(self.plain(self.detail.row.balance))
         self.amount.setFocus()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter, wherever the focus is on this page (the amount, a channel, the QR kind),
+        starts the payment for the amount shown, or does nothing when that is not valid.
+        A focused Cancel button takes its own Enter first."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            self.on_start_clicked()
+            return
+        super().keyPressEvent(event)
+
+    def set_busy(self, busy: bool) -> None:
+        """While a payment starts, nothing on the page can change or start another one."""
+        for w in (self.amount, self.full, self.browser, self.qr, self.qr_kind):
+            w.setEnabled(not busy)
+        if not busy:
+            self.qr_kind.setEnabled(self.qr.isChecked())
+        self.start.setText("Starting…" if busy else "Start payment")
+        if busy:
+            self.start.setEnabled(False)
+        else:
+            self.on_amount_text_changed(self.amount.text())
+
     @Slot()
     def on_start_clicked(self) -> None:
-        if self.amount_minor is None:
+        if self.amount_minor is None or not self.start.isEnabled():
             return
         qr = self.qr.isChecked()
         channel = QR_KINDS[self.qr_kind.currentIndex()][1] if qr else "checkout"

@@ -10,14 +10,15 @@ import logging
 
 from PySide6.QtCore import QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialog, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.ledger.views import InvoiceDetail
+from kiosk.money import format_money
 from ui import payment_flow as flow
 from ui.errors import ErrorPanel
 from ui.operations import QueryOp
 from ui.payment_amount_widget import PaymentAmountWidget
-from ui.payment_wait_widget import PaymentWaitWidget
+from ui.payment_wait_widget import LIVE, PaymentWaitWidget, paid_words
 from ui.receipt_widget import ReceiptPreviewWidget
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,28 @@ class Browser:
     @classmethod
     def open(cls, url: str) -> bool:
         return QDesktopServices.openUrl(QUrl(url))
+
+
+class CancelQuestion:
+    """Asked before Esc or closing the window cancels a live payment (tests monkeypatch)."""
+
+    @classmethod
+    def ask(cls, parent: QWidget | None) -> bool:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Cancel this payment?",
+            "The student may be paying right now. Cancelling stops the QR code and the "
+            "checkout page; nothing is charged.",
+            QMessageBox.StandardButton.NoButton,
+            parent,
+        )
+        box.setAccessibleName("Cancel this payment?")
+        yes = box.addButton("Cancel payment", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep waiting", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is yes
 
 
 class PaymentDialog(QDialog):
@@ -63,6 +86,9 @@ class PaymentDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.pages)
+        # Registered now that the button is inside the dialog: Qt would otherwise make the
+        # first button in the focus chain ("Full balance") the dialog's default.
+        self.amount_page.start.setDefault(True)
         self.amount_page.submitted.connect(self.on_amount_page_submitted)
         self.amount_page.cancelled.connect(self.reject)
         self.wait_page.cancel_requested.connect(self.on_wait_page_cancel_requested)
@@ -71,6 +97,8 @@ class PaymentDialog(QDialog):
         self.wait_page.browser_requested.connect(self.on_wait_page_browser_requested)
         self.wait_page.closed.connect(self.reject)
         self.receipt_page.done.connect(self.accept)
+        self.wait_page.state_changed.connect(self._hold_idle_lock)
+        self.pages.currentChanged.connect(self._hold_idle_lock)
         events.changed.connect(self.on_events_changed)
         self.amount_page.focus()
 
@@ -78,26 +106,42 @@ class PaymentDialog(QDialog):
     def page(self) -> int:
         return self.pages.currentIndex()
 
+    @property
+    def payment_live(self) -> bool:
+        """A payment page (QR or checkout) the student may still be using."""
+        return self.attempt is not None and self.page == WAIT and self.wait_page.state in LIVE
+
+    def _hold_idle_lock(self, *_args: object) -> None:
+        """The desk's idle lock never hides a live payment; it locks once the payment ends."""
+        idle = getattr(self.parent(), "idle", None)
+        if idle is None:
+            return
+        if self.payment_live and not self.isHidden():
+            idle.hold(self)
+        else:
+            idle.release(self)
+
     # -- starting -------------------------------------------------------------------------------
     @Slot(int, str, bool)
     def on_amount_page_submitted(self, amount: int, channel: str, show_qr: bool) -> None:
         self.show_qr = show_qr
-        self.amount_page.start.setEnabled(False)
-        self.amount_page.start.setText("Starting…")
+        self.amount_page.set_busy(True)
         ctx, number, user = self.ctx, self.detail.row.number, self.user
         QueryOp(
             self, lambda _t: flow.start(ctx, number, amount, channel, user), kind="net"
         ).success(self._on_started).done(self._restore_start).run()
 
     def _restore_start(self) -> None:
-        self.amount_page.start.setText("Start payment")
-        self.amount_page.on_amount_text_changed(self.amount_page.amount.text())
+        self.amount_page.set_busy(False)
+        if self.page == AMOUNT:
+            self.amount_page.focus()
 
     def _on_started(self, started) -> None:
         view, matrix = started
         self.attempt = view
-        self.wait_page.show_attempt(view, self.show_qr, matrix)
+        self.wait_page.show_attempt(view, self.show_qr, matrix, self.detail.row.balance)
         self.pages.setCurrentIndex(WAIT)
+        self.wait_page.check.setFocus()
         if not self.show_qr and view.url:
             Browser.open(view.url)
         wake = getattr(self.parent(), "wake_poller", None)
@@ -178,10 +222,15 @@ class PaymentDialog(QDialog):
             self._show_receipt
         ).failure(retry).run()
 
-    def _show_receipt(self, found) -> None:
-        number, path = found
+    def _show_receipt(self, found: flow.LandedReceipt) -> None:
+        number = found.number
         self.receipt_number = number
-        self.receipt_page.show_receipt(number, path, f"Paid · receipt {number}")
+        words, _ = paid_words(found.balance_after, found.currency, self.wait_page.money_locale)
+        heading = f"{words} · receipt {number}"
+        if found.balance_after > 0:
+            due = format_money(found.balance_after, found.currency, self.wait_page.money_locale)
+            heading += f" · {due} still due"
+        self.receipt_page.show_receipt(number, found.path, heading)
         self.pages.setCurrentIndex(RECEIPT)
         self.receipt_page.done_button.setFocus()
         self.receipt_shown.emit(number)
@@ -189,13 +238,17 @@ class PaymentDialog(QDialog):
             self.receipt_page.print_automatically()
 
     def reject(self) -> None:
-        if (
-            self.attempt is not None
-            and self.page == WAIT
-            and self.wait_page.state in ("created", "open", "declined")
-        ):
+        """Esc or closing the window: a live payment is cancelled only once staff say so."""
+        if self.payment_live:
+            if not CancelQuestion.ask(self) or not self.payment_live:
+                return  # keep waiting, or it was paid (or ended) while the question was up
             # No payment page is left open behind the desk's back. Money that still
             # arrives is recorded and flagged by the core, never dropped.
+            assert self.attempt is not None
             ctx, pid, user = self.ctx, self.attempt.public_id, self.user
             QueryOp(None, lambda _t: flow.cancel(ctx, pid, user), kind="net").run()
         super().reject()
+
+    def done(self, result: int) -> None:
+        super().done(result)
+        self._hold_idle_lock()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 _gateways: dict[int, object] = {}
 _lock = threading.Lock()
@@ -59,8 +60,15 @@ def view(ctx, public_id: str):
     return attempt_view(ctx, public_id)
 
 
-def receipt_for_payment(ctx, invoice_number: str, payment_id: int | None) -> tuple[str, Path]:
-    """The receipt of the payment that just landed, rendered: (number, PDF path)."""
+class LandedReceipt(NamedTuple):
+    number: str
+    path: Path
+    balance_after: int  # what the invoice still owes after this payment (0: paid in full)
+    currency: str
+
+
+def receipt_for_payment(ctx, invoice_number: str, payment_id: int | None) -> LandedReceipt:
+    """The receipt of the payment that just landed, rendered, with the balance it leaves."""
     from kiosk.ledger.invoices import invoice_detail
     from kiosk.receipts.facts import receipt_facts
     from kiosk.receipts.service import render_one
@@ -75,7 +83,7 @@ def receipt_for_payment(ctx, invoice_number: str, payment_id: int | None) -> tup
     render_one(ctx, number)
     with ctx.ledger.begin() as s:
         facts = receipt_facts(s, number)
-    return number, Path(facts.file_path or "")
+    return LandedReceipt(number, Path(facts.file_path or ""), facts.balance_after, facts.currency)
 
 
 def validate(ctx, balance: int, text: str, currency: str) -> int:
@@ -83,5 +91,6 @@ def validate(ctx, balance: int, text: str, currency: str) -> int:
     from kiosk.money import parse_money
     from kiosk.payments.attempts import validate_amount
 
-    amount = parse_money(text, currency).minor
-    return validate_amount(balance, amount, currency, str(ctx.settings.get("desk.locale")))
+    locale = str(ctx.settings.get("desk.locale"))
+    amount = parse_money(text, currency, locale).minor
+    return validate_amount(balance, amount, currency, locale)

@@ -24,18 +24,28 @@ from ui.statuses import payment_look
 LIVE = {"created", "open", "declined"}
 
 
+def paid_words(due: int, currency: str, locale: str) -> tuple[str, str]:
+    """(heading, detail) for money received: a part payment is never called "Paid"."""
+    if due <= 0:
+        return "Paid", "The invoice is paid in full."
+    left = format_money(due, currency, locale)
+    return "Part payment received", f"{left} is still due on this invoice."
+
+
 class PaymentWaitWidget(QWidget):
     cancel_requested = Signal()
     check_requested = Signal()
     again_requested = Signal()
     browser_requested = Signal()
     closed = Signal()
+    state_changed = Signal(str)
 
     def __init__(self, locale: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.locale = locale
+        self.money_locale = locale
         self.expires_at: datetime | None = None
         self.state = "created"
+        self.due_after: tuple[int, str] | None = None  # balance left once paid, currency
         self.qr = QrWidget()
         self.qr.setMinimumSize(340, 340)
         self.browser_note = QLabel(
@@ -75,6 +85,7 @@ class PaymentWaitWidget(QWidget):
         self.check = QPushButton("Check now")
         self.cancel = QPushButton("Cancel payment")
         self.cancel.setProperty("danger", True)
+        self.cancel.setAutoDefault(False)  # a stray Enter never cancels a live payment
         self.again = QPushButton(icons.icon("payment"), "Start again")
         self.again.setProperty("primary", True)
         self.close_button = QPushButton("Close")
@@ -152,13 +163,15 @@ class PaymentWaitWidget(QWidget):
         lay.addLayout(right, 4)
 
     # -- showing an attempt ---------------------------------------------------------------------
-    def show_attempt(self, view, show_qr: bool, matrix=None) -> None:
+    def show_attempt(self, view, show_qr: bool, matrix=None, balance: int | None = None) -> None:
+        """`balance`: the invoice's balance before this payment (to word a part payment)."""
+        self.due_after = None if balance is None else (balance - view.amount, view.currency)
         self.student.setText(view.student_name)
         self.invoice.setText(
             f"{view.invoice_number} · "
             + ("Checkout page" if view.channel == "checkout" else "Single-use payment link")
         )
-        self.amount.setText(format_money(view.amount, view.currency, self.locale))
+        self.amount.setText(format_money(view.amount, view.currency, self.money_locale))
         self.expires_at = view.expires_at
         if show_qr and view.url:
             self.qr.set_data(view.url, matrix)
@@ -175,6 +188,9 @@ class PaymentWaitWidget(QWidget):
         look = payment_look(status)
         live = status in LIVE
         text = {"open": "Waiting for payment…", "created": "Starting…"}.get(status, look.label)
+        if status == "paid" and self.due_after is not None:
+            due, currency = self.due_after
+            text, reason = paid_words(due, currency, self.money_locale)
         self.state_label.setText(text)
         self.state_label.setProperty("state", status)
         self.state_label.style().unpolish(self.state_label)
@@ -197,6 +213,7 @@ class PaymentWaitWidget(QWidget):
             )
         else:
             self.qr.set_placeholder("")
+        self.state_changed.emit(status)
 
     def set_busy(self, busy: bool) -> None:
         self.cancel.setEnabled(not busy)

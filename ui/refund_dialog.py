@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QDialog,
@@ -16,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.ledger.views import InvoiceDetail, PaymentView
-from kiosk.money import MoneyError, currency_exponent, format_money, parse_money
+from kiosk.money import MoneyError, format_money, parse_money, plain_amount
 
 
 class RefundDialog(QDialog):
@@ -24,7 +22,7 @@ class RefundDialog(QDialog):
         self, parent: QWidget | None, detail: InvoiceDetail, payment: PaymentView, locale: str
     ) -> None:
         super().__init__(parent)
-        self.detail, self.payment, self.locale = detail, payment, locale
+        self.detail, self.payment, self.money_locale = detail, payment, locale
         self.currency = detail.row.currency
         self.left = payment.amount - payment.refunded
         self.result_value: tuple[int | None, str] | None = None
@@ -37,8 +35,7 @@ class RefundDialog(QDialog):
             f"<b>{self._fmt(self.left)}</b> can be refunded."
         )
         head.setWordWrap(True)
-        exp = currency_exponent(self.currency)
-        self.amount = QLineEdit(f"{Decimal(self.left).scaleb(-exp):.{exp}f}")
+        self.amount = QLineEdit(plain_amount(self.left, self.currency, locale))
         self.amount.setAccessibleName("Refund amount")
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("e.g. paid twice, course withdrawn")
@@ -78,10 +75,10 @@ class RefundDialog(QDialog):
         return dlg.result_value
 
     def _fmt(self, minor: int) -> str:
-        return format_money(minor, self.currency, self.locale)
+        return format_money(minor, self.currency, self.money_locale)
 
     def amount_minor(self) -> int:
-        minor = parse_money(self.amount.text(), self.currency).minor
+        minor = parse_money(self.amount.text(), self.currency, self.money_locale).minor
         if minor <= 0:
             raise MoneyError("the refund must be more than zero")
         if minor > self.left:

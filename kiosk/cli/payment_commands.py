@@ -90,7 +90,7 @@ def _amount(ctx: Any, number: str, text: str | None, currency: str | None = None
         except InvoiceNotFound:
             raise CommandError(f"no invoice numbered {number!r}") from None
     try:
-        return parse_money(text, currency).minor
+        return parse_money(text, currency, str(ctx.settings.get("desk.locale"))).minor
     except MoneyError as exc:
         raise UsageError(str(exc)) from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.money import format_money
 from tests.ui.conftest import fresh_invoice, select_invoice
 
 pytestmark = pytest.mark.slow
@@ -46,6 +47,8 @@ def test_qr_payment_ends_at_the_receipt(qtbot, demo, demo_window, monkeypatch, t
         _pay(demo, attempt.stripe_id)
     assert dlg.receipt_page.document.pageCount() >= 1
     assert dlg.receipt_number and dlg.receipt_number.startswith("R-")
+    assert dlg.wait_page.state_label.text() == "Paid"
+    assert dlg.receipt_page.title.text() == f"Paid · receipt {dlg.receipt_number}"
     # Print to a PDF file (what the demo offers on a machine without a printer).
     from ui.receipt_widget import SavePicker
 
@@ -67,6 +70,7 @@ def test_partial_payment_in_the_browser(qtbot, demo, demo_window, monkeypatch):
     win = demo_window
     number = fresh_invoice(demo.ctx)
     select_invoice(qtbot, win, number)
+    balance = win.detail.detail.row.balance
     win.take_payment()
     page = win.payment_dialog.amount_page
     page.amount.setText("0.10")
@@ -80,6 +84,12 @@ def test_partial_payment_in_the_browser(qtbot, demo, demo_window, monkeypatch):
     assert dlg.wait_page.left.currentIndex() == 1
     with qtbot.waitSignal(dlg.receipt_shown, timeout=20_000):
         _pay(demo, attempt.stripe_id)
+    # A part payment is never titled "Paid": it says what is still due.
+    due = format_money(balance - 100_000, "INR", "en_IN")
+    assert dlg.wait_page.state_label.text() == "Part payment received"
+    assert dlg.wait_page.reason.text() == f"{due} is still due on this invoice."
+    title = dlg.receipt_page.title.text()
+    assert title == f"Part payment received · receipt {dlg.receipt_number} · {due} still due"
     dlg.accept()
     qtbot.waitUntil(lambda: win.detail.detail.row.paid >= 100_000, timeout=10_000)
 
