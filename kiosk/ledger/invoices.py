@@ -19,6 +19,7 @@ from kiosk.ledger.models import (
     Refund,
     Student,
 )
+from kiosk.ledger.settlement import settled_payouts
 from kiosk.ledger.status import InvoiceStatus
 from kiosk.ledger.views import (
     AllocationView,
@@ -142,6 +143,7 @@ def invoice_detail(session: Session, number: str, today: date | None = None) -> 
             )
         )
     }
+    settled = settled_payouts(session, [p.stripe_payment_intent for p in inv.payments])
     payments, refunds = [], []
     for p in inv.payments:
         done = sum(r.amount for r in p.refunds if r.status == "succeeded")
@@ -161,6 +163,7 @@ def invoice_detail(session: Session, number: str, today: date | None = None) -> 
                 p.received_at,
                 rec.number if rec else None,
                 [AllocationView(names[a.component_id], a.amount) for a in p.allocations],
+                payout=settled.get(p.stripe_payment_intent),
             )
         )
         for r in p.refunds:

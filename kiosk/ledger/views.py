@@ -86,6 +86,7 @@ class PaymentView:
     received_at: datetime
     receipt_number: str | None
     allocations: list[AllocationView]
+    payout: str | None = None  # the Stripe payout that took it to the bank, once synced
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ def detail_json(d: InvoiceDetail, locale: str = "en_IN") -> dict[str, Any]:
             "received_at": p.received_at.isoformat(),
             "receipt": p.receipt_number,
             "allocations": [{"component": a.component, "amount": a.amount} for a in p.allocations],
+            "payout": p.payout,
         }
         for p in d.payments
     ]

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.ledger.models import Payment, PayoutLine, Receipt, Refund, StripePayout
+from kiosk.ledger.settlement import settled_payouts
 
 DAY = 86_400
 CHARGE_TYPES = frozenset({"charge", "payment"})
@@ -197,59 +198,18 @@ def reports(s: Session) -> list[PayoutReport]:
 def unpaid_receipts(s: Session, days: int, now: float | None = None) -> list[Problem]:
     """Stripe payments older than `days` that no paid payout covers (directly, or through
     the payout that returned a failed one)."""
-    settled = _settled_intents(s)
     cutoff = (now or time.time()) - days * DAY
     rows = s.execute(
         select(Payment.stripe_payment_intent, Payment.received_at, Receipt.number)
         .outerjoin(Receipt, Receipt.payment_id == Payment.id)
         .where(Payment.stripe_payment_intent.like("pi\\_%", escape="\\"), Payment.source != "demo")
     ).all()
+    old = [(pi, number) for pi, received_at, number in rows if received_at.timestamp() < cutoff]
+    settled = settled_payouts(s, [pi for pi, _ in old])
     return [
         Problem(
-            "unpaid",
-            number or pi,
-            f"receipt {number or pi} not in any payout after {days} days",
+            "unpaid", number or pi, f"receipt {number or pi} not in any payout after {days} days"
         )
-        for pi, received_at, number in rows
-        if pi not in settled and received_at.timestamp() < cutoff
+        for pi, number in old
+        if pi not in settled
     ]
-
-
-def _settled_intents(s: Session) -> set[str]:
-    status = dict(s.execute(select(StripePayout.id, StripePayout.status)).all())
-    returned_in = {
-        row.source: row.payout_id
-        for row in s.scalars(select(PayoutLine).where(PayoutLine.type == "payout_failure"))
-    }
-
-    def paid(payout_id: str, depth: int = 0) -> bool:
-        if status.get(payout_id) == "paid":
-            return True
-        again = returned_in.get(payout_id)
-        return bool(again) and depth < 20 and paid(again, depth + 1)
-
-    return {
-        row.payment_intent
-        for row in s.scalars(select(PayoutLine).where(PayoutLine.type.in_(CHARGE_TYPES)))
-        if row.payment_intent and paid(row.payout_id)
-    }
-
-
-def settled_in(s: Session, payment_intent: str) -> str | None:
-    """The payout that paid `payment_intent` to the bank (following failed payouts), if any."""
-    row = s.scalars(select(PayoutLine).where(PayoutLine.payment_intent == payment_intent)).first()
-    if row is None:
-        return None
-    payout_id: str | None = row.payout_id
-    for _ in range(20):
-        payout = s.get(StripePayout, payout_id)
-        if payout is None or payout.status != "failed":
-            return payout_id
-        payout_id = s.scalars(
-            select(PayoutLine.payout_id).where(
-                PayoutLine.type == "payout_failure", PayoutLine.source == payout_id
-            )
-        ).first()
-        if payout_id is None:
-            return None
-    return None

@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 
 from kiosk.cli.main import main
 from kiosk.ledger.models import Payment, PayoutLine, Receipt
+from kiosk.ledger.settlement import settled_payouts
 from kiosk.payments.attempts import start_payment
 from kiosk.payments.poller import poll_once
 from kiosk.payments.refunds import request_refund
-from kiosk.payouts.report import reports, settled_in, unpaid_receipts
+from kiosk.payouts.report import reports, unpaid_receipts
 from kiosk.payouts.sync import sync_payouts
 from tests.payments.conftest import KEY, pay
 
@@ -77,7 +78,7 @@ def test_payments_refund_and_a_failed_then_retried_payout_reconcile(
         found = {r.id: r for r in reports(s)}
         lines = s.scalar(select(func.count()).select_from(PayoutLine))
         receipts = set(s.scalars(select(Receipt.number).where(Receipt.payment_id.is_not(None))))
-        assert settled_in(s, pi3) == second.id
+        assert settled_payouts(s, [pi3]) == {pi3: second.id}  # through the failed one
         assert unpaid_receipts(s, days=0, now=10**10) == []
     failed, paid = found[first.id], found[second.id]
     assert failed.status == "failed" and paid.status == "paid"
@@ -92,6 +93,9 @@ def test_payments_refund_and_a_failed_then_retried_payout_reconcile(
     matched = [ln.receipt for ln in failed.lines if ln.receipt]
     assert sorted(matched) == sorted(receipts) and len(set(matched)) == 3  # each exactly once
     assert [ln.refund_note for ln in failed.lines if ln.refund_note]
+
+    invoice = cli_json(home, capsys, "invoices", "show", "INV-PO-2")
+    assert [p["payout"] for p in invoice["payments"]] == [second.id]
 
     listed = cli_json(home, capsys, "payouts", "list")
     assert [p["id"] for p in listed["payouts"]] == [second.id, first.id]
