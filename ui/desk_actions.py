@@ -83,6 +83,7 @@ class DeskActions(QObject):
         self.void_action = self._act(p, "Void invoice…", self.void_invoice)
         self.reconcile_action = self._act(p, "Reconcile with Stripe…", self.reconcile)
         self.summary_action = self._act(p, "End-of-day summary…", self.summary, "summary")
+        self.payouts_action = self._act(p, "Payouts…", self.payouts)
         d = bar.addMenu("&Desk")
         self.lock_action = self._act(d, "Lock\tCtrl+L", self.win.lock, "lock")
         self.settings_action = self._act(d, "Settings…", self.settings, "settings")
@@ -337,6 +338,14 @@ class DeskActions(QObject):
 
         self.win.summary_dialog = SummaryDialog(self.win, self.ctx)
         self.win.summary_dialog.open()
+
+    def payouts(self) -> None:
+        if self.win.require_supervisor("See Stripe payouts") is None:
+            return
+        from ui.payouts_dialog import PayoutsDialog
+
+        self.win.payouts_dialog = PayoutsDialog(self.win, self.ctx)
+        self.win.payouts_dialog.open()
 
     def toggle_theme(self) -> None:
         from PySide6.QtWidgets import QApplication

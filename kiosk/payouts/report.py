@@ -161,7 +161,9 @@ def build(s: Session, payout: StripePayout, matcher: Matcher) -> PayoutReport:
     day = time.strftime("%Y-%m-%d", time.gmtime(payout.arrival_date))
     report = PayoutReport(payout.id, payout.status, day, payout.currency, net=payout.amount)
     rows = s.scalars(
-        select(PayoutLine).where(PayoutLine.payout_id == payout.id).order_by(PayoutLine.created)
+        select(PayoutLine)
+        .where(PayoutLine.payout_id == payout.id)
+        .order_by(PayoutLine.type == "payout", PayoutLine.created, PayoutLine.balance_transaction)
     )
     for row in rows:
         report.lines.append(matcher.match(row, report))
