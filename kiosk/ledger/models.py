@@ -331,12 +331,13 @@ class StripePayout(Base):
 
 
 class PayoutLine(Base):
-    """One balance transaction a payout swept (`GET /v1/balance_transactions?payout=`)."""
+    """One balance transaction: the fee Stripe kept on a charge as soon as `payouts sync`
+    sees it, and the payout that swept it (`?payout=`) once there is one."""
 
     __tablename__ = "payout_lines"
 
     balance_transaction: Mapped[str] = mapped_column(String(100), primary_key=True)  # txn_…
-    payout_id: Mapped[str] = mapped_column(ForeignKey("stripe_payouts.id"), index=True)
+    payout_id: Mapped[str | None] = mapped_column(ForeignKey("stripe_payouts.id"), index=True)
     type: Mapped[str] = mapped_column(String(40))  # charge | refund | refund_failure | payout…
     source: Mapped[str] = mapped_column(String(100), index=True)  # ch_… | re_… | po_…
     payment_intent: Mapped[str | None] = mapped_column(String(100), index=True)  # for charges

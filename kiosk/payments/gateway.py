@@ -260,6 +260,14 @@ class StripeGateway:
                 return
             query["starting_after"] = page["data"][-1]["id"]
 
+    def list_balance_transactions(self, created_gte: int) -> Iterator[dict[str, Any]]:
+        """Every balance transaction created at or after `created_gte`, newest first."""
+        return self._list_plain(
+            "/v1/balance_transactions",
+            {"created": {"gte": created_gte}},
+            "list Stripe balance transactions",
+        )
+
     def retrieve_charge(self, charge_id: str) -> dict[str, Any]:
         with translated("read the charge"):
             return as_dict(self.v1.charges.retrieve(charge_id))

@@ -9,12 +9,14 @@ so a payment learned without its charge id still matches.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from kiosk.ledger.key_value import get_value, put_value
 from kiosk.ledger.models import Payment, PayoutLine, StripePayout
 
 if TYPE_CHECKING:
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from kiosk.payments.gateway import StripeGateway
 
 FINAL = frozenset({"paid", "failed", "canceled"})
+CURSOR_KEY = "payouts.balance_cursor"
+FIRST_LOOKBACK = 30 * 86_400  # the first run looks this far back for unpaid-out fees
 
 
 @dataclass
@@ -29,6 +33,7 @@ class SyncResult:
     fetched: int = 0
     skipped: int = 0
     lines: int = 0
+    recent: int = 0  # balance transactions not yet in a payout, newly seen
     payouts: list[str] = field(default_factory=list)
 
 
@@ -50,7 +55,34 @@ def sync_payouts(ctx: Context, gateway: StripeGateway) -> SyncResult:
         result.fetched += 1
         result.lines += len(lines)
         result.payouts.append(payout["id"])
+    result.recent = _sync_recent(ctx, gateway)
     return result
+
+
+def _sync_recent(ctx: Context, gateway: StripeGateway) -> int:
+    """Balance transactions since the last run, paid out or not yet, so a charge's fee is
+    known the day it is made (the day's summary). Returns how many were new."""
+    with ctx.ledger.read() as s:
+        cursor = int(get_value(s, CURSOR_KEY) or 0)
+    since = cursor or int(time.time()) - FIRST_LOOKBACK
+    txns = [t for t in gateway.list_balance_transactions(since) if t["type"] != "payout"]
+    ids = [t["id"] for t in txns]
+    with ctx.ledger.read() as s:
+        stored = set(
+            s.scalars(
+                select(PayoutLine.balance_transaction).where(
+                    PayoutLine.balance_transaction.in_(ids)
+                )
+            )
+        )
+    new = [t for t in txns if t["id"] not in stored]
+    intents = _charge_intents(ctx, gateway, new)
+    with ctx.ledger.begin() as s:
+        if new:
+            s.execute(insert(PayoutLine), [_line(None, t, intents) for t in new])
+        newest = max((t["created"] for t in txns), default=since)
+        put_value(s, CURSOR_KEY, str(max(newest, cursor)))  # `gte`: the overlap is deduped
+    return len(new)
 
 
 def _charge_intents(
@@ -88,14 +120,20 @@ def _store(
         )
     )
     s.flush()
-    # A balance transaction belongs to one payout: replacing the payout's lines is the upsert.
-    s.execute(delete(PayoutLine).where(PayoutLine.payout_id == payout["id"]))
+    # A balance transaction belongs to one payout: replacing the payout's lines (and any of
+    # them stored before it was paid out) is the upsert.
+    ids = [t["id"] for t in lines]
+    s.execute(
+        delete(PayoutLine).where(
+            (PayoutLine.payout_id == payout["id"]) | PayoutLine.balance_transaction.in_(ids)
+        )
+    )
     rows = [_line(payout["id"], t, intents) for t in lines]
     if rows:
         s.execute(insert(PayoutLine), rows)
 
 
-def _line(payout_id: str, t: dict[str, Any], intents: dict[str, Any]) -> dict[str, Any]:
+def _line(payout_id: str | None, t: dict[str, Any], intents: dict[str, Any]) -> dict[str, Any]:
     tax = sum(d["amount"] for d in t.get("fee_details") or () if d.get("type") == "tax")
     source = str(t.get("source") or "")
     return {

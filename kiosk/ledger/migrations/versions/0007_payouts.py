@@ -33,7 +33,7 @@ def upgrade() -> None:
     op.create_table(
         "payout_lines",
         sa.Column("balance_transaction", sa.String(100), primary_key=True),
-        sa.Column("payout_id", sa.String(100), sa.ForeignKey("stripe_payouts.id"), nullable=False),
+        sa.Column("payout_id", sa.String(100), sa.ForeignKey("stripe_payouts.id"), nullable=True),
         sa.Column("type", sa.String(40), nullable=False),
         sa.Column("source", sa.String(100), nullable=False),
         sa.Column("payment_intent", sa.String(100), nullable=True),
