@@ -329,8 +329,9 @@ class DeskActions(QObject):
             return
         from ui.settings_dialog import SettingsDialog
 
-        if SettingsDialog.ask(self.win, self.ctx, sup):
-            self.win.apply_settings()
+        saved = SettingsDialog.ask(self.win, self.ctx, sup)
+        if saved:
+            self.win.apply_settings(saved)
 
     def summary(self) -> None:
         from ui.summary_dialog import SummaryDialog

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,6 +34,10 @@ from ui.status_bar_widget import DeskStatusBar
 from ui.sync_controller import SyncController
 
 log = logging.getLogger(__name__)
+
+# Saved settings (as settings_dialog.save names them) that the poller and the sync read.
+STRIPE_SETTINGS = ("stripe.", "secret:stripe_secret_key")
+RELAY_SETTINGS = ("relay.", "secret:relay_token")
 
 
 class MainWindow(QMainWindow):
@@ -162,10 +167,7 @@ class MainWindow(QMainWindow):
         self._services_started = True
         self.services.warm_up()
         self.refresh_mode()
-        if self.sync.start():
-            self.status.sync.setText("Relay: connecting…")
-        else:
-            self.status.set_sync_unconfigured()
+        self._start_sync()
         self.services.start_poller()
         self.services.start_receipts()
         self.events.paid.connect(self.on_events_money_moved)
@@ -175,8 +177,10 @@ class MainWindow(QMainWindow):
     def on_events_money_moved(self, _change) -> None:
         QTimer.singleShot(1000, self.services.catch_up_receipts)
 
-    def apply_settings(self) -> None:
-        """After Settings saved: theme, kiosk mode, idle lock, Stripe and relay."""
+    def apply_settings(self, keys: Collection[str]) -> None:
+        """After Settings saved `keys` (named as `settings_dialog.save` returns them): the
+        look at once, and a restart of what reads the changed settings: the Stripe poller
+        and mode for Stripe, the relay sync for the relay or Stripe."""
         from PySide6.QtWidgets import QApplication
 
         from ui import theme
@@ -192,12 +196,21 @@ class MainWindow(QMainWindow):
         elif not s.get("ui.kiosk_mode") and self.isFullScreen():
             self.showNormal()
         self.idle.set_minutes(float(s.get("ui.idle_lock_minutes")))
-        forget_gateway(self.ctx)
-        self.stop_poller()
-        self.services.start_poller()
-        self.refresh_mode()
-        if self.sync.configured:
-            self.sync.restart()
+        stripe = any(k.startswith(STRIPE_SETTINGS) for k in keys)
+        relay = any(k.startswith(RELAY_SETTINGS) for k in keys)
+        if stripe:
+            forget_gateway(self.ctx)
+            self.services.restart_poller()
+            self.refresh_mode()
+        if (stripe or relay) and self._services_started:
+            self.sync.stop(timeout=0.5)
+            self._start_sync()
+
+    def _start_sync(self) -> None:
+        if self.sync.start():
+            self.status.sync.setText("Relay: connecting…")
+        else:
+            self.status.set_sync_unconfigured()
 
     @property
     def poller(self):
