@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def create_app(ctx, argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
-    if app is None:
+    if not isinstance(app, QApplication):
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
             Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
         )
@@ -29,7 +29,7 @@ def create_app(ctx, argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("Fee Kiosk")
     app.setApplicationDisplayName("Fee Kiosk")
     theme.apply(app, str(ctx.settings.get("ui.theme")))
-    return app  # type: ignore[return-value]
+    return app
 
 
 def prewarm(ctx) -> None:
@@ -103,6 +103,9 @@ def sign_in_in_background(win, username: str, password: str) -> None:
 
 
 def run(ctx, credentials: tuple[str, str] | None = None) -> int:
+    from ui.errors import install_excepthook
+
+    install_excepthook()
     app = create_app(ctx)
     prewarm(ctx)
     win = build_window(ctx)

@@ -4,7 +4,6 @@ receipts (reprint, email), refunds, settings, the day's summary, theme and lock.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QUrl
@@ -187,7 +186,9 @@ class DeskActions(QObject):
         ).run()
 
     def export_receipts(self) -> None:
-        day = date.today()
+        from kiosk.receipts.export import today
+
+        day = today(self.ctx)
         out = FilePicker.save(
             self.win, "Export today's receipts", f"receipts-{day}.csv", "CSV files (*.csv)"
         )
@@ -257,7 +258,10 @@ class DeskActions(QObject):
     def refund(self, detail, payment) -> None:
         from ui.refund_dialog import RefundDialog
 
-        ask = RefundDialog.ask(self.win, detail, payment, str(self.ctx.settings.get("desk.locale")))
+        s = self.ctx.settings
+        ask = RefundDialog.ask(
+            self.win, detail, payment, str(s.get("desk.locale")), str(s.get("desk.timezone"))
+        )
         if ask is None:
             return
         amount, reason = ask

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
+from PySide6.QtWidgets import QWidget
 
 import kiosk
 from ui.operations import QueryOp
@@ -24,8 +25,9 @@ class DeskServices(QObject):
     rows_refreshed = Signal(int)  # rows re-read after payment events
     detail_touched = Signal()  # the invoice in the detail pane changed
 
-    def __init__(self, ctx, model, detail_number, parent: QObject | None = None) -> None:
+    def __init__(self, ctx, model, detail_number, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._window = parent  # operations report their errors over it
         self.ctx = ctx
         self.model = model  # InvoiceTableModel
         self._detail_number = detail_number  # () -> str | None
@@ -66,7 +68,7 @@ class DeskServices(QObject):
                 return None
             return poller
 
-        QueryOp(self.parent(), make, kind="net").success(
+        QueryOp(self._window, make, kind="net").success(
             lambda poller: self._on_poller_started(poller, generation)
         ).failure(lambda exc: log.warning("payment poller not started: %s", exc)).done(
             lambda: self._on_poller_start_done(generation)
@@ -123,7 +125,7 @@ class DeskServices(QObject):
 
             return work_due(ctx)
 
-        QueryOp(self.parent(), due).success(self._start_catch_up).failure(
+        QueryOp(self._window, due).success(self._start_catch_up).failure(
             lambda exc: log.warning("receipts catch-up check failed: %s", exc)
         ).run()
 
@@ -177,7 +179,7 @@ class DeskServices(QObject):
 
             return stripe_mode(get_secret("stripe_secret_key"))
 
-        QueryOp(self.parent(), read_mode, kind="net").success(self.mode_changed.emit).run()
+        QueryOp(self._window, read_mode, kind="net").success(self.mode_changed.emit).run()
 
     def warm_up(self) -> None:
         QueryOp(None, lambda _t: warm_up(), kind="net").run()
@@ -204,7 +206,7 @@ class DeskServices(QObject):
         wanted = sorted(numbers & {r.number for r in self.model.rows})
         ctx = self.ctx
         if wanted:
-            QueryOp(self.parent(), lambda _t: load_rows(ctx, wanted)).success(
+            QueryOp(self._window, lambda _t: load_rows(ctx, wanted)).success(
                 self._on_rows_reloaded
             ).failure(lambda exc: log.info("refresh failed: %s", exc)).run()
         if self._detail_number() in numbers:

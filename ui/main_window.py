@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kiosk.ledger.users import StaffUser
+    from ui.payment_dialog import PaymentDialog
+    from ui.receipt_dialog import ReceiptDialog
+    from ui.summary_dialog import SummaryDialog
 
 import logging
 
@@ -50,9 +53,10 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.user: StaffUser | None = None
-        self.payment_dialog = None
-        self.receipt_dialog = None
-        self.summary_dialog = None
+        self.payment_dialog: PaymentDialog | None = None
+        self.receipt_dialog: ReceiptDialog | None = None
+        self.summary_dialog: SummaryDialog | None = None
+        self._dialog_hidden_by_lock = False
         self._ready_sent = False
         self._services_started = False
         self._list_started = False
@@ -238,7 +242,7 @@ class MainWindow(QMainWindow):
         self.invoices.table.setFocus()
         if self.invoices.model.rowCount() and not self.invoices.table.currentIndex().isValid():
             self.invoices.select_row(0)
-        if getattr(self, "_dialog_hidden_by_lock", False) and self.payment_dialog is not None:
+        if self._dialog_hidden_by_lock and self.payment_dialog is not None:
             self._dialog_hidden_by_lock = False
             self.payment_dialog.open()
         self.signed_in.emit(user)

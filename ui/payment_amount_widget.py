@@ -35,14 +35,14 @@ class PaymentAmountWidget(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.detail = detail
-        self.locale = str(ctx.settings.get("desk.locale"))
+        self.money_locale = str(ctx.settings.get("desk.locale"))
         self.amount_minor: int | None = None
         r = detail.row
         who = QLabel(r.student_name)
         who.setObjectName("heading")
         sub = QLabel(
             f"{r.number} · {r.student_number} · balance "
-            f"{format_money(r.balance, r.currency, self.locale)}"
+            f"{format_money(r.balance, r.currency, self.money_locale)}"
         )
         sub.setObjectName("muted")
         self.amount = QLineEdit(self.plain(r.balance))
@@ -99,7 +99,7 @@ class PaymentAmountWidget(QWidget):
         form.addRow("Channel", channel)
         owed = [c for c in self.detail.components if c.balance > 0]
         lines = "<br>".join(
-            f"{c.name}: {format_money(c.balance, self.detail.row.currency, self.locale)}"
+            f"{c.name}: {format_money(c.balance, self.detail.row.currency, self.money_locale)}"
             for c in owed
         )
         if lines:
@@ -140,7 +140,9 @@ class PaymentAmountWidget(QWidget):
             self.error.setText(sentence(getattr(exc, "message", None) or str(exc)))
         else:
             part = "" if self.amount_minor == r.balance else " (part payment)"
-            self.error.setText(f"{format_money(self.amount_minor, r.currency, self.locale)}{part}")
+            self.error.setText(
+                f"{format_money(self.amount_minor, r.currency, self.money_locale)}{part}"
+            )
         invalid = self.amount_minor is None
         self.error.setObjectName("errorText" if invalid else "muted")
         self.error.style().unpolish(self.error)

@@ -33,7 +33,7 @@ class PaymentWaitWidget(QWidget):
 
     def __init__(self, locale: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.locale = locale
+        self.money_locale = locale
         self.expires_at: datetime | None = None
         self.state = "created"
         self.qr = QrWidget()
@@ -158,7 +158,7 @@ class PaymentWaitWidget(QWidget):
             f"{view.invoice_number} · "
             + ("Checkout page" if view.channel == "checkout" else "Single-use payment link")
         )
-        self.amount.setText(format_money(view.amount, view.currency, self.locale))
+        self.amount.setText(format_money(view.amount, view.currency, self.money_locale))
         self.expires_at = view.expires_at
         if show_qr and view.url:
             self.qr.set_data(view.url, matrix)

@@ -15,16 +15,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.clock import local
 from kiosk.ledger.views import InvoiceDetail, PaymentView
 from kiosk.money import MoneyError, currency_exponent, format_money, parse_money
 
 
 class RefundDialog(QDialog):
     def __init__(
-        self, parent: QWidget | None, detail: InvoiceDetail, payment: PaymentView, locale: str
+        self,
+        parent: QWidget | None,
+        detail: InvoiceDetail,
+        payment: PaymentView,
+        locale: str,
+        tz: str,
     ) -> None:
         super().__init__(parent)
-        self.detail, self.payment, self.locale = detail, payment, locale
+        self.detail, self.payment, self.money_locale = detail, payment, locale
         self.currency = detail.row.currency
         self.left = payment.amount - payment.refunded
         self.result_value: tuple[int | None, str] | None = None
@@ -33,7 +39,7 @@ class RefundDialog(QDialog):
         self.setMinimumWidth(460)
         head = QLabel(
             f"Payment of <b>{self._fmt(payment.amount)}</b> by {detail.row.student_name} "
-            f"on {payment.received_at.astimezone():%d %b %Y}. Up to "
+            f"on {local(payment.received_at, tz):%d %b %Y}. Up to "
             f"<b>{self._fmt(self.left)}</b> can be refunded."
         )
         head.setWordWrap(True)
@@ -70,15 +76,21 @@ class RefundDialog(QDialog):
 
     @classmethod
     def ask(
-        cls, parent: QWidget | None, detail: InvoiceDetail, payment: PaymentView, locale: str
+        cls,
+        parent: QWidget | None,
+        detail: InvoiceDetail,
+        payment: PaymentView,
+        locale: str,
+        tz: str,
     ) -> tuple[int | None, str] | None:
-        """(amount in minor units, or None for everything that remains; reason), or None."""
-        dlg = cls(parent, detail, payment, locale)
+        """(amount in minor units, or None for everything that remains; reason), or None.
+        `tz` is the desk's zone (desk.timezone) for the payment's date."""
+        dlg = cls(parent, detail, payment, locale, tz)
         dlg.exec()
         return dlg.result_value
 
     def _fmt(self, minor: int) -> str:
-        return format_money(minor, self.currency, self.locale)
+        return format_money(minor, self.currency, self.money_locale)
 
     def amount_minor(self) -> int:
         minor = parse_money(self.amount.text(), self.currency).minor

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
     from kiosk.sync.loop import SyncLoop
+    from kiosk.sync.state import SyncState
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ class SyncController(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self.wait = self.default_wait if wait is None else wait
-        self.state = None
+        self.state: SyncState | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.loop: SyncLoop | None = None

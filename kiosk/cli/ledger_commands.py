@@ -174,6 +174,7 @@ def cmd_invoices_list(args: argparse.Namespace) -> int:
 
 def cmd_invoices_show(args: argparse.Namespace) -> int:
     from kiosk.cli import invoice_output
+    from kiosk.clock import desk_zone
     from kiosk.ledger.invoices import InvoiceNotFound, invoice_detail
     from kiosk.ledger.views import detail_json
 
@@ -186,7 +187,7 @@ def cmd_invoices_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(detail_json(detail, locale), ensure_ascii=False, indent=2))
     else:
-        print(invoice_output.detail_text(detail, locale))
+        print(invoice_output.detail_text(detail, locale, desk_zone(args.ctx.settings)))
     return 0
 
 

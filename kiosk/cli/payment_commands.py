@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.cli.errors import CommandError, UsageError
+from kiosk.clock import desk_zone, stamp
 
 PASSWORD_ENV = "FEE_KIOSK_SUPERVISOR_PASSWORD"
 
@@ -157,7 +158,8 @@ def _show_link(ctx: Any, view: Any) -> None:
     if view.url:
         segno.make(view.url).terminal(compact=True)
     if view.expires_at:
-        print(f"attempt {view.public_id}, open until {view.expires_at:%H:%M} UTC; Ctrl-C cancels")
+        until = stamp(view.expires_at, desk_zone(ctx.settings), "%H:%M")
+        print(f"attempt {view.public_id}, open until {until}; Ctrl-C cancels")
 
 
 def _print_change(change: Any) -> None:
@@ -172,7 +174,7 @@ def cmd_attempts(args: Any) -> int:
         print(json.dumps([v.to_json() for v in views], indent=2))
         return 0
     for v in views:
-        when = v.created_at.strftime("%Y-%m-%d %H:%M")
+        when = stamp(v.created_at, desk_zone(args.ctx.settings))
         amount = _fmt(args.ctx, v.amount, v.currency)
         reason = f"  ({v.reason})" if v.reason else ""
         print(
