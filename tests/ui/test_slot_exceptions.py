@@ -71,3 +71,7 @@ def test_a_test_whose_slot_raises_fails(pytester):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(["*ZeroDivisionError*", "*ValueError: broken*"])
+
+
+def test_exception_capture_stays_on(pytestconfig):
+    assert not pytestconfig.getini("qt_no_exception_capture")
