@@ -41,3 +41,8 @@ def stamp(moment: datetime, tz: str | ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> 
 def today(tz: str | ZoneInfo) -> date:
     """Today's date in the zone `tz` (the machine's own date may already be another day)."""
     return datetime.now(UTC).astimezone(zone(tz)).date()
+
+
+def desk_today(settings: Settings) -> date:
+    """The desk's date: what "today", "due" and "overdue" mean at the counter."""
+    return today(desk_zone(settings))

@@ -68,3 +68,26 @@ def test_cli_invoice_show_prints_times_in_the_desk_zone(ctx, capsys):
     out = capsys.readouterr().out
     assert clock.stamp(received, "Asia/Kolkata") in out
     assert received.strftime("%Y-%m-%d %H:%M") not in out  # not the machine's (UTC) time
+
+
+def test_overdue_goes_by_the_desks_date_not_the_machines(ctx, make_invoice, monkeypatch, capsys):
+    """The machine is at UTC-11, the desk at UTC+14: on the desk's date an invoice due on the
+    machine's date is already overdue, in the CLI list and detail alike."""
+    import json
+
+    from kiosk.cli.main import main
+
+    monkeypatch.setenv("TZ", "Pacific/Pago_Pago")
+    time.tzset()
+    ctx.settings.set("desk.timezone", "Pacific/Kiritimati")
+    machine_day = clock.today("Pacific/Pago_Pago")
+    assert clock.desk_today(ctx.settings) > machine_day
+    make_invoice("INV-DUE-TODAY", due=machine_day)
+    home = ["--home", str(ctx.home)]
+    assert main([*home, "invoices", "list", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["status"] == "overdue"
+    assert main([*home, "invoices", "list", "--status", "overdue"]) == 0
+    assert "INV-DUE-TODAY" in capsys.readouterr().out
+    assert main([*home, "invoices", "show", "INV-DUE-TODAY"]) == 0
+    assert "(overdue)" in capsys.readouterr().out

@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
-from PySide6.QtWidgets import QWidget
 
 import kiosk
 from ui.operations import QueryOp
@@ -25,9 +24,8 @@ class DeskServices(QObject):
     rows_refreshed = Signal(int)  # rows re-read after payment events
     detail_touched = Signal()  # the invoice in the detail pane changed
 
-    def __init__(self, ctx, model, detail_number, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx, model, detail_number, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._window = parent  # operations report their errors over it
         self.ctx = ctx
         self.model = model  # InvoiceTableModel
         self._detail_number = detail_number  # () -> str | None
@@ -68,7 +66,7 @@ class DeskServices(QObject):
                 return None
             return poller
 
-        QueryOp(self._window, make, kind="net").success(
+        QueryOp(self.parent(), make, kind="net").success(
             lambda poller: self._on_poller_started(poller, generation)
         ).failure(lambda exc: log.warning("payment poller not started: %s", exc)).done(
             lambda: self._on_poller_start_done(generation)
@@ -125,7 +123,7 @@ class DeskServices(QObject):
 
             return work_due(ctx)
 
-        QueryOp(self._window, due).success(self._start_catch_up).failure(
+        QueryOp(self.parent(), due).success(self._start_catch_up).failure(
             lambda exc: log.warning("receipts catch-up check failed: %s", exc)
         ).run()
 
@@ -179,7 +177,7 @@ class DeskServices(QObject):
 
             return stripe_mode(get_secret("stripe_secret_key"))
 
-        QueryOp(self._window, read_mode, kind="net").success(self.mode_changed.emit).run()
+        QueryOp(self.parent(), read_mode, kind="net").success(self.mode_changed.emit).run()
 
     def warm_up(self) -> None:
         QueryOp(None, lambda _t: warm_up(), kind="net").run()
@@ -206,7 +204,7 @@ class DeskServices(QObject):
         wanted = sorted(numbers & {r.number for r in self.model.rows})
         ctx = self.ctx
         if wanted:
-            QueryOp(self._window, lambda _t: load_rows(ctx, wanted)).success(
+            QueryOp(self.parent(), lambda _t: load_rows(ctx, wanted)).success(
                 self._on_rows_reloaded
             ).failure(lambda exc: log.info("refresh failed: %s", exc)).run()
         if self._detail_number() in numbers:
@@ -247,8 +245,11 @@ def warm_up() -> None:
 
 def load_rows(ctx, numbers: list[str]):
     """The current rows of these invoices (database worker)."""
+    from kiosk.clock import desk_today
     from kiosk.ledger.invoices import summary_select, to_row
     from kiosk.ledger.models import Invoice
 
     with ctx.ledger.begin() as s:
-        return [to_row(r) for r in s.execute(summary_select().where(Invoice.number.in_(numbers)))]
+        today = desk_today(ctx.settings)
+        query = summary_select(today).where(Invoice.number.in_(numbers))
+        return [to_row(r) for r in s.execute(query)]

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.clock import desk_zone, local
+from kiosk.clock import desk_today, desk_zone, local
 from kiosk.ledger.views import InvoiceDetail, InvoiceRow
 from kiosk.money import format_money
 from ui import icons, theme
@@ -32,7 +32,7 @@ def load_detail(ctx, number: str) -> InvoiceDetail:
     from kiosk.ledger.invoices import invoice_detail
 
     with ctx.ledger.begin() as s:
-        return invoice_detail(s, number)
+        return invoice_detail(s, number, desk_today(ctx.settings))
 
 
 class DetailWidget(QFrame):

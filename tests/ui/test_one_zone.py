@@ -59,3 +59,39 @@ def test_desk_status_bar_and_receipt_show_the_same_local_time(
     window.status.on_sync_state_changed(offline)
     assert f"offline since {receipt_time}" in window.status.sync.text()
     assert utcnow().tzinfo is not None
+
+
+def test_list_and_detail_say_overdue_by_the_desks_date(qtbot, monkeypatch, desk_ctx, cashier):
+    """Machine at UTC-11, desk at UTC+14: due on the machine's date is overdue at the desk."""
+    from kiosk import clock
+    from kiosk.ledger.models import Invoice
+    from kiosk.ledger.search import search_invoices
+
+    monkeypatch.setenv("TZ", "Pacific/Pago_Pago")
+    time.tzset()
+    desk_ctx.settings.set("desk.timezone", "Pacific/Kiritimati")
+    machine_day = clock.today("Pacific/Pago_Pago")
+    with desk_ctx.ledger.begin() as s:
+        number = search_invoices(s, "", status="open", limit=1)[0].number
+        s.query(Invoice).filter(Invoice.number == number).one().due_date = machine_day
+    from ui.app import create_app
+    from ui.main_window import MainWindow
+
+    create_app(desk_ctx)
+    win = MainWindow(desk_ctx)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.list_ready, timeout=10_000):
+        win.start()
+    win.sign_in_as(cashier)
+    win.invoices.search.setText(number)
+    model = win.invoices.model
+    qtbot.waitUntil(lambda: [r.number for r in model.rows] == [number], timeout=10_000)
+    detail = win.detail
+    qtbot.waitUntil(lambda: detail.detail is not None and detail.detail.row.number == number)
+    try:
+        assert model.rows[0].status == "overdue"
+        assert win.detail.detail.row.status == "overdue"
+    finally:
+        win.close()
+        monkeypatch.undo()
+        time.tzset()

@@ -75,3 +75,26 @@ def test_a_test_whose_slot_raises_fails(pytester):
 
 def test_exception_capture_stays_on(pytestconfig):
     assert not pytestconfig.getini("qt_no_exception_capture")
+
+
+def test_a_model_gone_before_its_page_arrives_drops_the_answer(qtbot, desk_ctx):
+    """Found once callbacks stopped being swallowed: the list model's page and count
+    arrived after the model was deleted and emitted from a dead object."""
+    import threading
+
+    import shiboken6
+
+    from ui.invoice_model import InvoiceTableModel
+    from ui.taskman import taskman
+
+    gate = threading.Event()
+
+    def slow_page(ctx, query, offset, limit):
+        gate.wait(5)
+        return []
+
+    model = InvoiceTableModel(desk_ctx, fetcher=slow_page)
+    model.reload()
+    shiboken6.delete(model)
+    gate.set()
+    qtbot.waitUntil(lambda: taskman().pending == 0, timeout=5000)
