@@ -91,3 +91,11 @@ def test_overdue_goes_by_the_desks_date_not_the_machines(ctx, make_invoice, monk
     assert "INV-DUE-TODAY" in capsys.readouterr().out
     assert main([*home, "invoices", "show", "INV-DUE-TODAY"]) == 0
     assert "(overdue)" in capsys.readouterr().out
+
+
+def test_reconcile_since_a_bare_date_means_the_desks_midnight():
+    from kiosk.cli.payment_commands import _since
+
+    since = _since("2026-11-20", clock.zone("Asia/Kolkata"))
+    assert clock.stamp(since, "UTC") == "2026-11-19 18:30 UTC"
+    assert _since("2026-11-20T00:00+00:00", clock.zone("Asia/Kolkata")).utcoffset().seconds == 0

@@ -17,8 +17,9 @@ import json
 import os
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kiosk.cli.errors import CommandError, UsageError
 from kiosk.clock import desk_zone, stamp
@@ -61,7 +62,9 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_void)
 
     p = sub.add_parser("reconcile", help="backfill what the desk missed from Stripe")
-    p.add_argument("--since", help="date or date-time (UTC); default: the last successful run")
+    p.add_argument(
+        "--since", help="date or date-time (desk.timezone); default: the last successful run"
+    )
     p.set_defaults(func=cmd_reconcile)
 
 
@@ -266,15 +269,16 @@ def _supervisor_password(username: str, what: str) -> str:
 def cmd_reconcile(args: Any) -> int:
     from kiosk.payments.reconcile import reconcile
 
-    since = _since(args.since) if args.since else None
+    since = _since(args.since, desk_zone(args.ctx.settings)) if args.since else None
     report = _run(lambda: reconcile(args.ctx, _gateway(args.ctx), since))
     print(report)
     return 1 if report.errors else 0
 
 
-def _since(text: str) -> datetime:
+def _since(text: str, tz: ZoneInfo) -> datetime:
+    """A date or time as typed; without an offset it is the desk's local time, as printed."""
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"--since takes a date like 2026-11-01, not {text!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value if value.tzinfo else value.replace(tzinfo=tz)
