@@ -21,7 +21,7 @@ import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def create_webhook_endpoint(api_base: str, api_key: str, url: str) -> str:
     endpoint = client.v1.webhook_endpoints.create(
         params={
             "url": url,
-            "enabled_events": list(WEBHOOK_EVENTS),
+            "enabled_events": cast("Any", list(WEBHOOK_EVENTS)),  # stripe types them as literals
             "description": "Fee Kiosk demo relay",
         }
     )

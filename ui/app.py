@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def create_app(ctx, argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
-    if app is None:
+    if not isinstance(app, QApplication):
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
             Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
         )
@@ -30,7 +30,7 @@ def create_app(ctx, argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("Fee Kiosk")
     app.setApplicationDisplayName("Fee Kiosk")
     theme.apply(app, str(ctx.settings.get("ui.theme")))
-    return app  # type: ignore[return-value]
+    return app
 
 
 def prewarm(ctx) -> None:
@@ -121,6 +121,9 @@ def run(
 ) -> int:
     """Run the desk until its window closes, or until Ctrl+C / SIGTERM when `termination`
     (installed by the caller, who also restores it) is given."""
+    from ui.errors import install_excepthook
+
+    install_excepthook()
     app = create_app(ctx)
     if termination is not None:
         quit_on_termination(app, termination)

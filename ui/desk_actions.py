@@ -4,7 +4,6 @@ receipts (reprint, email), refunds, settings, the day's summary, theme and lock.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QUrl
@@ -188,7 +187,9 @@ class DeskActions(QObject):
         ).run()
 
     def export_receipts(self) -> None:
-        day = date.today()
+        from kiosk.receipts.export import today
+
+        day = today(self.ctx)
         out = FilePicker.save(
             self.win, "Export today's receipts", f"receipts-{day}.csv", "CSV files (*.csv)"
         )
@@ -258,7 +259,10 @@ class DeskActions(QObject):
     def refund(self, detail, payment) -> None:
         from ui.refund_dialog import RefundDialog
 
-        ask = RefundDialog.ask(self.win, detail, payment, str(self.ctx.settings.get("desk.locale")))
+        s = self.ctx.settings
+        ask = RefundDialog.ask(
+            self.win, detail, payment, str(s.get("desk.locale")), str(s.get("desk.timezone"))
+        )
         if ask is None:
             return
         amount, reason = ask
@@ -330,8 +334,9 @@ class DeskActions(QObject):
             return
         from ui.settings_dialog import SettingsDialog
 
-        if SettingsDialog.ask(self.win, self.ctx, sup):
-            self.win.apply_settings()
+        saved = SettingsDialog.ask(self.win, self.ctx, sup)
+        if saved:
+            self.win.apply_settings(saved)
 
     def summary(self) -> None:
         from ui.summary_dialog import SummaryDialog

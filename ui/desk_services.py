@@ -30,6 +30,8 @@ class DeskServices(QObject):
         self.model = model  # InvoiceTableModel
         self._detail_number = detail_number  # () -> str | None
         self.poller = None
+        self._poller_generation = 0  # bumped by each restart: a late start is dropped
+        self._poller_starting: int | None = None  # the generation a start is under way for
         self.closed = threading.Event()
         self._changed: set[str] = set()
         self._refresh_timer = QTimer(self)
@@ -44,8 +46,10 @@ class DeskServices(QObject):
     # -- poller -----------------------------------------------------------------------------
     def start_poller(self) -> None:
         """Poll Stripe for this desk's open attempts on a worker (one of three sources)."""
-        if self.poller is not None:
+        generation = self._poller_generation
+        if self.poller is not None or self._poller_starting == generation:
             return
+        self._poller_starting = generation
         ctx, closed = self.ctx, self.closed
 
         def make(_t):
@@ -62,14 +66,33 @@ class DeskServices(QObject):
                 return None
             return poller
 
-        QueryOp(self.parent(), make, kind="net").success(self._on_poller_started).failure(
-            lambda exc: log.warning("payment poller not started: %s", exc)
+        QueryOp(self.parent(), make, kind="net").success(
+            lambda poller: self._on_poller_started(poller, generation)
+        ).failure(lambda exc: log.warning("payment poller not started: %s", exc)).done(
+            lambda: self._on_poller_start_done(generation)
         ).run()
 
-    def _on_poller_started(self, poller) -> None:
-        self.poller = poller
+    def _on_poller_started(self, poller, generation: int) -> None:
+        if generation == self._poller_generation and self.poller is None:
+            self.poller = poller
+        elif poller is not None:  # Settings changed while it started: it has the old key
+            QueryOp(None, lambda _t: poller.stop(timeout=2), kind="net").run()
+
+    def _on_poller_start_done(self, generation: int) -> None:
+        if self._poller_starting == generation:
+            self._poller_starting = None
+
+    def restart_poller(self) -> None:
+        """After Settings changed Stripe: the old poller stops on a worker (it may be in
+        the middle of a call), and a new one starts with the new key and gateway."""
+        old, self.poller = self.poller, None
+        self._poller_generation += 1
+        if old is not None:
+            QueryOp(None, lambda _t: old.stop(timeout=2), kind="net").run()
+        self.start_poller()
 
     def stop_poller(self) -> None:
+        self._poller_generation += 1
         if self.poller is not None:
             self.poller.stop(timeout=2)
             self.poller = None
@@ -222,8 +245,11 @@ def warm_up() -> None:
 
 def load_rows(ctx, numbers: list[str]):
     """The current rows of these invoices (database worker)."""
+    from kiosk.clock import desk_today
     from kiosk.ledger.invoices import summary_select, to_row
     from kiosk.ledger.models import Invoice
 
     with ctx.ledger.begin() as s:
-        return [to_row(r) for r in s.execute(summary_select().where(Invoice.number.in_(numbers)))]
+        today = desk_today(ctx.settings)
+        query = summary_select(today).where(Invoice.number.in_(numbers))
+        return [to_row(r) for r in s.execute(query)]

@@ -3,6 +3,8 @@ refunds and any credit, with the actions that apply to them."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.clock import desk_today, desk_zone, local
 from kiosk.ledger.views import InvoiceDetail, InvoiceRow
 from kiosk.money import format_money
 from ui import icons, theme
@@ -29,7 +32,7 @@ def load_detail(ctx, number: str) -> InvoiceDetail:
     from kiosk.ledger.invoices import invoice_detail
 
     with ctx.ledger.begin() as s:
-        return invoice_detail(s, number)
+        return invoice_detail(s, number, desk_today(ctx.settings))
 
 
 class DetailWidget(QFrame):
@@ -42,7 +45,7 @@ class DetailWidget(QFrame):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.locale = str(ctx.settings.get("desk.locale"))
+        self.money_locale = str(ctx.settings.get("desk.locale"))
         self.detail: InvoiceDetail | None = None
         self._wanted: str | None = None
         self.setObjectName("detailPane")
@@ -107,17 +110,17 @@ class DetailWidget(QFrame):
         lay.addLayout(self.figures)
         lay.addWidget(self.pay_button)
         self.none_labels: dict[int, QLabel] = {}
-        for title, tree in (
+        for name, tree in (
             ("Components", self.components),
             ("Payments", self.payments),
             ("Refunds", self.refunds),
             ("Receipts", self.receipts),
         ):
-            label = QLabel(title)
+            label = QLabel(name)
             label.setObjectName("sectionTitle")
             lay.addWidget(label)
             lay.addWidget(tree)
-            none = QLabel(f"No {title.lower()} yet.")
+            none = QLabel(f"No {name.lower()} yet.")
             none.setObjectName("muted")
             self.none_labels[id(tree)] = none
             lay.addWidget(none)
@@ -136,7 +139,7 @@ class DetailWidget(QFrame):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.empty)
         outer.addWidget(scroll)
-        self.scroll = scroll
+        self.scroll_area = scroll
         self.pay_button.clicked.connect(self.on_pay_button_clicked)
         self.refund_button.clicked.connect(self.on_refund_button_clicked)
         self.reprint_button.clicked.connect(self.on_reprint_button_clicked)
@@ -148,7 +151,7 @@ class DetailWidget(QFrame):
     def show_empty(self) -> None:
         self.detail = None
         self._wanted = None
-        self.scroll.hide()
+        self.scroll_area.hide()
         self.empty.show()
 
     def show_invoice(self, row: InvoiceRow | None) -> None:
@@ -175,12 +178,17 @@ class DetailWidget(QFrame):
         self.detail = d
         self._fill(d)
         self.empty.hide()
-        self.scroll.show()
+        self.scroll_area.show()
         self.loaded.emit(d)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The desk's zone (desk.timezone): times show as on the receipts."""
+        return desk_zone(self.ctx.settings)
 
     def _fmt(self, minor: int) -> str:
         assert self.detail is not None
-        return format_money(minor, self.detail.row.currency, self.locale)
+        return format_money(minor, self.detail.row.currency, self.money_locale)
 
     def _fill(self, d: InvoiceDetail) -> None:
         r = d.row
@@ -227,10 +235,9 @@ class DetailWidget(QFrame):
             if p.flag:
                 method += f" ⚑ {p.flag}"
             amount = self._fmt(p.amount) + (f" (−{self._fmt(p.refunded)})" if p.refunded else "")
-            when = f"{p.received_at.astimezone():%d %b %H:%M}"
+            when = f"{local(p.received_at, self.zone):%d %b %H:%M}"
             item = (when, amount, method, p.receipt_number or "pending")
-            _add(self.payments, item, p)
-            self.payments.topLevelItem(self.payments.topLevelItemCount() - 1).setToolTip(
+            _add(self.payments, item, p).setToolTip(
                 2, f"{p.channel.replace('_', ' ')} via {p.source}, {p.desk}"
             )
         self.refunds.clear()
@@ -238,14 +245,19 @@ class DetailWidget(QFrame):
             status = f.status + (f": {f.failure_reason}" if f.failure_reason else "")
             _add(
                 self.refunds,
-                (f"{f.created_at.astimezone():%d %b %H:%M}", self._fmt(f.amount), status, f.reason),
+                (
+                    f"{local(f.created_at, self.zone):%d %b %H:%M}",
+                    self._fmt(f.amount),
+                    status,
+                    f.reason,
+                ),
                 f,
             )
         self.receipts.clear()
         for rc in d.receipts:
             _add(
                 self.receipts,
-                (rc.number, rc.kind, f"{rc.issued_at.astimezone():%d %b %H:%M}"),
+                (rc.number, rc.kind, f"{local(rc.issued_at, self.zone):%d %b %H:%M}"),
                 rc,
                 (),
             )
@@ -316,12 +328,13 @@ def _tree(columns: tuple[str, ...], name: str) -> QTreeWidget:
 
 def _add(
     tree: QTreeWidget, texts: tuple[str, ...], data: object, money: tuple[int, ...] = (1,)
-) -> None:
+) -> QTreeWidgetItem:
     item = QTreeWidgetItem(list(texts))
     item.setData(0, Qt.ItemDataRole.UserRole, data)
     for col in money:
         item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     tree.addTopLevelItem(item)
+    return item
 
 
 def _fit(tree: QTreeWidget) -> None:

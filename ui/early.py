@@ -68,10 +68,14 @@ def _cached_query(ctx):
 
 
 def _read_first_page(ctx, query) -> None:
+    from kiosk.clock import desk_today
     from kiosk.ledger import first_page
     from kiosk.money import format_money
 
-    result = first_page.run(first_page.sqlite_path(ctx.db_url), query)
+    path = first_page.sqlite_path(ctx.db_url)
+    if path is None:  # _cached_query only answers for SQLite ledgers
+        return
+    result = first_page.run(path, query, desk_today(ctx.settings))
     if result is not None:
         _first.update(ctx=ctx, rows=result[0], count=result[1])
     format_money(0, str(ctx.settings.get("desk.currency")), str(ctx.settings.get("desk.locale")))

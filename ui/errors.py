@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sys
+from types import TracebackType
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -39,6 +41,16 @@ def describe(exc: BaseException) -> str:
     if name == "OperationalError":
         return "The ledger database is not answering. Try again in a moment."
     return f"Something went wrong ({name}). The details are in the desk's log."
+
+
+def install_excepthook() -> None:
+    """An exception raised in a slot (or a QueryOp callback) goes to the desk's log, and
+    the desk keeps running: Qt's event loop carries on after PySide6 reports it."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        log.error("unhandled exception in the GUI", exc_info=(kind, exc, tb))
+
+    sys.excepthook = hook
 
 
 def _is_ours(exc: BaseException) -> bool:

@@ -62,12 +62,20 @@ def fetch_page(ctx, query: Query, offset: int, limit: int) -> list[InvoiceRow]:
 
     rows = early.take_first_page(ctx, limit) if offset == 0 and query == Query() else None
     if rows is None:
+        from kiosk.clock import desk_today
         from kiosk.ledger.search import search_invoices
 
         order = ("-" if query.descending else "") + query.order_by
+        today = desk_today(ctx.settings)
         with ctx.ledger.begin() as s:
             rows = search_invoices(
-                s, query.text, status=query.status, limit=limit, offset=offset, order_by=order
+                s,
+                query.text,
+                status=query.status,
+                limit=limit,
+                offset=offset,
+                order_by=order,
+                today=today,
             )
     locale = str(ctx.settings.get("desk.locale"))
     for r in rows:  # format the money here, so painting the page costs the GUI nothing
@@ -82,10 +90,11 @@ def count_rows(ctx, query: Query) -> int:
     n = early.take_first_count(ctx) if query == Query() else None
     if n is not None:
         return n
+    from kiosk.clock import desk_today
     from kiosk.ledger.search import count_invoices
 
     with ctx.ledger.begin() as s:
-        return count_invoices(s, query.text, status=query.status)
+        return count_invoices(s, query.text, status=query.status, today=desk_today(ctx.settings))
 
 
 class InvoiceTableModel(QAbstractTableModel):
@@ -162,7 +171,7 @@ class InvoiceTableModel(QAbstractTableModel):
             self.ctx,
             self._fetch,
         )
-        QueryOp(None, lambda _t: fetch(ctx, query, offset, PAGE)).success(
+        QueryOp(self, lambda _t: fetch(ctx, query, offset, PAGE)).success(
             lambda rows: self._on_page(gen, rows)
         ).failure(lambda exc: self._on_failed(gen, exc)).run()
 
@@ -196,7 +205,7 @@ class InvoiceTableModel(QAbstractTableModel):
                 self.total_count = n
                 self.counted.emit(n)
 
-        QueryOp(None, lambda _t: count_rows(ctx, query)).success(on_count).failure(
+        QueryOp(self, lambda _t: count_rows(ctx, query)).success(on_count).failure(
             lambda exc: log.warning("count failed: %s", exc)
         ).run()
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kiosk.ledger.users import StaffUser
+    from ui.payment_dialog import PaymentDialog
+    from ui.receipt_dialog import ReceiptDialog
+    from ui.summary_dialog import SummaryDialog
 
 import logging
 
@@ -34,6 +38,10 @@ from ui.sync_controller import SyncController
 
 log = logging.getLogger(__name__)
 
+# Saved settings (as settings_dialog.save names them) that the poller and the sync read.
+STRIPE_SETTINGS = ("stripe.", "secret:stripe_secret_key")
+RELAY_SETTINGS = ("relay.", "secret:relay_token")
+
 
 class MainWindow(QMainWindow):
     signed_in = Signal(object)  # StaffUser
@@ -45,9 +53,10 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.user: StaffUser | None = None
-        self.payment_dialog = None
-        self.receipt_dialog = None
-        self.summary_dialog = None
+        self.payment_dialog: PaymentDialog | None = None
+        self.receipt_dialog: ReceiptDialog | None = None
+        self.summary_dialog: SummaryDialog | None = None
+        self._dialog_hidden_by_lock = False
         self._ready_sent = False
         self._services_started = False
         self._list_started = False
@@ -162,10 +171,7 @@ class MainWindow(QMainWindow):
         self._services_started = True
         self.services.warm_up()
         self.refresh_mode()
-        if self.sync.start():
-            self.status.sync.setText("Relay: connecting…")
-        else:
-            self.status.set_sync_unconfigured()
+        self._start_sync()
         self.services.start_poller()
         self.services.start_receipts()
         self.events.paid.connect(self.on_events_money_moved)
@@ -175,8 +181,10 @@ class MainWindow(QMainWindow):
     def on_events_money_moved(self, _change) -> None:
         QTimer.singleShot(1000, self.services.catch_up_receipts)
 
-    def apply_settings(self) -> None:
-        """After Settings saved: theme, kiosk mode, idle lock, Stripe and relay."""
+    def apply_settings(self, keys: Collection[str]) -> None:
+        """After Settings saved `keys` (named as `settings_dialog.save` returns them): the
+        look at once, and a restart of what reads the changed settings: the Stripe poller
+        and mode for Stripe, the relay sync for the relay or Stripe."""
         from PySide6.QtWidgets import QApplication
 
         from ui import theme
@@ -192,12 +200,21 @@ class MainWindow(QMainWindow):
         elif not s.get("ui.kiosk_mode") and self.isFullScreen():
             self.showNormal()
         self.idle.set_minutes(float(s.get("ui.idle_lock_minutes")))
-        forget_gateway(self.ctx)
-        self.stop_poller()
-        self.services.start_poller()
-        self.refresh_mode()
-        if self.sync.configured:
-            self.sync.restart()
+        stripe = any(k.startswith(STRIPE_SETTINGS) for k in keys)
+        relay = any(k.startswith(RELAY_SETTINGS) for k in keys)
+        if stripe:
+            forget_gateway(self.ctx)
+            self.services.restart_poller()
+            self.refresh_mode()
+        if (stripe or relay) and self._services_started:
+            self.sync.stop(timeout=0.5)
+            self._start_sync()
+
+    def _start_sync(self) -> None:
+        if self.sync.start():
+            self.status.sync.setText("Relay: connecting…")
+        else:
+            self.status.set_sync_unconfigured()
 
     @property
     def poller(self):
@@ -225,7 +242,7 @@ class MainWindow(QMainWindow):
         self.invoices.table.setFocus()
         if self.invoices.model.rowCount() and not self.invoices.table.currentIndex().isValid():
             self.invoices.select_row(0)
-        if getattr(self, "_dialog_hidden_by_lock", False) and self.payment_dialog is not None:
+        if self._dialog_hidden_by_lock and self.payment_dialog is not None:
             self._dialog_hidden_by_lock = False
             self.payment_dialog.open()
         self.signed_in.emit(user)

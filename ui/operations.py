@@ -51,7 +51,7 @@ class Task(QObject):
 
 
 class QueryOp(Generic[T]):
-    def __init__(self, parent: QWidget | None, op: Callable[[Task], T], kind: Kind = "db") -> None:
+    def __init__(self, parent: QObject | None, op: Callable[[Task], T], kind: Kind = "db") -> None:
         self._parent = parent
         self._op = op
         self._kind = kind
@@ -111,13 +111,17 @@ class QueryOp(Generic[T]):
         elif self._failure is not None:
             self._failure(exc)
         else:
-            ErrorPanel.show(self._parent, exc)
+            ErrorPanel.show(self._widget(), exc)
         if self._finally is not None:
             self._finally()
 
+    def _widget(self) -> QWidget | None:
+        """The window to show a progress or error panel over (a model has none)."""
+        return self._parent if isinstance(self._parent, QWidget) else None
+
     def _make_progress(self) -> QProgressDialog:
         label, cancelable = self._progress or ("Working…", False)
-        dlg = QProgressDialog(label, "Cancel" if cancelable else "", 0, 0, self._parent)
+        dlg = QProgressDialog(label, "Cancel" if cancelable else "", 0, 0, self._widget())
         dlg.setObjectName("progressDialog")
         dlg.setAccessibleName(label)
         dlg.setWindowTitle("Fee Kiosk")

@@ -13,13 +13,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.clock import local
 from kiosk.ledger.views import InvoiceDetail, PaymentView
 from kiosk.money import MoneyError, format_money, parse_money, plain_amount
 
 
 class RefundDialog(QDialog):
     def __init__(
-        self, parent: QWidget | None, detail: InvoiceDetail, payment: PaymentView, locale: str
+        self,
+        parent: QWidget | None,
+        detail: InvoiceDetail,
+        payment: PaymentView,
+        locale: str,
+        tz: str,
     ) -> None:
         super().__init__(parent)
         self.detail, self.payment, self.money_locale = detail, payment, locale
@@ -31,7 +37,7 @@ class RefundDialog(QDialog):
         self.setMinimumWidth(460)
         head = QLabel(
             f"Payment of <b>{self._fmt(payment.amount)}</b> by {detail.row.student_name} "
-            f"on {payment.received_at.astimezone():%d %b %Y}. Up to "
+            f"on {local(payment.received_at, tz):%d %b %Y}. Up to "
             f"<b>{self._fmt(self.left)}</b> can be refunded."
         )
         head.setWordWrap(True)
@@ -67,10 +73,16 @@ class RefundDialog(QDialog):
 
     @classmethod
     def ask(
-        cls, parent: QWidget | None, detail: InvoiceDetail, payment: PaymentView, locale: str
+        cls,
+        parent: QWidget | None,
+        detail: InvoiceDetail,
+        payment: PaymentView,
+        locale: str,
+        tz: str,
     ) -> tuple[int | None, str] | None:
-        """(amount in minor units, or None for everything that remains; reason), or None."""
-        dlg = cls(parent, detail, payment, locale)
+        """(amount in minor units, or None for everything that remains; reason), or None.
+        `tz` is the desk's zone (desk.timezone) for the payment's date."""
+        dlg = cls(parent, detail, payment, locale, tz)
         dlg.exec()
         return dlg.result_value
 

@@ -113,9 +113,10 @@ class SettingsDialog(QDialog):
         QueryOp(self, lambda _t: load_current(ctx_), kind="net").success(self._fill).run()
 
     @classmethod
-    def ask(cls, parent: QWidget | None, ctx, supervisor) -> bool:
+    def ask(cls, parent: QWidget | None, ctx, supervisor) -> list[str]:
+        """The settings saved (names as `save` returns them); empty if none or cancelled."""
         dlg = cls(parent, ctx, supervisor)
-        return dlg.exec() == QDialog.DialogCode.Accepted
+        return dlg.saved_keys if dlg.exec() == QDialog.DialogCode.Accepted else []
 
     # -- tabs -----------------------------------------------------------------------------------
     def _line(self, key: str, label: str, form: QFormLayout, secret: bool = False) -> QLineEdit:

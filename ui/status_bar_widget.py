@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from kiosk.clock import desk_zone
 from ui import icons
 
 
@@ -43,7 +44,7 @@ class DeskStatusBar(QStatusBar):
         self.addPermanentWidget(self.mode)
         self._set_sync_icon("sync-off")
 
-    def showMessage(self, text: str, timeout: int = 0) -> None:
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:
         """A short note in place of the sync state (never drawn over it)."""
         self.message.setText(text)
         self.message.show()
@@ -85,7 +86,7 @@ class DeskStatusBar(QStatusBar):
     def on_sync_state_changed(self, state) -> None:
         from kiosk.sync.state import SyncStatus
 
-        self.sync.setText(state.describe())
+        self.sync.setText(state.describe(desk_zone(self.ctx.settings)))
         name = {
             SyncStatus.CONNECTED: "sync-on",
             SyncStatus.CATCHING_UP: "sync-busy",

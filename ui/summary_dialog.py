@@ -4,6 +4,7 @@ net amount, with export to CSV and PDF."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk import clock
 from kiosk.ledger.day_summary import DaySummary, day_summary, write_csv, write_pdf
 from ui.operations import QueryOp
 
@@ -30,12 +32,13 @@ class SummaryDialog(QDialog):
     def __init__(self, parent: QWidget | None, ctx) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.locale = str(ctx.settings.get("desk.locale"))
+        self.money_locale = str(ctx.settings.get("desk.locale"))
         self.summary: DaySummary | None = None
         self.setWindowTitle("End-of-day summary")
         self.setAccessibleName("End-of-day summary")
         self.resize(720, 600)
-        self.day = QDateEdit(QDate.currentDate())
+        today = clock.today(clock.desk_zone(ctx.settings))  # the desk's day, not the machine's
+        self.day = QDateEdit(QDate(today.year, today.month, today.day))
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("dd MMM yyyy")
         self.day.setAccessibleName("Day")
@@ -79,7 +82,7 @@ class SummaryDialog(QDialog):
         self.csv_button.clicked.connect(self.on_csv_button_clicked)
         self.pdf_button.clicked.connect(self.on_pdf_button_clicked)
         self.close_button.clicked.connect(self.accept)
-        self.load(date.today())
+        self.load(today)
 
     def load(self, day: date) -> None:
         ctx = self.ctx
@@ -87,7 +90,9 @@ class SummaryDialog(QDialog):
 
     @Slot(QDate)
     def on_day_date_changed(self, qdate: QDate) -> None:
-        self.load(qdate.toPython())
+        day = qdate.toPython()
+        assert isinstance(day, date)
+        self.load(day)
 
     def _show(self, summary: DaySummary) -> None:
         from kiosk.money import format_money
@@ -95,7 +100,7 @@ class SummaryDialog(QDialog):
         self.summary = summary
         self.tree.clear()
         section = None
-        for sec, label, cur, count, amount in summary.rows(self.locale):
+        for sec, label, cur, count, amount in summary.rows(self.money_locale):
             if sec != section:
                 head = QTreeWidgetItem([sec if len(summary.currencies) == 1 else f"{sec} ({cur})"])
                 font = head.font(0)
@@ -114,13 +119,13 @@ class SummaryDialog(QDialog):
                     item.setFont(col, f)
             self.tree.addTopLevelItem(item)
         main = summary.currencies[0]
-        self.net.setText(format_money(main.net, main.currency, self.locale))
+        self.net.setText(format_money(main.net, main.currency, self.money_locale))
         payments = sum(ln.count for ln in main.by_channel)
         self.net_note.setText(
             f"Net for {summary.day:%d %b %Y} at {summary.desk}: "
-            f"{format_money(main.collected, main.currency, self.locale)} collected in "
+            f"{format_money(main.collected, main.currency, self.money_locale)} collected in "
             f"{payments} payment{'s' if payments != 1 else ''}, "
-            f"{format_money(main.refunded, main.currency, self.locale)} refunded."
+            f"{format_money(main.refunded, main.currency, self.money_locale)} refunded."
         )
         self.loaded.emit(summary)
 
@@ -129,7 +134,7 @@ class SummaryDialog(QDialog):
             return
         from ui.desk_actions import FilePicker
 
-        summary, locale = self.summary, self.locale
+        summary, locale = self.summary, self.money_locale
         name = f"summary-{summary.day}.{kind}"
         out = FilePicker.save(
             self, f"Export the summary as {kind.upper()}", name, f"{kind.upper()} files (*.{kind})"
@@ -143,9 +148,11 @@ class SummaryDialog(QDialog):
                 return write_csv(summary, out, locale)
             return write_pdf(summary, out, locale, institution)
 
-        QueryOp(self, run).with_progress(f"Writing {out.name}…").success(
-            lambda path: (self.net_note.setText(f"Saved to {path}"), self.exported.emit(str(path)))
-        ).run()
+        def saved(path: Path) -> None:
+            self.net_note.setText(f"Saved to {path}")
+            self.exported.emit(str(path))
+
+        QueryOp(self, run).with_progress(f"Writing {out.name}…").success(saved).run()
 
     @Slot()
     def on_csv_button_clicked(self) -> None:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from kiosk.sync.loop import SyncLoop
+    from kiosk.sync.state import SyncState
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +26,10 @@ class SyncController(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self.wait = self.default_wait if wait is None else wait
-        self.state = None
+        self.state: SyncState | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.loop = None
+        self.loop: SyncLoop | None = None
 
     @property
     def configured(self) -> bool:
@@ -33,17 +38,22 @@ class SyncController(QObject):
     def start(self) -> bool:
         if self._thread is not None or not self.configured:
             return False
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="kiosk-sync", daemon=True)
+        # A fresh event per run: a loop that outlives stop()'s join still sees its own stop.
+        self._stop = stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(stop,), name="kiosk-sync", daemon=True
+        )
         self._thread.start()
         return True
 
-    def _run(self) -> None:  # worker thread
+    def _run(self, stop: threading.Event) -> None:  # worker thread
         try:
             from kiosk.sync.loop import build_sync_loop
 
-            self.loop = build_sync_loop(self.ctx, on_state=self._on_loop_state, wait=self.wait)
-            self.loop.run(self._stop)
+            self.loop = loop = build_sync_loop(
+                self.ctx, on_state=self._on_loop_state, wait=self.wait
+            )
+            loop.run(stop)
         except Exception:
             log.exception("the sync loop stopped")
         finally:
@@ -70,7 +80,3 @@ class SyncController(QObject):
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()

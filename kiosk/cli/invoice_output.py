@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from kiosk.cli.tables import pairs, render
+from kiosk.clock import stamp
 from kiosk.ledger.views import InvoiceDetail, InvoiceRow
 from kiosk.money import format_money
 
@@ -36,7 +38,8 @@ def list_text(rows: list[InvoiceRow], total: int, locale: str) -> str:
     return f"{table}\n\n{shown}"
 
 
-def detail_text(d: InvoiceDetail, locale: str) -> str:
+def detail_text(d: InvoiceDetail, locale: str, tz: ZoneInfo) -> str:
+    """The invoice for a terminal; times in the desk's zone `tz`."""
     r = d.row
 
     def fmt(minor: int) -> str:
@@ -67,11 +70,11 @@ def detail_text(d: InvoiceDetail, locale: str) -> str:
             right=(1, 2, 3, 4),
         ),
     ]
-    parts += _payments(d, fmt) + _refunds(d, fmt) + _receipts(d)
+    parts += _payments(d, fmt, tz) + _refunds(d, fmt, tz) + _receipts(d, tz)
     return "\n\n".join(parts)
 
 
-def _payments(d: InvoiceDetail, fmt: Formatter) -> list[str]:
+def _payments(d: InvoiceDetail, fmt: Formatter, tz: ZoneInfo) -> list[str]:
     if not d.payments:
         return ["Payments: none"]
     rows = []
@@ -80,7 +83,7 @@ def _payments(d: InvoiceDetail, fmt: Formatter) -> list[str]:
         card = f"{p.card_brand} {p.card_last4}".strip() or "-"
         rows.append(
             [
-                p.received_at.strftime("%Y-%m-%d %H:%M"),
+                stamp(p.received_at, tz),
                 p.stripe_payment_intent,
                 fmt(p.amount),
                 fmt(p.refunded),
@@ -94,7 +97,7 @@ def _payments(d: InvoiceDetail, fmt: Formatter) -> list[str]:
         "Payments\n"
         + render(
             [
-                "Received (UTC)",
+                "Received",
                 "Payment intent",
                 "Amount",
                 "Refunded",
@@ -109,12 +112,12 @@ def _payments(d: InvoiceDetail, fmt: Formatter) -> list[str]:
     ]
 
 
-def _refunds(d: InvoiceDetail, fmt: Formatter) -> list[str]:
+def _refunds(d: InvoiceDetail, fmt: Formatter, tz: ZoneInfo) -> list[str]:
     if not d.refunds:
         return []
     rows = [
         [
-            r.created_at.strftime("%Y-%m-%d %H:%M"),
+            stamp(r.created_at, tz),
             r.payment_intent,
             fmt(r.amount),
             r.status,
@@ -126,18 +129,15 @@ def _refunds(d: InvoiceDetail, fmt: Formatter) -> list[str]:
     return [
         "Refunds\n"
         + render(
-            ["Requested (UTC)", "Payment intent", "Amount", "Status", "Reason", "Note"],
+            ["Requested", "Payment intent", "Amount", "Status", "Reason", "Note"],
             rows,
             right=(2,),
         )
     ]
 
 
-def _receipts(d: InvoiceDetail) -> list[str]:
+def _receipts(d: InvoiceDetail, tz: ZoneInfo) -> list[str]:
     if not d.receipts:
         return []
-    rows = [
-        [r.number, r.kind, r.issued_at.strftime("%Y-%m-%d %H:%M"), r.file_path or "-"]
-        for r in d.receipts
-    ]
-    return ["Receipts\n" + render(["Number", "Kind", "Issued (UTC)", "File"], rows)]
+    rows = [[r.number, r.kind, stamp(r.issued_at, tz), r.file_path or "-"] for r in d.receipts]
+    return ["Receipts\n" + render(["Number", "Kind", "Issued", "File"], rows)]

@@ -151,9 +151,11 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
 
 def cmd_invoices_list(args: argparse.Namespace) -> int:
     from kiosk.cli import invoice_output
+    from kiosk.clock import desk_today
     from kiosk.ledger.search import count_invoices, search_invoices
     from kiosk.ledger.views import row_json
 
+    today = desk_today(args.ctx.settings)  # "overdue" by the desk's date, not the machine's
     with args.ctx.ledger.begin() as s:
         rows = search_invoices(
             s,
@@ -162,8 +164,11 @@ def cmd_invoices_list(args: argparse.Namespace) -> int:
             limit=args.limit,
             order_by=args.sort,
             descending=args.desc,
+            today=today,
         )
-        total = count_invoices(s, args.search, status=args.status) if not args.json else 0
+        total = (
+            count_invoices(s, args.search, status=args.status, today=today) if not args.json else 0
+        )
     locale = _locale(args)
     if args.json:
         print(json.dumps([row_json(r, locale) for r in rows], ensure_ascii=False, indent=2))
@@ -174,19 +179,20 @@ def cmd_invoices_list(args: argparse.Namespace) -> int:
 
 def cmd_invoices_show(args: argparse.Namespace) -> int:
     from kiosk.cli import invoice_output
+    from kiosk.clock import desk_today, desk_zone
     from kiosk.ledger.invoices import InvoiceNotFound, invoice_detail
     from kiosk.ledger.views import detail_json
 
     try:
         with args.ctx.ledger.begin() as s:
-            detail = invoice_detail(s, args.number.strip())
+            detail = invoice_detail(s, args.number.strip(), desk_today(args.ctx.settings))
     except InvoiceNotFound as exc:
         raise CommandError(str(exc)) from None
     locale = _locale(args)
     if args.json:
         print(json.dumps(detail_json(detail, locale), ensure_ascii=False, indent=2))
     else:
-        print(invoice_output.detail_text(detail, locale))
+        print(invoice_output.detail_text(detail, locale, desk_zone(args.ctx.settings)))
     return 0
 
 

@@ -12,6 +12,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from kiosk.cli.errors import CommandError
 
@@ -32,7 +33,7 @@ log = logging.getLogger("kiosk.cli")
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit 2 with one line, like argparse, but shorter
+    def error(self, message: str) -> NoReturn:  # exit 2 with one line, like argparse, but shorter
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

@@ -17,10 +17,12 @@ import json
 import os
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kiosk.cli.errors import CommandError, UsageError
+from kiosk.clock import desk_zone, stamp
 
 PASSWORD_ENV = "FEE_KIOSK_SUPERVISOR_PASSWORD"
 
@@ -60,7 +62,9 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_void)
 
     p = sub.add_parser("reconcile", help="backfill what the desk missed from Stripe")
-    p.add_argument("--since", help="date or date-time (UTC); default: the last successful run")
+    p.add_argument(
+        "--since", help="date or date-time (desk.timezone); default: the last successful run"
+    )
     p.set_defaults(func=cmd_reconcile)
 
 
@@ -157,7 +161,8 @@ def _show_link(ctx: Any, view: Any) -> None:
     if view.url:
         segno.make(view.url).terminal(compact=True)
     if view.expires_at:
-        print(f"attempt {view.public_id}, open until {view.expires_at:%H:%M} UTC; Ctrl-C cancels")
+        until = stamp(view.expires_at, desk_zone(ctx.settings), "%H:%M")
+        print(f"attempt {view.public_id}, open until {until}; Ctrl-C cancels")
 
 
 def _print_change(change: Any) -> None:
@@ -172,7 +177,7 @@ def cmd_attempts(args: Any) -> int:
         print(json.dumps([v.to_json() for v in views], indent=2))
         return 0
     for v in views:
-        when = v.created_at.strftime("%Y-%m-%d %H:%M")
+        when = stamp(v.created_at, desk_zone(args.ctx.settings))
         amount = _fmt(args.ctx, v.amount, v.currency)
         reason = f"  ({v.reason})" if v.reason else ""
         print(
@@ -264,15 +269,16 @@ def _supervisor_password(username: str, what: str) -> str:
 def cmd_reconcile(args: Any) -> int:
     from kiosk.payments.reconcile import reconcile
 
-    since = _since(args.since) if args.since else None
+    since = _since(args.since, desk_zone(args.ctx.settings)) if args.since else None
     report = _run(lambda: reconcile(args.ctx, _gateway(args.ctx), since))
     print(report)
     return 1 if report.errors else 0
 
 
-def _since(text: str) -> datetime:
+def _since(text: str, tz: ZoneInfo) -> datetime:
+    """A date or time as typed; without an offset it is the desk's local time, as printed."""
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"--since takes a date like 2026-11-01, not {text!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value if value.tzinfo else value.replace(tzinfo=tz)

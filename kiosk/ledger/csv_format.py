@@ -167,7 +167,9 @@ def read_rows(text: str) -> tuple[Header, list[Row]]:
     """The header and the non-blank data rows, each with the line it starts on."""
     lines = csv.reader(io.StringIO(text, newline=""))
     header = _header(next(lines), 1)
-    rows, errors, line = [], [], lines.line_num + 1
+    rows: list[Row] = []
+    errors: list[RowError] = []
+    line = lines.line_num + 1
     try:
         for fields in lines:
             if any(f.strip() for f in fields):

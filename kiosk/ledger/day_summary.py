@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from kiosk import clock
 from kiosk.atomic import write_bytes, write_text
 from kiosk.csv_safe import SafeWriter
 from kiosk.money import format_money
@@ -85,7 +86,7 @@ def day_summary(ctx, day: date | None = None) -> DaySummary:
     from kiosk.receipts.listing import day_bounds
 
     tz = str(ctx.settings.get("desk.timezone"))
-    day = day or date.today()
+    day = day or clock.today(tz)
     start, end = day_bounds(day, tz)
     by_cur: dict[str, CurrencyDay] = defaultdict(lambda: CurrencyDay(""))
     with ctx.ledger.begin() as s:

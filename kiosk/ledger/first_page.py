@@ -140,7 +140,8 @@ def build(session: Any, limit: int) -> CachedQuery:
     page_sql, page_params = _compiled(page, dialect)
     count_sql, count_params = _compiled(count_select(session, "", None, today), dialect)
     dates = [i for i, c in enumerate(page.selected_columns) if isinstance(c.type, Date)]
-    if Date().dialect_impl(dialect).bind_processor(dialect)(today) != today.isoformat():
+    to_sql = Date().dialect_impl(dialect).bind_processor(dialect)
+    if to_sql is None or to_sql(today) != today.isoformat():
         raise ValueError("SQLite dates are not ISO strings")
     return CachedQuery(limit, page_sql, page_params, count_sql, count_params, dates)
 

@@ -58,7 +58,7 @@ def load_invoices(s: Session, numbers: list[str]) -> dict[str, Existing]:
                 iid, student, currency, issued, due, voided is not None
             )
     for ids in chunks(sorted(by_id)):
-        query = (
+        components = (
             select(
                 FeeComponent.invoice_id,
                 FeeComponent.name,
@@ -68,7 +68,7 @@ def load_invoices(s: Session, numbers: list[str]) -> dict[str, Existing]:
             .where(FeeComponent.invoice_id.in_(ids))
             .order_by(FeeComponent.invoice_id, FeeComponent.position, FeeComponent.id)
         )
-        for iid, name, amount, priority in s.execute(query):
+        for iid, name, amount, priority in s.execute(components):
             by_id[iid].components.append((name, amount, priority))
     return found
 

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     Select,
     and_,
@@ -42,7 +43,7 @@ from kiosk.ledger.views import InvoiceRow
 STATUS_ORDER = ("overdue", "partially_paid", "open", "paid", "void")
 
 _fts = table(FTS_TABLE, column("rowid"))
-_fts_match = column(FTS_TABLE)
+_fts_match: ColumnClause[Any] = column(FTS_TABLE)
 
 
 def _like_pattern(word: str) -> str:
@@ -123,7 +124,7 @@ def _status_filter(status: str, today: date) -> list[ColumnElement[bool]]:
     (void, due date), so the sums run only for invoices that can still match."""
     if status == InvoiceStatus.VOID:
         return [Invoice.voided_at.is_not(None)]
-    conditions = [Invoice.voided_at.is_(None)]
+    conditions: list[ColumnElement[bool]] = [Invoice.voided_at.is_(None)]
     if status == InvoiceStatus.OVERDUE:
         conditions.append(Invoice.due_date < today)
     elif status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID):
@@ -141,7 +142,7 @@ def sort_expr(key: str, today: date, dialect: str = "sqlite") -> ColumnElement[A
         "due_date": Invoice.due_date,
     }
     if key in plain:
-        return plain[key]
+        return plain[key].expression
     if key == "total":
         return total_expr()
     if key == "paid":

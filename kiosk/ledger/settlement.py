@@ -21,23 +21,27 @@ def settled_payouts(s: Session, payment_intents: Iterable[str]) -> dict[str, str
     wanted = list(payment_intents)
     if not wanted:
         return {}
-    swept = dict(
-        s.execute(
+    swept = {
+        pi: po
+        for pi, po in s.execute(
             select(PayoutLine.payment_intent, PayoutLine.payout_id).where(
-                PayoutLine.payment_intent.in_(wanted)
+                PayoutLine.payment_intent.in_(wanted), PayoutLine.payout_id.is_not(None)
             )
-        ).all()
-    )
+        )
+        if pi and po
+    }
     if not swept:
         return {}
     status = dict(s.execute(select(StripePayout.id, StripePayout.status)).all())
-    returned_in = dict(
-        s.execute(
+    returned_in = {
+        source: po
+        for source, po in s.execute(
             select(PayoutLine.source, PayoutLine.payout_id).where(
                 PayoutLine.type == "payout_failure"
             )
-        ).all()
-    )
+        )
+        if po
+    }
     found = {}
     for pi, payout_id in swept.items():
         paid = _paid_payout(payout_id, status, returned_in)

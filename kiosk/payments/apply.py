@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -306,7 +306,7 @@ class Applier:
         if attempt is not None:
             return InvoiceRef(attempt.invoice_id, attempt.invoice_number, attempt.currency)
         row = db.invoice(self.s, (metadata or {}).get("invoice"))
-        return InvoiceRef(*row) if row else None
+        return InvoiceRef(*cast("tuple[Any, ...]", row)) if row else None
 
     # -- Checkout Sessions -------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ Every function runs in the caller's session and transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -116,7 +116,7 @@ class AttemptRow:
 
     @classmethod
     def of(cls, row: Row | None) -> AttemptRow | None:
-        return None if row is None else cls(*row)
+        return None if row is None else cls(*cast("tuple[Any, ...]", row))
 
 
 def insert_ignore(
@@ -162,8 +162,10 @@ def lock_invoice(session: Session, invoice_id: int) -> None:
         run(session, LOCK_INVOICE, {"invoice_id": invoice_id})
 
 
-def components_due(session: Session, invoice_id: int) -> list[Row]:
-    return list(run(session, COMPONENTS_DUE, {"invoice_id": invoice_id}))
+def components_due(session: Session, invoice_id: int) -> list[tuple[Any, ...]]:
+    return cast(
+        "list[tuple[Any, ...]]", list(run(session, COMPONENTS_DUE, {"invoice_id": invoice_id}))
+    )
 
 
 def add_allocations(

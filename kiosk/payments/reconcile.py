@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from kiosk.clock import stamp
 from kiosk.ledger.key_value import get_value, put_value
 from kiosk.ledger.models import Payment, PaymentAttempt
 from kiosk.ledger.types import utcnow
@@ -50,10 +51,11 @@ class ReconcileReport:
     sessions_seen: int = 0
     fixed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    timezone: str = "UTC"  # the desk's zone, for people reading the report
 
     def __str__(self) -> str:
         head = (
-            f"reconciled since {self.since:%Y-%m-%d %H:%M} UTC: {self.events_seen} events and "
+            f"reconciled since {stamp(self.since, self.timezone)}: {self.events_seen} events and "
             f"{self.sessions_seen} sessions checked, {len(self.fixed)} fixed"
         )
         lines = [head, *(f"  fixed: {line}" for line in self.fixed)]
@@ -75,7 +77,7 @@ def reconcile(
     if since is None:
         previous = last_run(ctx)
         since = previous - OVERLAP if previous else oldest
-    report = ReconcileReport(max(since, oldest))
+    report = ReconcileReport(max(since, oldest), timezone=str(ctx.settings.get("desk.timezone")))
     results: list[ApplyResult] = []
     try:
         _events(ctx, gateway, report, results)

@@ -144,7 +144,8 @@ def _allocations(s: Session, ids: list[int], *, refunds: bool) -> dict[int, list
         query = query.where(Allocation.refund_id.is_(None))
     found: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for owner, name, amount in s.execute(query):
-        found[owner].append((name, amount))
+        if owner is not None:
+            found[owner].append((name, amount))
     return found
 
 

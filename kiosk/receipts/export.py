@@ -10,11 +10,11 @@ import io
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+from kiosk import clock
 from kiosk.atomic import write_text
 from kiosk.csv_safe import Cell, SafeWriter
 from kiosk.receipts.facts import ReceiptFacts
@@ -92,7 +92,7 @@ def export_day(
 
 
 def today(ctx: Context) -> date:
-    return datetime.now(ZoneInfo(ctx.settings.get("desk.timezone"))).date()
+    return clock.today(clock.desk_zone(ctx.settings))
 
 
 def _csv_row(f: ReceiptFacts, w: Wording) -> list[Cell]:
@@ -100,7 +100,7 @@ def _csv_row(f: ReceiptFacts, w: Wording) -> list[Cell]:
     text, which kiosk.csv_safe neutralises if a spreadsheet would read it as a formula."""
     from kiosk.money import Money
 
-    local = f.issued_at.astimezone(ZoneInfo(w.timezone))
+    local = clock.local(f.issued_at, w.timezone)
     sign = -1 if f.is_refund else 1
     return [
         f.number,

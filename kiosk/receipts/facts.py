@@ -19,6 +19,7 @@ from kiosk.ledger.models import (
     FeeComponent,
     Invoice,
     Payment,
+    PaymentAttempt,
     Receipt,
     Refund,
     User,
@@ -67,6 +68,8 @@ class ReceiptFacts:
     print_count: int = 0
     file_path: str | None = None
     sha256: str | None = None
+    # Stripe test mode as the ledger records it; None when nothing there says (see below).
+    test_mode: bool | None = None
 
     @property
     def is_refund(self) -> bool:
@@ -139,7 +142,27 @@ def facts_for(session: Session, receipt: Receipt) -> ReceiptFacts:
         print_count=receipt.print_count,
         file_path=receipt.file_path,
         sha256=receipt.sha256,
+        test_mode=stripe_test_mode(session, payment),
     )
+
+
+def stripe_test_mode(session: Session, payment: Payment) -> bool | None:
+    """Whether Stripe took `payment` in test mode, as far as the ledger tells: Checkout
+    Session ids carry the mode (cs_test_… / cs_live_…) and test Payment Link URLs a /test_
+    path; demo payments are never real money. None for a bare PaymentIntent (no mode in
+    its id): the renderer then goes by the desk's Stripe key."""
+    if payment.source == "demo":
+        return True
+    attempt = session.get(PaymentAttempt, payment.attempt_id) if payment.attempt_id else None
+    clues = [payment.stripe_session_id]
+    if attempt is not None:
+        clues += [attempt.stripe_session_id, attempt.url]
+    for clue in filter(None, clues):
+        if clue.startswith("cs_live_") or "/cs_live_" in clue:
+            return False
+        if clue.startswith("cs_test_") or "/cs_test_" in clue or "/test_" in clue:
+            return True
+    return None
 
 
 def _own_allocations(session: Session, payment_id: int, refund_id: int | None) -> list[Allocation]:

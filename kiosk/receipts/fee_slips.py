@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import func, select
 
@@ -85,7 +85,8 @@ def invoices_due(ctx: Context, status: str = "open", today: date | None = None) 
         .order_by(q.c.number)
     )
     with ctx.ledger.begin() as s:
-        return [Due(i, n, int(b)) for i, n, b in s.execute(stmt)]
+        rows = cast("list[tuple[int, str, int]]", s.execute(stmt).all())
+        return [Due(i, n, int(b)) for i, n, b in rows]
 
 
 def write_fee_slips(

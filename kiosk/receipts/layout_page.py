@@ -15,11 +15,15 @@ from kiosk.receipts.pdf_parts import (
     ACCENT,
     DUPLICATE_RED,
     RULE,
+    TEST_MARK,
+    TEST_ORANGE,
     Grid,
     QRCode,
     RenderOptions,
     Styles,
     draw_duplicate_watermark,
+    draw_test_watermark,
+    is_test,
     logo,
     para,
 )
@@ -48,10 +52,13 @@ def render_page(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> by
         initialFontName=REGULAR,
     )
     width = pagesize[0] - 2 * margin
+    test = is_test(facts, opts)
 
     def decorate(canvas: Any, _doc: Any) -> None:
         if duplicate:
             draw_duplicate_watermark(canvas, pagesize[0], pagesize[1], base * 7)
+        if test:
+            draw_test_watermark(canvas, pagesize[0], pagesize[1])
 
     doc.build(
         story(facts, opts, styles, width, duplicate), onFirstPage=decorate, onLaterPages=decorate
@@ -63,8 +70,12 @@ def story(
     facts: ReceiptFacts, opts: RenderOptions, st: Styles, width: float, duplicate: bool
 ) -> list[Flowable]:
     parts: list[Flowable] = []
+    if is_test(facts, opts):
+        text = f"{TEST_MARK} · Stripe test mode, no money taken"
+        parts += [_banner(st, width, text, TEST_ORANGE), Spacer(1, 3 * mm)]
     if duplicate:
-        parts += [_banner(st, width), Spacer(1, 3 * mm)]
+        text = "DUPLICATE — reprint of the original receipt"
+        parts += [_banner(st, width, text, DUPLICATE_RED), Spacer(1, 3 * mm)]
     parts += [
         header(facts, opts, st, width),
         Spacer(1, 4 * mm),
@@ -221,14 +232,14 @@ def _verification(facts: ReceiptFacts, st: Styles, width: float) -> Table:
     return table
 
 
-def _banner(st: Styles, width: float) -> Table:
-    style = st.strong.clone("duplicate", alignment=1, textColor=DUPLICATE_RED)
-    label = para("DUPLICATE — reprint of the original receipt", style)
+def _banner(st: Styles, width: float, text: str, color: Any) -> Table:
+    style = st.strong.clone("banner", alignment=1, textColor=color)
+    label = para(text, style)
     table = Grid([[label]], colWidths=[width])
     table.setStyle(
         TableStyle(
             [
-                ("BOX", (0, 0), (-1, -1), 1.2, DUPLICATE_RED),
+                ("BOX", (0, 0), (-1, -1), 1.2, color),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
             ]

@@ -24,7 +24,17 @@ from reportlab.platypus import (
 
 from kiosk.receipts.facts import ReceiptFacts
 from kiosk.receipts.fonts import REGULAR
-from kiosk.receipts.pdf_parts import INK, Grid, QRCode, RenderOptions, Styles, logo, para
+from kiosk.receipts.pdf_parts import (
+    INK,
+    TEST_MARK,
+    Grid,
+    QRCode,
+    RenderOptions,
+    Styles,
+    is_test,
+    logo,
+    para,
+)
 from kiosk.receipts.verification import qr_payload
 from kiosk.receipts.wording import payment_method, title
 
@@ -83,6 +93,9 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
     w = opts.wording
     money = lambda minor: w.money(minor, facts.currency)  # noqa: E731
     parts: list[Flowable] = []
+    test = is_test(facts, opts)
+    if test:
+        parts += [_band(TEST_MARK, st), Spacer(1, 2 * mm)]
     if duplicate:
         parts += [_band("DUPLICATE", st), Spacer(1, 2 * mm)]
     image = logo(opts.logo, 13 * mm)
@@ -159,6 +172,8 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
     ]
     if duplicate:
         parts += [Spacer(1, 2 * mm), _band("DUPLICATE — reprint", st)]
+    if test:  # at both ends: a torn-off half still says it
+        parts += [Spacer(1, 2 * mm), _band(TEST_MARK, st)]
     return parts
 
 

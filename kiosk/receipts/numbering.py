@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from kiosk.clock import local
 from kiosk.ledger.fastsql import dialect_insert, table, write
 from kiosk.ledger.models import Receipt, ReceiptCounter
 from kiosk.ledger.types import utcnow
@@ -64,7 +64,7 @@ def record_receipt(
     if (payment_id is None) == (refund_id is None):
         raise ValueError("a receipt is for exactly one payment or one refund")
     issued = now or utcnow()
-    year = issued.astimezone(ZoneInfo(timezone)).year
+    year = local(issued, timezone).year
     seq = next_seq(session, prefix, year)
     number = format_number(prefix, year, seq)
     write(

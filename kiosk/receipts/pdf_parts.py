@@ -24,6 +24,8 @@ MUTED = colors.HexColor("#5b6470")
 RULE = colors.HexColor("#c3c9d1")
 ACCENT = colors.HexColor("#1f3a68")
 DUPLICATE_RED = colors.HexColor("#b3261e")
+TEST_ORANGE = colors.HexColor("#b35900")
+TEST_MARK = "TEST MODE — NOT A VALID RECEIPT"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class RenderOptions:
     logo: Path | None
     layout: str
     wording: Wording
+    stripe_test: bool = False  # the desk's Stripe key is a test key (see `is_test`)
 
     @classmethod
     def from_settings(cls, settings: Any, layout: str | None = None) -> RenderOptions:
@@ -45,7 +48,21 @@ class RenderOptions:
             logo=_logo_path(settings),
             layout=chosen,
             wording=Wording(settings.get("desk.locale"), settings.get("desk.timezone")),
+            stripe_test=_test_key(),
         )
+
+
+def _test_key() -> bool:
+    from kiosk.secrets import get_secret
+
+    key = get_secret("stripe_secret_key") or ""
+    return key.startswith(("sk_test_", "rk_test_"))
+
+
+def is_test(facts: Any, opts: RenderOptions) -> bool:
+    """A receipt carries the TEST mark when its payment was made in Stripe test mode: what
+    the ledger records (ReceiptFacts.test_mode), else the mode of the desk's key."""
+    return opts.stripe_test if facts.test_mode is None else bool(facts.test_mode)
 
 
 def _logo_path(settings: Any) -> Path | None:
@@ -192,6 +209,24 @@ def qr_runs(matrix: list[list[bool]], border: int) -> str:
             else:
                 c += 1
     return " ".join(ops)
+
+
+def draw_test_watermark(canvas: Any, width: float, height: float) -> None:
+    """TEST MODE — NOT A VALID RECEIPT along the page's other diagonal (DUPLICATE takes the
+    rising one), sized to it, in light ink so the amounts under it stay legible."""
+    from math import atan2, degrees, hypot
+
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    size = 0.82 * hypot(width, height) / stringWidth(TEST_MARK, BOLD, 1)
+    canvas.saveState()
+    canvas.setFillColor(TEST_ORANGE)
+    canvas.setFillAlpha(0.14)
+    canvas.setFont(BOLD, size)
+    canvas.translate(width / 2, height / 2)
+    canvas.rotate(-degrees(atan2(height, width)))
+    canvas.drawCentredString(0, -size / 3, TEST_MARK)
+    canvas.restoreState()
 
 
 def draw_duplicate_watermark(canvas: Any, width: float, height: float, font_size: float) -> None:

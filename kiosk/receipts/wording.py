@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
+from kiosk.clock import local
 from kiosk.money import format_money
 from kiosk.receipts.facts import ReceiptFacts
 
@@ -31,16 +31,14 @@ class Wording:
         """26 Nov 2026, 20:51 IST (the desk's timezone)."""
         from babel.dates import format_datetime
 
-        local = moment.astimezone(ZoneInfo(self.timezone))
-        text = format_datetime(local, "d MMM yyyy, HH:mm", locale=self.locale)
-        return f"{text} {local.tzname()}"
+        at = local(moment, self.timezone)
+        text = format_datetime(at, "d MMM yyyy, HH:mm", locale=self.locale)
+        return f"{text} {at.tzname()}"
 
     def date(self, moment: datetime) -> str:
         from babel.dates import format_date
 
-        return format_date(
-            moment.astimezone(ZoneInfo(self.timezone)).date(), "d MMM yyyy", locale=self.locale
-        )
+        return format_date(local(moment, self.timezone).date(), "d MMM yyyy", locale=self.locale)
 
 
 @lru_cache(maxsize=4096)

@@ -67,7 +67,7 @@ def create_app(
     **settings: Any,
 ) -> SandboxApp:
     """The sandbox ASGI app. `app.state.sandbox` is the engine (started with the app)."""
-    values = {
+    values: dict[str, Any] = {
         k: v
         for k, v in {
             "public_url": public_url,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kiosk.sandbox import cards, ids, payments, shapes
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import invalid
@@ -65,7 +67,7 @@ def _complete(sb: Sandbox, session: Obj, pi: Obj, email: str | None, call: Call 
     customer = session["customer"]
     if customer is None and session["customer_creation"] == "always":
         customer = _create_customer(sb, email, call)
-    details = {
+    details: dict[str, Any] = {
         "address": dict(payments.ADDRESS),
         "business_name": None,
         "email": email,

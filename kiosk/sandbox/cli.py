@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import socket
@@ -96,7 +96,7 @@ def _display_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
-def _payout_settings(args: argparse.Namespace) -> dict[str, object]:
+def _payout_settings(args: argparse.Namespace) -> dict[str, Any]:
     from kiosk.cli.errors import CommandError
     from kiosk.sandbox.fees import FeeSchedule
 
@@ -111,9 +111,7 @@ def _payout_settings(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
-def _serve(
-    host: str, port: int, public: str, state: str | None, settings: dict[str, object]
-) -> None:
+def _serve(host: str, port: int, public: str, state: str | None, settings: dict[str, Any]) -> None:
     import uvicorn
 
     from kiosk.cli.errors import CommandError

@@ -128,4 +128,8 @@ def run_automatic(sb: Sandbox) -> list[Obj]:
 def start_schedule(sb: Sandbox) -> None:
     interval: float = sb.settings.payout_interval
     if interval > 0:
-        sb.scheduler.every(interval, lambda: run_automatic(sb))
+
+        def tick() -> None:
+            run_automatic(sb)
+
+        sb.scheduler.every(interval, tick)

@@ -25,7 +25,7 @@ def build(sb: Sandbox, v: dict[str, Any], call: Call | None, link: Obj | None = 
     }
     pi_data = _pi_data(v)
     pending: list[Obj] = []
-    items = _line_items(sb, v.get("line_items"), pending)
+    items = _line_items(sb, v.get("line_items") or [], pending)
     currency = _one_currency(items, v.get("currency"))
     total = sum(i["amount_total"] for i in items)
     check_total(total, currency)

@@ -29,12 +29,14 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--wait must be between 0 and 60 seconds")
     if args.status:
         return _status(ctx)
+    from kiosk.clock import desk_zone
     from kiosk.sync.client import RelayError
     from kiosk.sync.loop import build_sync_loop
 
+    tz = desk_zone(ctx.settings)
     try:
         loop = build_sync_loop(
-            ctx, wait=args.wait, on_state=lambda st: print(st.describe(), flush=True)
+            ctx, wait=args.wait, on_state=lambda st: print(st.describe(tz), flush=True)
         )
     except RelayError as exc:
         raise CommandError(str(exc)) from None
@@ -55,19 +57,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _status(ctx) -> int:
-    from zoneinfo import ZoneInfo
-
+    from kiosk.clock import desk_zone, stamp
     from kiosk.ledger.models import SyncCursor
     from kiosk.sync.state import load_state
 
     with ctx.ledger.begin() as s:
         state = load_state(s, ctx.desk)
         row = s.get(SyncCursor, ctx.desk)
-    tz = ZoneInfo(str(ctx.settings.get("desk.timezone")))
+    tz = desk_zone(ctx.settings)
     if state is None:
         print(f"{ctx.desk}: never synced")
         return 0
     print(f"{ctx.desk}: {state.describe(tz)}; cursor {row.cursor if row else 0}")
     if state.last_event_at:
-        print(f"last event applied at {state.last_event_at.astimezone(tz):%Y-%m-%d %H:%M:%S}")
+        print(f"last event applied at {stamp(state.last_event_at, tz, '%Y-%m-%d %H:%M:%S')}")
     return 0

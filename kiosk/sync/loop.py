@@ -135,6 +135,7 @@ class SyncLoop:
     # -- the loop --------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         offline_since: datetime | None = None
+        transient: tuple[type[BaseException], ...] = (RelayError, *_transient_errors())
         while not stop.is_set():
             # Until connected, ask without waiting: the status bar learns at once that the
             # relay answers, instead of after a whole long-poll.
@@ -148,7 +149,7 @@ class SyncLoop:
                 )
                 stop.wait(60)  # a revoked token will not fix itself quickly
                 continue
-            except (RelayError, *_transient_errors()) as exc:
+            except transient as exc:
                 offline_since = offline_since or utcnow()
                 self._publish(
                     status=SyncStatus.OFFLINE, offline_since=offline_since, error=_message(exc)

@@ -6,9 +6,11 @@ import json
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from kiosk.clock import local
 from kiosk.ledger.key_value import get_value, put_value
 
 
@@ -29,9 +31,10 @@ class SyncState:
     last_event_at: datetime | None = None
     error: str = ""
 
-    def describe(self, tz=None) -> str:
+    def describe(self, tz: str | ZoneInfo) -> str:
+        """One line for people; the offline time in the desk's zone `tz`."""
         if self.status is SyncStatus.OFFLINE and self.offline_since:
-            since = self.offline_since.astimezone(tz).strftime("%H:%M")
+            since = local(self.offline_since, tz).strftime("%H:%M")
             return f"Relay offline since {since}" + (f" ({self.error})" if self.error else "")
         if self.status is SyncStatus.CATCHING_UP:
             return f"Relay: catching up, {self.pending} events"

@@ -92,9 +92,11 @@ def pay(
     currency: str = "INR",
     now: datetime | None = None,
     timezone: str = "Asia/Kolkata",
+    session_id: str | None = None,
 ) -> str:
     """Record a payment, allocate it, issue its receipt; returns the receipt number."""
     payment = Payment(
+        stripe_session_id=session_id,
         invoice_id=invoice_id,
         stripe_payment_intent=f"pi_test{next(_ids):08d}Qx7LmN2pKv",
         amount=amount,

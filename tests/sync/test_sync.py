@@ -104,7 +104,7 @@ def test_relay_down_then_back_loses_nothing(wiring, invoice):
         wiring.relay.stop()
         wait_for(lambda: loop.state.status is SyncStatus.OFFLINE, what="offline")
         assert loop.state.offline_since is not None
-        assert "offline since" in loop.state.describe().lower()
+        assert "offline since" in loop.state.describe("UTC").lower()
         pay(wiring.sandbox.url, attempt.stripe_id)
         # Polling Stripe (the relay is still down) lands the payment.
         wait_for(lambda: payments(ctx, invoice), timeout=20, what="payment while offline")

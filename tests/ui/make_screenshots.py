@@ -142,7 +142,7 @@ def main(out: Path) -> None:
     from ui.supervisor_dialog import SupervisorDialog
 
     d = win.detail.detail
-    refund = RefundDialog(win, d, d.payments[0], "en_IN")
+    refund = RefundDialog(win, d, d.payments[0], "en_IN", "Asia/Kolkata")
     refund.reason.setText("Paid twice at two desks")
     refund.amount.setText("11,000")
     refund.show()

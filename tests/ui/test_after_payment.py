@@ -32,7 +32,7 @@ def test_refund_needs_a_supervisor_on_the_spot(qtbot, demo, demo_window, paid_in
     detail = win.detail.detail
     payment = detail.payments[0]
     # The refund dialog's own validation, through its widgets.
-    dlg = RefundDialog(win, detail, payment, "en_IN")
+    dlg = RefundDialog(win, detail, payment, "en_IN", "Asia/Kolkata")
     qtbot.addWidget(dlg)
     assert not dlg.ok.isEnabled() and "reason" in dlg.error.text().lower()
     dlg.reason.setText("paid twice")
