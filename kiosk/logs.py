@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import re
@@ -25,6 +26,16 @@ def redact(text: str) -> str:
     return _SECRET.sub(lambda m: m.group(1) + "[redacted]", text)
 
 
+class PrivateLogFile(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are owner-only (0600), the rotated ones included."""
+
+    def _open(self) -> io.TextIOWrapper:
+        from kiosk.private_files import private_file
+
+        private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 _installed: list[logging.Handler] = []
 
 
@@ -42,9 +53,11 @@ def setup_logging(logs_dir: Path, debug: bool = False) -> None:
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        logs_dir.mkdir(parents=True, exist_ok=True)
+        from kiosk.private_files import private_dir
+
+        private_dir(logs_dir)
         _installed.append(
-            logging.handlers.RotatingFileHandler(
+            PrivateLogFile(
                 logs_dir / "kiosk.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
             )
         )

@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # SQLAlchemy loads on first use: the desk needs StaffUser bef
 
     from kiosk.ledger.models import User
 
+from kiosk.ledger.password_policy import check_password, check_username, normalise_username
+
 ROLES = ("cashier", "supervisor")
 _N, _R, _P = 2**14, 8, 1
 
@@ -69,28 +71,40 @@ def _by_username(session: Session, username: str) -> User | None:
 
     from kiosk.ledger.models import User
 
-    return session.scalar(select(User).where(User.username == username.strip().lower()))
+    return session.scalar(select(User).where(User.username == normalise_username(username)))
 
 
 def create_user(
     session: Session, username: str, password: str, role: str, display_name: str = ""
 ) -> StaffUser:
+    """Add a staff user (or return the existing one). ValueError names a broken rule."""
     if role not in ROLES:
         raise ValueError(f"role must be cashier or supervisor, not {role!r}")
-    if len(password) < 8:
-        raise ValueError("a password needs at least 8 characters")
-    user = _by_username(session, username)
+    name = check_username(username)
+    check_password(password, name)
+    user = _by_username(session, name)
     if user is None:
         from kiosk.ledger.models import User
 
         user = User(
-            username=username.strip().lower(),
+            username=name,
             password_hash=hash_password(password),
             role=role,
             display_name=display_name,
         )
         session.add(user)
         session.flush()
+    return _view(user)
+
+
+def set_password(session: Session, username: str, password: str) -> StaffUser:
+    """Change a staff user's password, under the same rules as a new account's."""
+    user = _by_username(session, username)
+    if user is None:
+        raise ValueError(f"no staff user {normalise_username(username)!r}")
+    check_password(password, user.username)
+    user.password_hash = hash_password(password)
+    session.flush()
     return _view(user)
 
 

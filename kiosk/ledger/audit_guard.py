@@ -1,0 +1,97 @@
+"""The database triggers that keep the audit log append-only, and their check at open.
+
+SQLite: UPDATE and DELETE are refused, and so is an INSERT that reuses an existing id:
+`REPLACE INTO` / `INSERT OR REPLACE` delete the old row by conflict resolution, which fires
+no DELETE trigger (recursive_triggers is off), but the BEFORE INSERT trigger sees the id.
+PostgreSQL: UPDATE, DELETE (INSERT ... ON CONFLICT DO UPDATE is an UPDATE) and TRUNCATE
+are refused. Whoever owns the tables can still drop a trigger: the desk notices at the next
+open, puts it back, records that in the audit log and logs a warning; the hash chain
+(`audit verify`) shows whether anything was changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import text
+
+log = logging.getLogger(__name__)
+RESTORED = "audit_guard_restored"
+_REFUSE = "SELECT RAISE(ABORT, 'the audit log is append-only')"
+
+SQLITE_TRIGGERS = {
+    "audit_log_no_update": f"CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    f"BEGIN {_REFUSE}; END",
+    "audit_log_no_delete": f"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    f"BEGIN {_REFUSE}; END",
+    "audit_log_no_replace": "CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log "
+    f"WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) BEGIN {_REFUSE}; END",
+}
+PG_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ BEGIN "
+    "RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql"
+)
+PG_TRIGGERS = {
+    "audit_log_append_only": "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE "
+    "ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    "audit_log_no_truncate": "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE "
+    "ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+}
+# A trigger counts only while enabled and calling the refusing function, as created.
+_PG_PRESENT = text(
+    "SELECT t.tgname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+    "WHERE t.tgrelid = to_regclass('audit_log') AND NOT t.tgisinternal "
+    "AND t.tgenabled <> 'D' AND p.proname = 'audit_log_append_only' "
+    "AND p.prosrc LIKE '%RAISE EXCEPTION ''the audit log is append-only''%'"
+)
+
+
+def expected(conn: Any) -> dict[str, str]:
+    return SQLITE_TRIGGERS if conn.dialect.name == "sqlite" else PG_TRIGGERS
+
+
+def missing(conn: Any) -> list[str]:
+    """The protective triggers that are absent, disabled or altered."""
+    if conn.dialect.name == "sqlite":
+        found = dict(
+            conn.execute(
+                text(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+                )
+            ).all()
+        )
+        return [name for name, sql in SQLITE_TRIGGERS.items() if found.get(name) != sql]
+    found = set(conn.scalars(_PG_PRESENT))
+    return [name for name in PG_TRIGGERS if name not in found]
+
+
+def install(conn: Any, names: list[str]) -> None:
+    """(Re)create the named triggers, replacing any altered version."""
+    if conn.dialect.name == "sqlite":
+        for name in names:
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+            conn.execute(text(SQLITE_TRIGGERS[name]))
+        return
+    conn.execute(text(PG_FUNCTION))
+    for name in names:
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name} ON audit_log"))
+        conn.execute(text(PG_TRIGGERS[name]))
+
+
+def restore(ledger: Any) -> list[str]:
+    """At open: put back any missing trigger, audit it and warn. Returns what was missing."""
+    with ledger.engine.connect() as conn:
+        gone = missing(conn)
+    if not gone:
+        return []
+    from kiosk.ledger import audit
+
+    with ledger.begin() as s:
+        install(s.connection(), gone)
+        audit.record(s, RESTORED, target="audit_log", triggers=gone)
+    log.warning(
+        "audit log protection was missing and has been restored (%s): run `audit verify`",
+        ", ".join(gone),
+    )
+    return gone
