@@ -40,12 +40,14 @@ def verify_chain(ledger) -> ChainReport:
     query = select(*columns).order_by(AuditEntry.id)
     with ledger.read() as s:
         for row in s.execute(query.execution_options(yield_per=_BATCH)).mappings():
+            if row["action"] == RESTORED:  # listed even past a break: they tell when
+                report.restored.append((row["at"], row["details"]))
+            if report.broken is not None:
+                continue
             expected = entry_hash(report.head, dict(row))
             if row["chain_hash"] != expected:
                 report.broken = Broken(row["id"], row["at"], row["action"])
-                return report
+                continue
             report.checked += 1
             report.head = expected
-            if row["action"] == RESTORED:
-                report.restored.append((row["at"], row["details"]))
     return report
