@@ -11,13 +11,12 @@ its timing tells whether an account exists.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from kiosk.ledger.password_policy import normalise_username
-from kiosk.ledger.users import AuthError, StaffUser, hash_password, verify_password
+from kiosk.ledger.users import AuthError, StaffUser, verify_password
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -55,12 +54,11 @@ class ThrottleRules:
         )
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    """What an unknown username's password is checked against (never matches: random)."""
-    import secrets
-
-    return hash_password(secrets.token_urlsafe(24))
+# What an unknown username's password is checked against: the hash of a random password
+# nobody kept, with the same scrypt parameters as real accounts (so the same cost).
+_DUMMY_HASH = (
+    "scrypt$16384$8$1$U0GAjNB2nB/uxyiUqgz0bg==$HrCPYIQ8C4rf87vkKqLykRoifXG5vaFilbQE8wKvw0E="
+)
 
 
 def check_password(
@@ -89,7 +87,7 @@ def check_password(
 
         user = _by_username(s, name)
         staff = _view(user) if user is not None and user.active else None
-        stored = user.password_hash if staff is not None and user is not None else _dummy_hash()
+        stored = user.password_hash if staff is not None and user is not None else _DUMMY_HASH
     if verify_password(password, stored) and staff is not None:
         with ledger.begin() as s:
             _forget(s, name)
