@@ -65,6 +65,8 @@ def setup_logging(logs_dir: Path, debug: bool = False) -> None:
         pass  # a read-only home still runs; stderr logging below still works with --debug
     if debug:
         _installed.append(logging.StreamHandler())
+    if not _installed:  # no log file and no --debug: not logging's last resort on stderr
+        _installed.append(logging.NullHandler())
     for handler in _installed:
         handler.setFormatter(fmt)
         handler.addFilter(RedactSecrets())
