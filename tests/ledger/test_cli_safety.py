@@ -20,6 +20,7 @@ from kiosk.ledger.database import Ledger
 from tests.ledger.test_cli import ROOT
 
 PASSWORD = "tea-kettle-morning"
+ADD = ("users", "add", "meera", "--role", "cashier")
 
 
 @pytest.mark.parametrize(
@@ -79,8 +80,7 @@ def test_a_read_only_home_gives_one_line_and_exit_74(home: Path, monkeypatch):
     environ.update(FEE_KIOSK_NEW_PASSWORD=PASSWORD)
     try:
         done = subprocess.run(
-            [*_without_root_powers(), sys.executable, "main.py", "--home", str(home)]
-            + ["users", "add", "meera", "--role", "cashier"],
+            [*_without_root_powers(), sys.executable, "main.py", "--home", str(home), *ADD],
             cwd=ROOT,
             env=environ,
             capture_output=True,
