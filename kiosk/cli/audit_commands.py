@@ -20,9 +20,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from kiosk.ledger.audit_verify import verify_chain
 
     report = verify_chain(args.ctx.ledger)
-    for at, details in report.restored:
+    for at, what in report.restored:
         print(
-            f"warning: audit log protection was missing and restored at {at:%Y-%m-%d %H:%M} UTC {safe(details)}"
+            f"warning: audit log protection was found missing at {at:%Y-%m-%d %H:%M} UTC: {safe(what)}"
         )
     if report.broken is not None:
         b = report.broken

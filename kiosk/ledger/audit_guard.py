@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 log = logging.getLogger(__name__)
 RESTORED = "audit_guard_restored"
+MISSING = "audit_guard_missing"  # found missing by a role that may not put it back
 _REFUSE = "SELECT RAISE(ABORT, 'the audit log is append-only')"
 
 SQLITE_TRIGGERS = {
@@ -38,6 +39,9 @@ PG_TRIGGERS = {
     "audit_log_no_truncate": "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE "
     "ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
 }
+_SQLITE_PRESENT = text(
+    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+)
 # A trigger counts only while enabled and calling the refusing function, as created.
 _PG_PRESENT = text(
     "SELECT t.tgname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
@@ -54,16 +58,10 @@ def expected(conn: Any) -> dict[str, str]:
 def missing(conn: Any) -> list[str]:
     """The protective triggers that are absent, disabled or altered."""
     if conn.dialect.name == "sqlite":
-        found = dict(
-            conn.execute(
-                text(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
-                )
-            ).all()
-        )
+        found = dict(conn.execute(_SQLITE_PRESENT).all())
         return [name for name, sql in SQLITE_TRIGGERS.items() if found.get(name) != sql]
-    found = set(conn.scalars(_PG_PRESENT))
-    return [name for name in PG_TRIGGERS if name not in found]
+    enabled = set(conn.scalars(_PG_PRESENT))
+    return [name for name in PG_TRIGGERS if name not in enabled]
 
 
 def install(conn: Any, names: list[str]) -> None:
@@ -80,16 +78,30 @@ def install(conn: Any, names: list[str]) -> None:
 
 
 def restore(ledger: Any) -> list[str]:
-    """At open: put back any missing trigger, audit it and warn. Returns what was missing."""
+    """At open: put back any missing trigger, audit it and warn. Returns what was missing.
+    A desk whose database role may not create triggers (PostgreSQL, as the README advises)
+    records and logs that they are missing instead, and opens all the same."""
+    from sqlalchemy.exc import DBAPIError
+
+    from kiosk.ledger import audit
+
     with ledger.engine.connect() as conn:
         gone = missing(conn)
     if not gone:
         return []
-    from kiosk.ledger import audit
-
-    with ledger.begin() as s:
-        install(s.connection(), gone)
-        audit.record(s, RESTORED, target="audit_log", triggers=gone)
+    try:
+        with ledger.begin() as s:
+            install(s.connection(), gone)
+            audit.record(s, RESTORED, target="audit_log", triggers=gone)
+    except DBAPIError:
+        with ledger.begin() as s:
+            audit.record(s, MISSING, target="audit_log", triggers=gone)
+        log.error(
+            "audit log protection is missing (%s) and this role may not restore it: "
+            "open the ledger once as its owner",
+            ", ".join(gone),
+        )
+        return gone
     log.warning(
         "audit log protection was missing and has been restored (%s): run `audit verify`",
         ", ".join(gone),

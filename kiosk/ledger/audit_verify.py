@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from kiosk.ledger.audit import HASHED_FIELDS, entry_hash
-from kiosk.ledger.audit_guard import RESTORED
+from kiosk.ledger.audit_guard import MISSING, RESTORED
 from kiosk.ledger.models import AuditEntry
 
 _BATCH = 2000
@@ -26,7 +26,7 @@ class ChainReport:
     checked: int = 0
     head: str = ""
     broken: Broken | None = None
-    restored: list[tuple[datetime, str]] = field(default_factory=list)  # when, which triggers
+    restored: list[tuple[datetime, str]] = field(default_factory=list)  # when, what, which
 
     @property
     def ok(self) -> bool:
@@ -40,8 +40,8 @@ def verify_chain(ledger) -> ChainReport:
     query = select(*columns).order_by(AuditEntry.id)
     with ledger.read() as s:
         for row in s.execute(query.execution_options(yield_per=_BATCH)).mappings():
-            if row["action"] == RESTORED:  # listed even past a break: they tell when
-                report.restored.append((row["at"], row["details"]))
+            if row["action"] in (RESTORED, MISSING):  # listed even past a break: they tell when
+                report.restored.append((row["at"], f"{row['action']} {row['details']}"))
             if report.broken is not None:
                 continue
             expected = entry_hash(report.head, dict(row))

@@ -120,7 +120,7 @@ def test_audit_verify_finds_an_edit_made_with_sqlite3(home: Path, capsys, monkey
     assert main(["--home", str(home), "audit", "verify"]) == 1
     out = capsys.readouterr().out
     assert "BROKEN: audit entry #2" in out and "1 entries before it are intact" in out
-    assert "protection was missing and restored" in out
+    assert "protection was found missing" in out and "audit_guard_restored" in out
 
 
 def test_removed_entry_breaks_the_chain(any_ledger: Ledger):
@@ -169,3 +169,41 @@ def test_desks_writing_at_once_never_fork_the_chain(pg_url: str):
     assert report.ok and report.checked == 60
     for d in desks:
         d.close()
+
+
+def test_a_role_that_may_not_restore_triggers_records_that_they_are_missing(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+):
+    """The README's desk role (INSERT and SELECT only on audit_log, owns nothing) opens a
+    ledger whose truncate guard was dropped: it says so and still opens."""
+    from sqlalchemy.engine import make_url
+
+    owner = Ledger.open(pg_url)
+    role = f"desk_{make_url(pg_url).database}"
+    with owner.engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+        conn.execute(
+            text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+        )
+        conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role}"))
+        conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+        conn.execute(text("DROP TRIGGER audit_log_no_truncate ON audit_log"))
+    desk_url = make_url(pg_url).set(username=role).render_as_string(hide_password=False)
+    try:
+        with caplog.at_level(logging.ERROR):
+            desk = Ledger.open(desk_url)
+        assert "may not restore it" in caplog.text
+        assert _actions(desk) == ["audit_guard_missing"]
+        with pytest.raises(DBAPIError, match="permission denied"), desk.engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_log"))
+        desk.close()
+        Ledger.open(pg_url).close()  # the owner puts it back
+        assert _actions(owner)[-1] == RESTORED
+    finally:
+        owner.engine.dispose()
+        with owner.engine.begin() as conn:
+            conn.execute(text(f"REASSIGN OWNED BY {role} TO CURRENT_USER"))
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))
+        owner.close()
