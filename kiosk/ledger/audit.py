@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import event, insert, text
 from sqlalchemy.orm import Session, SessionTransaction
 
-from kiosk.ledger.fastsql import run, table, write
+from kiosk.ledger.fastsql import table
 from kiosk.ledger.models import AuditEntry
 from kiosk.ledger.types import utcnow
 
@@ -75,12 +75,13 @@ def _insert_pending(session: Session) -> None:
     if session.in_nested_transaction() or not session.info.get(_PENDING):
         return
     rows = [row for _tx, row in session.info.pop(_PENDING)]
-    if session.get_bind().dialect.name == "postgresql":
-        run(session, text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
-    previous = run(session, _LAST_HASH).scalar() or ""
+    conn = session.connection()  # no autoflush: the commit's own flush follows as usual
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
+    previous = conn.execute(_LAST_HASH).scalar() or ""
     for row in rows:
         row["chain_hash"] = previous = entry_hash(previous, row)
-    write(session, INSERT_AUDIT, rows)
+    conn.execute(INSERT_AUDIT, rows)
 
 
 @event.listens_for(Session, "after_soft_rollback")

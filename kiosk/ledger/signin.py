@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from kiosk.ledger.password_policy import normalise_username
-from kiosk.ledger.users import AuthError, StaffUser, verify_password
+from kiosk.ledger.users import AuthError, StaffUser, stored_credentials, verify_password
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -61,7 +61,7 @@ _DUMMY_HASH = (
 )
 
 
-def check_password(
+def verify_credentials(
     ledger: Ledger,
     username: str,
     password: str,
@@ -83,11 +83,8 @@ def check_password(
     if until is not None:
         raise SignInLocked(rules.locked_message(name, until))
     with ledger.read() as s:
-        from kiosk.ledger.users import _by_username, _view
-
-        user = _by_username(s, name)
-        staff = _view(user) if user is not None and user.active else None
-        stored = user.password_hash if staff is not None and user is not None else _DUMMY_HASH
+        found = stored_credentials(s, name)
+    staff, stored = found if found is not None else (None, _DUMMY_HASH)
     if verify_password(password, stored) and staff is not None:
         with ledger.begin() as s:
             _forget(s, name)
@@ -168,7 +165,7 @@ def sign_in(
     """Sign in (or unlock) at a desk; success and failure are audited."""
     from kiosk.ledger.audit import record
 
-    user = check_password(
+    user = verify_credentials(
         ledger, username, password, rules=rules, desk=desk, failed_action=f"{action}_failed"
     )
     with ledger.begin() as s:
@@ -191,7 +188,7 @@ def approve(
     from kiosk.ledger.audit import record
 
     about = {"target": target, "approved_action": action, "requested_by": requested_by}
-    user = check_password(
+    user = verify_credentials(
         ledger,
         username,
         password,

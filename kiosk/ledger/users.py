@@ -109,21 +109,27 @@ def set_password(session: Session, username: str, password: str) -> StaffUser:
 
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser:
+    """The bare password check, without throttling or audit: for tests and tools. Staff
+    sign-ins and approvals go through kiosk.ledger.signin, which throttles and audits."""
     user = _by_username(session, username)
     if user is None or not user.active or not verify_password(password, user.password_hash):
         raise AuthError("wrong username or password")
     return _view(user)
 
 
-def require_supervisor(session: Session, username: str, password: str | None = None) -> StaffUser:
-    """The named user must exist and be a supervisor (and know their password, if given)."""
-    if password is not None:
-        staff = authenticate(session, username, password)
-    else:
-        user = _by_username(session, username)
-        if user is None or not user.active:
-            raise AuthError(f"no active staff user {username!r}")
-        staff = _view(user)
+def stored_credentials(session: Session, username: str) -> tuple[StaffUser, str] | None:
+    """An active staff user and their password hash, or None."""
+    user = _by_username(session, username)
+    return (_view(user), user.password_hash) if user is not None and user.active else None
+
+
+def require_supervisor(session: Session, username: str) -> StaffUser:
+    """The named user must exist, be active and be a supervisor (whose password was
+    checked by kiosk.ledger.signin.approve when they approved)."""
+    user = _by_username(session, username)
+    if user is None or not user.active:
+        raise AuthError(f"no active staff user {username!r}")
+    staff = _view(user)
     if not staff.is_supervisor:
         raise AuthError(f"{staff.username} is a cashier; a supervisor must approve this")
     return staff
