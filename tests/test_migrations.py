@@ -235,12 +235,21 @@ def test_audit_chain_migration_backfills_existing_entries(backend, tmp_path: Pat
                         "t": f"{i}",
                     },
                 )
+            conn.execute(  # an account made before usernames were NFKC-normalised
+                text(
+                    "INSERT INTO users (username, display_name, password_hash, role, active, "
+                    "created_at) VALUES ('ｒａｖｉ', '', 'x', 'cashier', true, :at)"
+                ),
+                {"at": datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)},
+            )
     finally:
         engine.dispose()
     ledger = Ledger.open(url)
     try:
         report = verify_chain(ledger)
         assert report.ok and report.checked == 3
+        with ledger.read() as s:
+            assert s.scalar(text("SELECT username FROM users")) == "ravi"
         with ledger.read() as s:
             hashes = list(s.scalars(select(AuditEntry.chain_hash).order_by(AuditEntry.id)))
         assert all(len(h) == 64 for h in hashes) and len(set(hashes)) == 3

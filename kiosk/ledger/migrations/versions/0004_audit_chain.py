@@ -1,4 +1,5 @@
-"""audit log: hash chain (backfilled in order), REPLACE and TRUNCATE refused; sign-in throttle
+"""audit log: hash chain (backfilled in order), REPLACE and TRUNCATE refused; sign-in
+throttle; usernames in their NFKC case-folded form
 
 Revision ID: 0004
 Revises: 0003
@@ -11,6 +12,7 @@ from alembic import op
 
 from kiosk.ledger import audit_guard
 from kiosk.ledger.audit import HASHED_FIELDS, entry_hash
+from kiosk.ledger.password_policy import normalise_username
 from kiosk.ledger.types import UTCDateTime
 
 revision = "0004"
@@ -45,6 +47,20 @@ def _backfill() -> None:
         )
 
 
+def _normalise_usernames() -> None:
+    """Accounts made before NFKC (a full-width name) get the form sign-in now looks up;
+    one whose normal form another account already has is left as it is."""
+    users = sa.table("users", sa.column("id", sa.Integer), sa.column("username", sa.String))
+    conn = op.get_bind()
+    rows = conn.execute(sa.select(users.c.id, users.c.username)).all()
+    taken = {name for _id, name in rows}
+    for user_id, name in rows:
+        normal = normalise_username(name)
+        if normal != name and normal and normal not in taken:
+            conn.execute(sa.update(users).where(users.c.id == user_id).values(username=normal))
+            taken.add(normal)
+
+
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     op.create_table(
@@ -61,6 +77,7 @@ def upgrade() -> None:
     )
     _drop_update_guard(sqlite)
     _backfill()
+    _normalise_usernames()
     conn = op.get_bind()
     audit_guard.install(conn, list(audit_guard.expected(conn)))
 
