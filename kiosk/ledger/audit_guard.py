@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 log = logging.getLogger(__name__)
 RESTORED = "audit_guard_restored"
+GUARD_LOCK = 727_015  # pg advisory lock id: one desk restores the triggers at a time
 MISSING = "audit_guard_missing"  # found missing by a role that may not put it back
 _REFUSE = "SELECT RAISE(ABORT, 'the audit log is append-only')"
 
@@ -91,7 +92,13 @@ def restore(ledger: Any) -> list[str]:
         return []
     try:
         with ledger.begin() as s:
-            install(s.connection(), gone)
+            conn = s.connection()
+            if conn.dialect.name == "postgresql":  # desks opening at once restore once
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": GUARD_LOCK})
+                gone = missing(conn)
+                if not gone:
+                    return []
+            install(conn, gone)
             audit.record(s, RESTORED, target="audit_log", triggers=gone)
     except DBAPIError:
         with ledger.begin() as s:

@@ -207,3 +207,28 @@ def test_a_role_that_may_not_restore_triggers_records_that_they_are_missing(
             conn.execute(text(f"DROP OWNED BY {role}"))
             conn.execute(text(f"DROP ROLE {role}"))
         owner.close()
+
+
+def test_desks_opening_at_once_restore_a_dropped_trigger_once(pg_url: str):
+    Ledger.open(pg_url).close()
+    owner = Ledger.open(pg_url)
+    with owner.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_log_no_truncate ON audit_log"))
+    start, opened, errors = threading.Barrier(4), [], []
+
+    def desk() -> None:
+        try:
+            start.wait(30)
+            opened.append(Ledger.open(pg_url))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=desk) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == [] and len(opened) == 4
+    assert _actions(owner) == [RESTORED]
+    for ledger in [*opened, owner]:
+        ledger.close()
