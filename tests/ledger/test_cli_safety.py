@@ -129,3 +129,28 @@ def test_everything_printed_to_a_terminal_is_escaped():
     SafeTerminal(screen).write("Evil\x1b]0;pwned\x07 \u202eedoc\nnext line\r\n")
     assert screen.getvalue() == "Evil\\x1b]0;pwned\\x07 \\u202eedoc\nnext line\\x0d\n"
     assert safe("a\nb\tc") == "a\\x0ab\\x09c"
+
+
+def test_a_full_disk_is_one_line_and_exit_74(tmp_path: Path):
+    """SQLite's own "disk is full" (a page limit stands in for the disk), and the OS's."""
+    from kiosk.cli.errors import EX_CANTWRITE, describe_failure
+
+    ledger = Ledger.open(f"sqlite:///{tmp_path / 'full.db'}")
+    with pytest.raises(Exception) as caught, ledger.engine.begin() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+        conn.exec_driver_sql(f"PRAGMA max_page_count = {pages}")
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (at, username, desk, action, target, details, chain_hash)"
+                " VALUES ('2026-01-01 00:00:00', '', '', 'x', '', :n, '')"
+            ),
+            {"n": "x" * 200_000},
+        )
+    ledger.close()
+    message, code = describe_failure(caught.value)
+    assert code == EX_CANTWRITE and "disk is full" in message and "xxxx" not in message
+    full = OSError(28, "No space left on device", str(tmp_path / "home" / "config.toml"))
+    assert describe_failure(full) == (
+        f"can't use {tmp_path / 'home' / 'config.toml'}: No space left on device",
+        EX_CANTWRITE,
+    )
