@@ -1,4 +1,4 @@
-"""Ledger commands: demo-data, import-csv, invoices list/show, users add/list."""
+"""Ledger commands: demo-data, import-csv, invoices list/show, users add/list/password."""
 
 from __future__ import annotations
 
