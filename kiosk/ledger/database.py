@@ -67,13 +67,6 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
 
 
-def sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite ledger URL; None for PostgreSQL and in-memory databases."""
-    if not url.startswith("sqlite:///") or url.startswith("sqlite:///:memory:"):
-        return None
-    return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
-
-
 def prepare_sqlite_file(path: Path, create: bool) -> None:
     """Make sure the ledger file is there (or refuse), readable by its owner only."""
     from kiosk.private_files import SQLITE_SIDECARS, private_file
@@ -134,7 +127,9 @@ class Ledger:
     def open(cls, url: str, migrate: bool = True, create: bool = True) -> Ledger:
         """Open (and migrate) the ledger. With create=False a missing or empty SQLite file
         raises LedgerMissing instead of becoming a new, empty ledger."""
-        path = sqlite_file(url)
+        from kiosk.ledger.first_page import sqlite_path
+
+        path = sqlite_path(url)
         if path is not None:
             prepare_sqlite_file(path, create)
         engine = make_engine(url)
