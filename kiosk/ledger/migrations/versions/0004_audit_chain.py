@@ -55,7 +55,7 @@ def _normalise_usernames() -> None:
     rows = conn.execute(sa.select(users.c.id, users.c.username)).all()
     taken = {name for _id, name in rows}
     for user_id, name in rows:
-        normal = normalise_username(name)
+        normal = normalise_username(str(name))
         if normal != name and normal and normal not in taken:
             conn.execute(sa.update(users).where(users.c.id == user_id).values(username=normal))
             taken.add(normal)
