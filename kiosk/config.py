@@ -80,6 +80,9 @@ OPTIONS: dict[str, Option] = {
         Option("smtp.user", "", "SMTP user name (the password lives in the keyring)"),
         Option("smtp.sender", "bursar@example.edu", "From address of receipt emails"),
         Option("ui.idle_lock_minutes", 3, "lock the desk after this many idle minutes"),
+        Option("signin.max_failures", 5, "failed sign-ins for one user before it is locked"),
+        Option("signin.window_minutes", 15, "failures count within this many minutes"),
+        Option("signin.lock_minutes", 15, "how long a user stays locked"),
         Option("ui.kiosk_mode", False, "full-screen kiosk mode with large touch targets"),
         Option("ui.theme", "light", "light or dark"),
         Option(
@@ -194,6 +197,8 @@ def _validate(key: str, value: Any) -> None:
         _check_locale(value)
     if key == "ui.idle_lock_minutes" and not 1 <= value <= 240:
         raise ConfigError("ui.idle_lock_minutes must be between 1 and 240")
+    if key.startswith("signin.") and not 1 <= value <= 1440:
+        raise ConfigError(f"{key} must be between 1 and 1440")
 
 
 def _check_locale(value: str) -> None:

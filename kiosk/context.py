@@ -6,6 +6,7 @@ config.toml, kiosk.db (the default SQLite ledger), receipts/ and logs/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +28,8 @@ class Context:
         self.home = home
         self._db_url = db_url
         self.debug = debug
+        # False for commands that only use a ledger: a missing one is an error, not a new one.
+        self.create_ledger = True
 
     @classmethod
     def from_args(cls, args: Any) -> Context:
@@ -38,6 +41,8 @@ class Context:
         )
         from kiosk.logs import setup_logging
 
+        with contextlib.suppress(OSError):  # a read-only home still runs what it can
+            ctx.make_home()
         setup_logging(ctx.home / "logs", debug=ctx.debug)
         return ctx
 
@@ -45,9 +50,20 @@ class Context:
     def db_url(self) -> str:
         return self._db_url or f"sqlite:///{self.home / 'kiosk.db'}"
 
-    @property
+    @cached_property
     def receipts_dir(self) -> Path:
-        return self.home / "receipts"
+        """HOME/receipts, owner-only (receipts carry student data); made on first use."""
+        from kiosk.private_files import private_dir
+
+        path = self.home / "receipts"
+        with contextlib.suppress(OSError):  # read-only home: the write that needs it says so
+            private_dir(path)
+        return path
+
+    def make_home(self) -> None:
+        from kiosk.private_files import private_dir
+
+        private_dir(self.home)
 
     @property
     def logs_dir(self) -> Path:
@@ -57,15 +73,16 @@ class Context:
     def settings(self) -> Settings:
         from kiosk.config import Settings
 
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.make_home()
         return Settings.load(self.home / "config.toml")
 
     @cached_property
     def ledger(self) -> Ledger:
         from kiosk.ledger.database import Ledger
 
-        self.home.mkdir(parents=True, exist_ok=True)
-        return Ledger.open(self.db_url)
+        if self.create_ledger:
+            self.make_home()
+        return Ledger.open(self.db_url, create=self.create_ledger)
 
     @property
     def desk(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import re
@@ -30,6 +31,16 @@ def redact(text: str) -> str:
     return _SECRET.sub(lambda m: (m.group(1) or m.group(2)) + "[redacted]", text)
 
 
+class PrivateLogFile(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are owner-only (0600), the rotated ones included."""
+
+    def _open(self) -> io.TextIOWrapper:
+        from kiosk.private_files import private_file
+
+        private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 _installed: list[logging.Handler] = []
 
 
@@ -47,9 +58,11 @@ def setup_logging(logs_dir: Path, debug: bool = False) -> None:
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        logs_dir.mkdir(parents=True, exist_ok=True)
+        from kiosk.private_files import private_dir
+
+        private_dir(logs_dir)
         _installed.append(
-            logging.handlers.RotatingFileHandler(
+            PrivateLogFile(
                 logs_dir / "kiosk.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
             )
         )
@@ -57,6 +70,8 @@ def setup_logging(logs_dir: Path, debug: bool = False) -> None:
         pass  # a read-only home still runs; stderr logging below still works with --debug
     if debug:
         _installed.append(logging.StreamHandler())
+    if not _installed:  # no log file and no --debug: not logging's last resort on stderr
+        _installed.append(logging.NullHandler())
     for handler in _installed:
         handler.setFormatter(fmt)
         handler.addFilter(RedactSecrets())

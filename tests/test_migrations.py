@@ -211,3 +211,57 @@ def test_an_up_to_date_ledger_opens_without_running_alembic(tmp_path, monkeypatc
     database.Ledger.open(url).close()
     with pytest.raises(AssertionError, match="Alembic ran"):
         database.Ledger.open(f"sqlite:///{tmp_path / 'new.db'}")  # a new one still migrates
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_audit_chain_migration_backfills_existing_entries(backend, tmp_path: Path, request):
+    from datetime import UTC, datetime
+
+    from kiosk.ledger.audit_verify import verify_chain
+    from kiosk.ledger.models import AuditEntry
+
+    url = (
+        f"sqlite:///{tmp_path / 'old.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    engine = make_engine(url)
+    try:
+        _upgrade(engine, "0003")
+        with engine.begin() as conn:  # entries written by desks before the chain existed
+            for i in range(3):
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_log (at, username, desk, action, target, details) "
+                        "VALUES (:at, 'asha', 'Desk 1', 'old.entry', :t, '{}')"
+                    ),
+                    {
+                        "at": datetime(2026, 1, 1, 9, i, tzinfo=UTC).replace(tzinfo=None),
+                        "t": f"{i}",
+                    },
+                )
+            conn.execute(  # an account made before usernames were NFKC-normalised
+                text(
+                    "INSERT INTO users (username, display_name, password_hash, role, active, "
+                    "created_at) VALUES ('ｒａｖｉ', '', 'x', 'cashier', true, :at)"
+                ),
+                {"at": datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)},
+            )
+    finally:
+        engine.dispose()
+    ledger = Ledger.open(url)
+    try:
+        report = verify_chain(ledger)
+        assert report.ok and report.checked == 3
+        with ledger.read() as s:
+            assert s.scalar(text("SELECT username FROM users")) == "ravi"
+        with ledger.read() as s:
+            hashes = list(s.scalars(select(AuditEntry.chain_hash).order_by(AuditEntry.id)))
+        assert all(len(h) == 64 for h in hashes) and len(set(hashes)) == 3
+        with ledger.engine.connect() as conn:
+            command.downgrade(alembic_config(conn), "0003")
+            conn.commit()
+        _upgrade(ledger.engine, "head")
+        assert verify_chain(ledger).ok
+    finally:
+        ledger.close()

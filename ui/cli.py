@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=run_demo)
     g = sub.add_parser("gui", help="start the desk (the default when no command is given)")
-    g.set_defaults(func=run_gui)
+    g.set_defaults(func=run_gui, creates_ledger=True)
 
 
 def run_gui(args: argparse.Namespace) -> int:

@@ -1,7 +1,8 @@
 """Signing staff in and out, supervisor approval, and the audit entries the desk writes.
 
 These run on the database worker (scrypt takes tens of milliseconds); screens call them
-through QueryOp.
+through QueryOp. The checks, their throttling and their audit entries live in
+kiosk.ledger.signin, shared with the command line's `--as` approvals.
 """
 
 from __future__ import annotations
@@ -13,49 +14,28 @@ if TYPE_CHECKING:
 
 
 def sign_in(ctx, username: str, password: str, action: str = "sign_in") -> StaffUser:
-    from kiosk.ledger.audit import record
-    from kiosk.ledger.users import AuthError, authenticate
+    from kiosk.ledger import signin
 
-    try:
-        with ctx.ledger.begin() as s:
-            user = authenticate(s, username, password)
-            record(s, action, username=user.username, desk=ctx.desk)
-            return user
-    except AuthError:
-        audit(ctx, f"{action}_failed", username.strip().lower())
-        raise
+    rules = signin.ThrottleRules.from_settings(ctx.settings)
+    return signin.sign_in(ctx.ledger, username, password, rules=rules, desk=ctx.desk, action=action)
 
 
 def approve(
     ctx, username: str, password: str, action: str, target: str = "", requested_by: str = ""
 ) -> StaffUser:
     """The supervisor's credentials, checked on the spot; the approval is audited."""
-    from kiosk.ledger.audit import record
-    from kiosk.ledger.users import AuthError, require_supervisor
+    from kiosk.ledger import signin
 
-    try:
-        with ctx.ledger.begin() as s:
-            sup = require_supervisor(s, username, password)
-            record(
-                s,
-                "supervisor_approved",
-                username=sup.username,
-                desk=ctx.desk,
-                target=target,
-                approved_action=action,
-                requested_by=requested_by,
-            )
-            return sup
-    except AuthError:
-        audit(
-            ctx,
-            "supervisor_refused",
-            username.strip().lower(),
-            target=target,
-            approved_action=action,
-            requested_by=requested_by,
-        )
-        raise
+    return signin.approve(
+        ctx.ledger,
+        username,
+        password,
+        rules=signin.ThrottleRules.from_settings(ctx.settings),
+        action=action,
+        desk=ctx.desk,
+        target=target,
+        requested_by=requested_by,
+    )
 
 
 def audit(ctx, action: str, username: str = "", target: str = "", **details) -> None:

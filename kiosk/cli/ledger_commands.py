@@ -1,4 +1,4 @@
-"""Ledger commands: demo-data, import-csv, invoices list/show, users add/list."""
+"""Ledger commands: demo-data, import-csv, invoices list/show, users add/list/password."""
 
 from __future__ import annotations
 
@@ -36,11 +36,11 @@ def register(sub: Any) -> None:
         help="number of students (default 200)",
     )
     demo.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    demo.set_defaults(func=cmd_demo_data)
+    demo.set_defaults(func=cmd_demo_data, creates_ledger=True)
 
     imp = sub.add_parser("import-csv", help="import invoices from a CSV file (all or nothing)")
     imp.add_argument("file", metavar="FILE")
-    imp.set_defaults(func=cmd_import_csv)
+    imp.set_defaults(func=cmd_import_csv, creates_ledger=True)
 
     _register_invoices(sub)
     _register_users(sub)
@@ -87,8 +87,13 @@ def _register_users(sub: Any) -> None:
     add.add_argument("username", metavar="USERNAME")
     add.add_argument("--role", choices=("cashier", "supervisor"), required=True)
     add.add_argument("--name", default="", help="display name")
-    add.set_defaults(func=cmd_users_add)
+    add.set_defaults(func=cmd_users_add, creates_ledger=True)
     usub.add_parser("list", help="list staff users").set_defaults(func=cmd_users_list)
+    pw = usub.add_parser(
+        "password", help=f"change a staff user's password (prompted, or {NEW_PASSWORD_ENV})"
+    )
+    pw.add_argument("username", metavar="USERNAME")
+    pw.set_defaults(func=cmd_users_password)
 
 
 def _locale(args: argparse.Namespace) -> str:
@@ -215,19 +220,43 @@ def _new_password(username: str) -> str:
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     from kiosk.ledger import audit
+    from kiosk.ledger.password_policy import check_username
     from kiosk.ledger.users import create_user, find_user
 
+    try:
+        name = check_username(args.username)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     with args.ctx.ledger.begin() as s:
-        if find_user(s, args.username) is not None:
-            raise CommandError(f"staff user {args.username.strip().lower()!r} already exists")
-    password = _new_password(args.username)
+        if find_user(s, name) is not None:
+            raise CommandError(f"staff user {name!r} already exists")
+    password = _new_password(name)
     try:
         with args.ctx.ledger.begin() as s:
-            user = create_user(s, args.username, password, args.role, args.name)
+            user = create_user(s, name, password, args.role, args.name)
             audit.record(s, "user_added", desk=args.ctx.desk, target=user.username, role=user.role)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     print(f"Added {user.role} {user.username}.")
+    return 0
+
+
+def cmd_users_password(args: argparse.Namespace) -> int:
+    from kiosk.ledger import audit
+    from kiosk.ledger.users import find_user, set_password
+
+    with args.ctx.ledger.begin() as s:
+        user = find_user(s, args.username)
+    if user is None:
+        raise CommandError(f"no staff user {args.username!r}; `users list` shows them")
+    password = _new_password(user.username)
+    try:
+        with args.ctx.ledger.begin() as s:
+            set_password(s, user.username, password)
+            audit.record(s, "password_changed", desk=args.ctx.desk, target=user.username)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"Changed the password of {user.username}.")
     return 0
 
 

@@ -14,10 +14,12 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from kiosk.cli.errors import CommandError
+from kiosk.cli.errors import CommandError, describe_failure
+from kiosk.cli.terminal import safe
 
 COMMAND_MODULES = (
     "kiosk.cli.ledger_commands",
+    "kiosk.cli.audit_commands",
     "kiosk.cli.config_commands",
     "kiosk.cli.payment_commands",
     "kiosk.sandbox.cli",
@@ -57,17 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from kiosk.cli.terminal import guard_stdout
     from kiosk.context import Context
 
-    args.ctx = Context.from_args(args)
+    guard_stdout()
     if args.command is None:
         args.command = "gui"
         gui = importlib.import_module("ui.cli")
         args.func = gui.run_gui
+        args.creates_ledger = True
     try:
+        args.ctx = Context.from_args(args)
+        args.ctx.create_ledger = bool(getattr(args, "creates_ledger", False))
         return int(args.func(args) or 0)
     except CommandError as exc:
-        print(f"fee-kiosk: {exc}", file=sys.stderr)
+        print(f"fee-kiosk: {safe(str(exc))}", file=sys.stderr)
         if args.debug:
             raise
         return exc.exit_code
@@ -78,8 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.exception("command %s failed", args.command)
         if args.debug:
             raise
-        print(f"fee-kiosk: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        message, code = describe_failure(exc)
+        print(f"fee-kiosk: {safe(message)}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

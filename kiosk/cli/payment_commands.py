@@ -210,18 +210,13 @@ def cmd_poll(args: Any) -> int:
 
 
 def cmd_refund(args: Any) -> int:
-    from kiosk.ledger.users import AuthError, require_supervisor
     from kiosk.payments.refunds import find_payment, request_refund
 
     ctx = args.ctx
     password = _supervisor_password(args.as_user, "a refund")
-    try:
-        with ctx.ledger.begin() as s:
-            supervisor = require_supervisor(s, args.as_user, password)
-            payment = _run(lambda: find_payment(s, args.ref))
-            currency = payment.currency
-    except AuthError as exc:
-        raise CommandError(str(exc)) from None
+    supervisor = _approved_by(ctx, args.as_user, password, "Refund", args.ref)
+    with ctx.ledger.begin() as s:
+        currency = _run(lambda: find_payment(s, args.ref)).currency
     amount = _amount(ctx, "", args.amount, currency)
     view = _run(
         lambda: request_refund(ctx, _gateway(ctx), args.ref, amount, args.reason, supervisor)
@@ -236,21 +231,35 @@ def cmd_refund(args: Any) -> int:
 
 
 def cmd_void(args: Any) -> int:
-    from kiosk.ledger.users import AuthError, require_supervisor
     from kiosk.payments.voiding import void_invoice
     from kiosk.secrets import get_secret
 
     ctx = args.ctx
     password = _supervisor_password(args.as_user, "voiding an invoice")
-    try:
-        with ctx.ledger.begin() as s:
-            supervisor = require_supervisor(s, args.as_user, password)
-    except AuthError as exc:
-        raise CommandError(str(exc)) from None
+    supervisor = _approved_by(ctx, args.as_user, password, "Void invoice", args.number)
     gateway = _gateway(ctx) if get_secret("stripe_secret_key") else None
     row = _run(lambda: void_invoice(ctx, gateway, args.number, args.reason, supervisor))
     print(f"{row.number}: {row.status}")
     return 0
+
+
+def _approved_by(ctx: Any, username: str, password: str, action: str, target: str) -> Any:
+    """The supervisor named by --as, password checked and throttled like the desk's."""
+    from kiosk.ledger import signin
+    from kiosk.ledger.users import AuthError
+
+    try:
+        return signin.approve(
+            ctx.ledger,
+            username,
+            password,
+            rules=signin.ThrottleRules.from_settings(ctx.settings),
+            action=action,
+            desk=ctx.desk,
+            target=target,
+        )
+    except AuthError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _supervisor_password(username: str, what: str) -> str:

@@ -1,9 +1,12 @@
-"""Plain-text tables for the terminal: aligned columns, amounts right-aligned."""
+"""Plain-text tables for the terminal: aligned columns, amounts right-aligned. Every cell
+passes through kiosk.cli.terminal.safe: no raw control characters reach the terminal."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+
+from kiosk.cli.terminal import safe
 
 
 def width(text: str) -> int:
@@ -21,8 +24,8 @@ def _pad(text: str, size: int, right: bool) -> str:
 
 def render(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
     """Columns separated by two spaces; the column indexes in `right` align right."""
-    sizes = [max([width(h), *(width(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    lines = [[*headers], *rows]
+    lines = [[safe(cell) for cell in line] for line in [headers, *rows]]
+    sizes = [max(width(line[i]) for line in lines) for i in range(len(headers))]
     out = []
     for line in lines:
         cells = [_pad(cell, sizes[i], i in right) for i, cell in enumerate(line)]
@@ -34,4 +37,4 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequenc
 def pairs(items: Sequence[tuple[str, str]]) -> str:
     """`label: value` lines with the values lined up."""
     size = max((width(k) for k, _ in items), default=0)
-    return "\n".join(f"{_pad(k + ':', size + 1, False)} {v}" for k, v in items)
+    return "\n".join(f"{_pad(k + ':', size + 1, False)} {safe(v)}" for k, v in items)

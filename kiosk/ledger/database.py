@@ -21,6 +21,10 @@ _PG_MIGRATION_LOCK = 727_001  # advisory lock id: one desk migrates at a time
 READ_ONLY = "kiosk_read_only"
 
 
+class LedgerMissing(FileNotFoundError):
+    """A command that only uses a ledger found none (or an empty file) where it looked."""
+
+
 def alembic_config(connection=None):
     from alembic.config import Config
 
@@ -40,8 +44,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: an error message or log line never carries the row's values.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
 
         # SQLite: take the write lock at BEGIN, so concurrent writers queue instead of
@@ -57,7 +64,21 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
+
+
+def prepare_sqlite_file(path: Path, create: bool) -> None:
+    """Make sure the ledger file is there (or refuse), readable by its owner only."""
+    from kiosk.private_files import SQLITE_SIDECARS, private_file
+
+    if not create and (not path.is_file() or path.stat().st_size == 0):
+        state = "is empty" if path.is_file() else "does not exist"
+        raise LedgerMissing(
+            f"no ledger at {path} (the file {state}); create one with `users add`, "
+            "`import-csv` or `demo-data`, or point --home / --db at the right one"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path, SQLITE_SIDECARS)
 
 
 def upgrade(engine: Engine) -> None:
@@ -103,13 +124,23 @@ class Ledger:
         )
 
     @classmethod
-    def open(cls, url: str, migrate: bool = True) -> Ledger:
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    def open(cls, url: str, migrate: bool = True, create: bool = True) -> Ledger:
+        """Open (and migrate) the ledger. With create=False a missing or empty SQLite file
+        raises LedgerMissing instead of becoming a new, empty ledger."""
+        from kiosk.ledger.first_page import sqlite_path
+
+        path = sqlite_path(url)
+        if path is not None:
+            prepare_sqlite_file(path, create)
         engine = make_engine(url)
         if migrate and not schema_is_current(engine):
             upgrade(engine)
-        return cls(engine)
+        ledger = cls(engine)
+        if migrate:
+            from kiosk.ledger.audit_guard import restore
+
+            restore(ledger)
+        return ledger
 
     @property
     def dialect(self) -> str:

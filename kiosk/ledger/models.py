@@ -268,7 +268,8 @@ class User(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: database triggers refuse UPDATE and DELETE."""
+    """Append-only: database triggers refuse UPDATE, DELETE, REPLACE and TRUNCATE, and each
+    entry's chain_hash covers its fields and the entry before it (kiosk.ledger.audit)."""
 
     __tablename__ = "audit_log"
 
@@ -279,6 +280,18 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str] = mapped_column(String(120), default="")
     details: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    chain_hash: Mapped[str] = mapped_column(String(64), default="")  # hex SHA-256
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per (normalised) username, shared by every desk on the ledger."""
+
+    __tablename__ = "sign_in_throttle"
+
+    username: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ProcessedEvent(Base):

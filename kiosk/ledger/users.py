@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # SQLAlchemy loads on first use: the desk needs StaffUser bef
 
     from kiosk.ledger.models import User
 
+from kiosk.ledger.password_policy import check_password, check_username, normalise_username
+
 ROLES = ("cashier", "supervisor")
 _N, _R, _P = 2**14, 8, 1
 
@@ -69,22 +71,23 @@ def _by_username(session: Session, username: str) -> User | None:
 
     from kiosk.ledger.models import User
 
-    return session.scalar(select(User).where(User.username == username.strip().lower()))
+    return session.scalar(select(User).where(User.username == normalise_username(username)))
 
 
 def create_user(
     session: Session, username: str, password: str, role: str, display_name: str = ""
 ) -> StaffUser:
+    """Add a staff user (or return the existing one). ValueError names a broken rule."""
     if role not in ROLES:
         raise ValueError(f"role must be cashier or supervisor, not {role!r}")
-    if len(password) < 8:
-        raise ValueError("a password needs at least 8 characters")
-    user = _by_username(session, username)
+    name = check_username(username)
+    check_password(password, name)
+    user = _by_username(session, name)
     if user is None:
         from kiosk.ledger.models import User
 
         user = User(
-            username=username.strip().lower(),
+            username=name,
             password_hash=hash_password(password),
             role=role,
             display_name=display_name,
@@ -94,22 +97,39 @@ def create_user(
     return _view(user)
 
 
+def set_password(session: Session, username: str, password: str) -> StaffUser:
+    """Change a staff user's password, under the same rules as a new account's."""
+    user = _by_username(session, username)
+    if user is None:
+        raise ValueError(f"no staff user {normalise_username(username)!r}")
+    check_password(password, user.username)
+    user.password_hash = hash_password(password)
+    session.flush()
+    return _view(user)
+
+
 def authenticate(session: Session, username: str, password: str) -> StaffUser:
+    """The bare password check, without throttling or audit: for tests and tools. Staff
+    sign-ins and approvals go through kiosk.ledger.signin, which throttles and audits."""
     user = _by_username(session, username)
     if user is None or not user.active or not verify_password(password, user.password_hash):
         raise AuthError("wrong username or password")
     return _view(user)
 
 
-def require_supervisor(session: Session, username: str, password: str | None = None) -> StaffUser:
-    """The named user must exist and be a supervisor (and know their password, if given)."""
-    if password is not None:
-        staff = authenticate(session, username, password)
-    else:
-        user = _by_username(session, username)
-        if user is None or not user.active:
-            raise AuthError(f"no active staff user {username!r}")
-        staff = _view(user)
+def stored_credentials(session: Session, username: str) -> tuple[StaffUser, str] | None:
+    """An active staff user and their password hash, or None."""
+    user = _by_username(session, username)
+    return (_view(user), user.password_hash) if user is not None and user.active else None
+
+
+def require_supervisor(session: Session, username: str) -> StaffUser:
+    """The named user must exist, be active and be a supervisor (whose password was
+    checked by kiosk.ledger.signin.approve when they approved)."""
+    user = _by_username(session, username)
+    if user is None or not user.active:
+        raise AuthError(f"no active staff user {username!r}")
+    staff = _view(user)
     if not staff.is_supervisor:
         raise AuthError(f"{staff.username} is a cashier; a supervisor must approve this")
     return staff

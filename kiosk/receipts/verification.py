@@ -44,13 +44,21 @@ _CODE = re.compile(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){4})\b")
 _LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
 
 
+def existing_receipt_key(ctx: Context) -> bytes | None:
+    """This installation's key if it has one (environment, keyring, key file); never makes one."""
+    from kiosk.secrets import get_secret
+
+    value = get_secret("receipt_key") or _read_key_file(ctx.home)
+    return value.encode() if value else None
+
+
 def receipt_key(ctx: Context) -> bytes:
     """This installation's key: environment, keyring, key file; generated on first use."""
     from kiosk.secrets import SecretStoreError, get_secret, set_secret
 
-    value = get_secret("receipt_key") or _read_key_file(ctx.home)
-    if value:
-        return value.encode()
+    found = existing_receipt_key(ctx)
+    if found:
+        return found
     with _KEY_LOCK:  # two threads rendering the first receipts must not make two keys
         value = get_secret("receipt_key") or _read_key_file(ctx.home)
         if not value:
@@ -141,7 +149,15 @@ def verify(ctx: Context, text: str) -> Verification:
             what = f"no receipt {number}" if number else "no receipt carries this code"
             return Verification(False, f"{what}: not issued by this ledger")
         facts = facts_for(s, receipt)
-    expected = compute_code(receipt_key(ctx), facts)
+    key = existing_receipt_key(ctx)
+    if key is None:  # checking a receipt never creates the key that would sign new ones
+        return Verification(
+            False,
+            f"this installation has no receipt key, so it cannot check receipt {facts.number} "
+            "(set receipt_key as the desks that issue receipts have it)",
+            facts,
+        )
+    expected = compute_code(key, facts)
     if not hmac.compare_digest(expected, code):
         return Verification(
             False,

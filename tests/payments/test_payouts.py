@@ -148,7 +148,7 @@ def test_a_receipt_in_no_payout_is_reported_after_n_days(ctx, gateway, client, m
     assert problem.kind == "unpaid" and "not in any payout after 3 days" in problem.message
 
 
-def test_show_an_unknown_payout_says_so(home, capsys):
+def test_show_an_unknown_payout_says_so(ledger, home, capsys):
     assert main(["--home", str(home), "payouts", "show", "po_nope"]) == 1
     assert "no payout 'po_nope'" in capsys.readouterr().err
 

@@ -162,3 +162,15 @@ def test_first_receipts_rendered_at_once_share_one_key(ctx):
         t.join()
     assert len(keys) == threads_n
     assert len(set(keys)) == 1 and get_secret("receipt_key") == keys[0].decode()
+
+
+def test_verify_never_creates_a_receipt_key(desk, paid, capsys):
+    from kiosk.secrets import delete_secret
+
+    render_pending(desk)
+    code = stored(desk, paid).verification_code
+    delete_secret("receipt_key")  # a desk that never issued a receipt itself
+    (desk.home / KEY_FILE).unlink(missing_ok=True)
+    assert cli(desk, "receipts", "verify", code) == 1
+    assert "NOT VALID: this installation has no receipt key" in capsys.readouterr().out
+    assert get_secret("receipt_key") is None and not (desk.home / KEY_FILE).exists()

@@ -23,6 +23,23 @@ def test_sign_in_with_a_wrong_then_the_right_password(qtbot, window):
     _assert_audited(window.ctx, "sign_in_failed", "sign_in")
 
 
+def test_five_wrong_passwords_lock_the_user_at_the_desk(qtbot, window):
+    page = window.signin
+    page.username.setText("ＣＡＳＨＩＥＲ@example.com")  # full width: the same user
+    for _ in range(5):
+        page.password.setText("wrong-password")
+        page.error.hide()
+        page.button.click()
+        qtbot.waitUntil(lambda: page.error.isVisible() and page.button.isEnabled(), timeout=5000)
+    assert "Too many failed sign-ins for cashier@example.com; try again after" in page.error.text()
+    page.password.setText("cashierpass123")  # the right password is refused while locked
+    page.error.hide()
+    page.button.click()
+    qtbot.waitUntil(lambda: page.error.isVisible() and page.button.isEnabled(), timeout=5000)
+    assert "Too many failed sign-ins" in page.error.text() and window.is_locked
+    _assert_audited(window.ctx, "sign_in_failed", "sign_in_locked")
+
+
 def test_search_filters_and_keyboard(qtbot, window, cashier):
     window.sign_in_as(cashier)
     model = window.invoices.model

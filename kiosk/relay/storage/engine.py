@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import URL, make_url
 
+from kiosk.private_files import SQLITE_SIDECARS, private_file
 from kiosk.relay.storage.models import Base
 
 SCHEMA_LOCK = 0x6B696F736B01  # pg advisory lock key: "kiosk" + 1, for create_all
@@ -39,11 +40,15 @@ def make_engine(raw_url: str) -> Engine:
             raise RuntimeError(
                 f"the relay needs SQLite 3.35 or newer, not {sqlite3.sqlite_version}"
             )
-        Path(url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 10})
+        path = Path(url.database or "").expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path, SQLITE_SIDECARS)  # webhook payloads: owner-only, -wal/-shm too
+        engine = create_engine(url, connect_args={"timeout": 10}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
