@@ -59,6 +59,7 @@ class SyncLoop:
         self._on_state = on_state
         self.state = SyncState()
         self.backoff = Backoff()
+        self.error_backoff = Backoff(base=1.0, cap=60.0)  # for errors other than outages
         self.offline_after = float(ctx.settings.get("relay.offline_after_seconds"))
 
     # -- state -------------------------------------------------------------------------
@@ -73,7 +74,10 @@ class SyncLoop:
         except Exception:  # the state is advisory; never let it stop syncing
             log.warning("could not store sync state", exc_info=True)
         if self._on_state:
-            self._on_state(new)
+            try:
+                self._on_state(new)
+            except Exception:
+                log.exception("the sync state listener failed")
 
     def cursor(self) -> int:
         with self.ctx.ledger.begin() as s:
@@ -134,35 +138,55 @@ class SyncLoop:
 
     # -- the loop --------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
+        """Sync until `stop` is set. Nothing ends the thread early: a relay or Stripe outage
+        reads as offline; anything else (a locked ledger, a bug in a follow-up) is logged,
+        shown as an error state, and the round is retried after a capped, jittered backoff."""
         offline_since: datetime | None = None
         while not stop.is_set():
-            # Until connected, ask without waiting: the status bar learns at once that the
-            # relay answers, instead of after a whole long-poll.
-            connected = self.state.status in (SyncStatus.CONNECTED, SyncStatus.CATCHING_UP)
             try:
-                count = self.run_once(None if connected else 0)
-            except RelayAuthError as exc:
-                offline_since = offline_since or utcnow()
-                self._publish(
-                    status=SyncStatus.OFFLINE, offline_since=offline_since, error=str(exc)
-                )
-                stop.wait(60)  # a revoked token will not fix itself quickly
-                continue
-            except (RelayError, *_transient_errors()) as exc:
-                offline_since = offline_since or utcnow()
-                self._publish(
-                    status=SyncStatus.OFFLINE, offline_since=offline_since, error=_message(exc)
-                )
-                self._while_offline(offline_since)
-                stop.wait(self.backoff.next_delay())
-                continue
-            if offline_since is not None:
-                self._back_online(offline_since)
-                offline_since = None
-            self.backoff.reset()
-            if count < self.batch:
-                self._publish(status=SyncStatus.CONNECTED, pending=0, offline_since=None, error="")
+                offline_since = self._round(stop, offline_since)
+            except Exception as exc:
+                self._failed(stop, exc)
+            else:
+                self.error_backoff.reset()
         self._publish(status=SyncStatus.STOPPED)
+
+    def _round(self, stop: threading.Event, offline_since: datetime | None) -> datetime | None:
+        """One long-poll and what follows; returns since when the relay is offline, or None."""
+        # Until connected, ask without waiting: the status bar learns at once that the
+        # relay answers, instead of after a whole long-poll.
+        connected = self.state.status in (SyncStatus.CONNECTED, SyncStatus.CATCHING_UP)
+        try:
+            count = self.run_once(None if connected else 0)
+        except RelayAuthError as exc:
+            offline_since = offline_since or utcnow()
+            self._publish(status=SyncStatus.OFFLINE, offline_since=offline_since, error=str(exc))
+            stop.wait(60)  # a revoked token will not fix itself quickly
+            return offline_since
+        except (RelayError, *_transient_errors()) as exc:
+            offline_since = offline_since or utcnow()
+            self._publish(
+                status=SyncStatus.OFFLINE, offline_since=offline_since, error=_message(exc)
+            )
+            self._while_offline(offline_since)
+            stop.wait(self.backoff.next_delay())
+            return offline_since
+        if offline_since is not None:
+            self._back_online(offline_since)
+        self.backoff.reset()
+        if count < self.batch:
+            self._publish(status=SyncStatus.CONNECTED, pending=0, offline_since=None, error="")
+        return None
+
+    def _failed(self, stop: threading.Event, exc: Exception) -> None:
+        """An unexpected error: log it whole, show it in plain words, wait, and go on."""
+        delay = self.error_backoff.next_delay()
+        log.error("sync round failed; retrying in %.1f s", delay, exc_info=exc)
+        try:
+            self._publish(status=SyncStatus.ERROR, pending=0, error=plain_error(exc))
+        except Exception:  # reporting must not end the thread either
+            log.exception("could not report the sync error")
+        stop.wait(delay)
 
     def _offline_long(self, since: datetime) -> bool:
         return utcnow() - since >= timedelta(seconds=self.offline_after)
@@ -199,6 +223,18 @@ def _transient_errors() -> tuple[type[BaseException], ...]:
 
 def _message(exc: BaseException) -> str:
     return getattr(exc, "message", None) or str(exc) or type(exc).__name__
+
+
+def plain_error(exc: BaseException) -> str:
+    """One line for the status bar: the driver's own words for a database error (never
+    the SQL or its parameters), the message otherwise."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        text = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        return f"ledger: {text or type(exc.orig).__name__}"
+    first = _message(exc).strip().splitlines()
+    return (first[0] if first else type(exc).__name__)[:200]
 
 
 def build_sync_loop(ctx, *, on_state: StateCallback | None = None, wait: float = 25.0) -> SyncLoop:

@@ -17,6 +17,7 @@ class SyncStatus(StrEnum):
     CONNECTED = "connected"
     CATCHING_UP = "catching_up"
     OFFLINE = "offline"
+    ERROR = "error"  # an unexpected error; the loop retries after a backoff
     STOPPED = "stopped"
 
 
@@ -33,6 +34,8 @@ class SyncState:
         if self.status is SyncStatus.OFFLINE and self.offline_since:
             since = self.offline_since.astimezone(tz).strftime("%H:%M")
             return f"Relay offline since {since}" + (f" ({self.error})" if self.error else "")
+        if self.status is SyncStatus.ERROR:
+            return f"Relay sync error: {self.error or 'unknown'} (retrying)"
         if self.status is SyncStatus.CATCHING_UP:
             return f"Relay: catching up, {self.pending} events"
         if self.status is SyncStatus.CONNECTED:
