@@ -47,6 +47,7 @@ from kiosk.payments.errors import (
     StripeRejected,
     StripeUnavailable,
 )
+from kiosk.payments.lateness import mark_closed
 from kiosk.payments.status import LIVE, PaymentStatus
 
 if TYPE_CHECKING:
@@ -399,8 +400,16 @@ def _note(ctx: Context, public_id: str, message: str) -> None:
             a.last_error = message
 
 
-def _finish_local(ctx: Context, public_id: str, status: PaymentStatus, reason: str) -> AttemptView:
+def _finish_local(
+    ctx: Context,
+    public_id: str,
+    status: PaymentStatus,
+    reason: str,
+    closed: datetime | None = None,
+) -> AttemptView:
     with ctx.ledger.begin() as s:
+        if closed is not None:
+            mark_closed(s, public_id, closed)
         a = _attempt(s, public_id)
         result = _applier(ctx, s).set_status_of(public_id, status, reason)
         view = _view(s, a)
@@ -478,10 +487,12 @@ def tell_stripe_cancelled(
     try:
         if channel == "checkout":
             sessions = [gateway.expire_session(stripe_id, f"kiosk:{public_id}:expire")]
-            if sessions[0].get("status") == "complete":
+            if sessions[0].get("status") == "complete":  # refused: the money came first
                 sessions = [gateway.retrieve_session(stripe_id)]
+            else:
+                _closed(ctx, public_id, utcnow())
         else:
-            deactivate_link(gateway, public_id, stripe_id)
+            _closed(ctx, public_id, deactivate_link(gateway, public_id, stripe_id))
             sessions = list(gateway.list_sessions(payment_link=stripe_id))
     except StripeUnavailable:
         return False
@@ -498,8 +509,16 @@ def tell_stripe_cancelled(
     return True
 
 
-def deactivate_link(gateway: StripeGateway, public_id: str, link_id: str) -> None:
+def _closed(ctx: Context, public_id: str, at: datetime) -> None:
+    """Stripe confirmed the close: record it at once, before anything else can fail."""
+    with ctx.ledger.begin() as s:
+        mark_closed(s, public_id, at)
+
+
+def deactivate_link(gateway: StripeGateway, public_id: str, link_id: str) -> datetime:
+    """Deactivate the link; returns when Stripe confirmed it (see kiosk.payments.lateness)."""
     gateway.deactivate_payment_link(link_id, f"kiosk:{public_id}:deactivate")
+    return utcnow()
 
 
 # -- fee slips ------------------------------------------------------------------------------
@@ -537,11 +556,14 @@ def deactivate_stale_fee_slips(
         )
     out = []
     for public_id, link_id in slips:
-        if link_id:
-            deactivate_link(gateway, public_id, link_id)
+        closed = deactivate_link(gateway, public_id, link_id) if link_id else None
         out.append(
             _finish_local(
-                ctx, public_id, PaymentStatus.EXPIRED, "fee slip out of date: the balance changed"
+                ctx,
+                public_id,
+                PaymentStatus.EXPIRED,
+                "fee slip out of date: the balance changed",
+                closed,
             )
         )
     return out

@@ -23,6 +23,7 @@ from kiosk.ledger.types import utcnow
 from kiosk.payments import attempts
 from kiosk.payments.apply import ApplyResult, apply_checkout_session, apply_event, finish
 from kiosk.payments.errors import NotFound, PaymentError, StripeUnavailable
+from kiosk.payments.lateness import mark_closed
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
 
 if TYPE_CHECKING:
@@ -106,8 +107,9 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
         return []
     if not stripe_id or (status not in LIVE and channel not in LINKS):
         return []
+    closed = None
     if channel in LINKS and timed_out:
-        attempts.deactivate_link(gateway, public_id, stripe_id)
+        closed = attempts.deactivate_link(gateway, public_id, stripe_id)
     if channel == "fee_slip" and status in LIVE:  # the balance may have moved meanwhile
         attempts.deactivate_stale_fee_slips(ctx, gateway, invoice_id)
     sessions = _sessions(gateway, channel, stripe_id)
@@ -115,6 +117,8 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
     declines = _declines(gateway, public_id, since) if live and not _done(sessions) else []
     results: list[ApplyResult] = []
     with ctx.ledger.begin() as s:
+        if closed is not None:
+            mark_closed(s, public_id, closed)
         for event in declines:
             results.append(
                 apply_event(

@@ -150,7 +150,8 @@ def test_cancel_of_a_session_paid_a_moment_ago_keeps_the_payment(ctx, gateway, c
         from kiosk.ledger.invoices import invoice_detail
 
         d = invoice_detail(s, invoice)
-    assert d.row.paid == 150_000 and d.payments[0].flag == "late_after_cancel"
+    # It completed before the cancel (Stripe refused the expire): it counts, not late (issue 14).
+    assert d.row.paid == 150_000 and d.payments[0].flag == ""
 
 
 def test_fee_slip_goes_stale_when_the_balance_changes(ctx, gateway, client, invoice):
