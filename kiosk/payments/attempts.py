@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
@@ -262,7 +263,9 @@ def _record(
                 amount=amount,
                 currency=inv.currency,
                 status=PaymentStatus.CREATED.value,
-                expires_at=None if kind == "fee_slip" else expires,
+                expires_at=fee_slip_expiry(ctx, inv.due_date, now)
+                if kind == "fee_slip"
+                else expires,
                 desk=ctx.desk,
                 staff_user_id=staff.id if staff else None,
                 created_at=now,
@@ -515,9 +518,11 @@ def _closed(ctx: Context, public_id: str, at: datetime) -> None:
         mark_closed(s, public_id, at)
 
 
-def deactivate_link(gateway: StripeGateway, public_id: str, link_id: str) -> datetime:
+def deactivate_link(
+    gateway: StripeGateway, public_id: str, link_id: str, message: str | None = None
+) -> datetime:
     """Deactivate the link; returns when Stripe confirmed it (see kiosk.payments.lateness)."""
-    gateway.deactivate_payment_link(link_id, f"kiosk:{public_id}:deactivate")
+    gateway.deactivate_payment_link(link_id, f"kiosk:{public_id}:deactivate", message)
     return utcnow()
 
 
@@ -554,16 +559,29 @@ def deactivate_stale_fee_slips(
                 )
             ).all()
         )
-    out = []
-    for public_id, link_id in slips:
-        closed = deactivate_link(gateway, public_id, link_id) if link_id else None
-        out.append(
-            _finish_local(
-                ctx,
-                public_id,
-                PaymentStatus.EXPIRED,
-                "fee slip out of date: the balance changed",
-                closed,
-            )
-        )
-    return out
+    reason = "fee slip out of date: the balance changed"
+    return [
+        close_fee_slip(ctx, gateway, public_id, link_id, reason) for public_id, link_id in slips
+    ]
+
+
+def close_fee_slip(
+    ctx: Context,
+    gateway: StripeGateway,
+    public_id: str,
+    link_id: str | None,
+    reason: str,
+    message: str | None = None,
+) -> AttemptView:
+    """Deactivate a fee slip's link (raises if Stripe cannot be told), then mark it expired.
+    `message` replaces the link's inactive message (the page the student sees)."""
+    closed = deactivate_link(gateway, public_id, link_id, message) if link_id else None
+    return _finish_local(ctx, public_id, PaymentStatus.EXPIRED, reason, closed)
+
+
+def fee_slip_expiry(ctx: Context, due: date, issued: datetime) -> datetime:
+    """`fee_slips.link_days` after the due date's end (desk time), or after issue if later."""
+    tz = ZoneInfo(str(ctx.settings.get("desk.timezone")))
+    end_of_due = datetime.combine(due + timedelta(days=1), time(), tzinfo=tz)
+    days = timedelta(days=int(ctx.settings.get("fee_slips.link_days")))
+    return max(end_of_due, issued) + days

@@ -23,6 +23,7 @@ from kiosk.ledger.types import utcnow
 from kiosk.payments import attempts
 from kiosk.payments.apply import ApplyResult, apply_checkout_session, apply_event, finish
 from kiosk.payments.errors import NotFound, PaymentError, StripeUnavailable
+from kiosk.payments.fee_slip_poll import poll_fee_slips
 from kiosk.payments.lateness import mark_closed
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
 
@@ -39,15 +40,17 @@ LINK_SESSION_LIFE = timedelta(hours=24)  # Stripe's longest Checkout Session
 # waiting for Stripe); older ones were interrupted and are resumed with the same key.
 IN_FLIGHT = timedelta(seconds=30)
 REFUNDS_EVERY = 30.0  # seconds between checks of refunds Stripe has not settled
+FEE_SLIPS_EVERY = 15.0  # seconds between the events-list passes that cover all fee slips
 
 
 def pollable(ctx: Context) -> list[str]:
-    """Public ids of attempts whose outcome Stripe may still change: the live ones, cancels
-    Stripe has not confirmed, and links deactivated in the last 24 hours (a payer who
-    opened the link before may still complete that session: the money must be recorded)."""
+    """Public ids of this desk's attempts whose outcome Stripe may still change: the live
+    ones, cancels Stripe has not confirmed, and links deactivated in the last 24 hours (a
+    payer who opened the link before may still complete that session: the money must be
+    recorded). Fee slips are not polled one by one: `poll_fee_slips` covers them all."""
     a = PaymentAttempt
     recent_link = (
-        a.channel.in_(LINKS)
+        (a.channel == "payment_link")
         & a.status.in_([PaymentStatus.CANCELLED.value, PaymentStatus.EXPIRED.value])
         & (a.updated_at >= utcnow() - LINK_SESSION_LIFE)
     )
@@ -58,6 +61,7 @@ def pollable(ctx: Context) -> list[str]:
         return list(
             s.scalars(
                 select(a.public_id)
+                .where(a.desk == ctx.desk, a.channel != "fee_slip")
                 .where(a.status.in_([st.value for st in LIVE]) | unconfirmed | recent_link)
                 .order_by(a.id)
             )
@@ -65,10 +69,11 @@ def pollable(ctx: Context) -> list[str]:
 
 
 def poll_once(ctx: Context, gateway: StripeGateway) -> list[StatusChange]:
-    """One pass over the open attempts (and pending refunds); applies what changed."""
+    """One pass over this desk's open attempts, every fee slip (one events list) and
+    pending refunds; applies what changed."""
     from kiosk.payments.refunds import poll_refunds
 
-    changes: list[StatusChange] = []
+    changes: list[StatusChange] = poll_fee_slips(ctx, gateway)
     for public_id in pollable(ctx):
         try:
             changes += poll_attempt(ctx, gateway, public_id)
@@ -240,6 +245,7 @@ class Poller:
         self._due: dict[str, tuple[float, Backoff]] = {}
         self._thread: threading.Thread | None = None
         self._refunds_due = 0.0
+        self._slips_due = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="payment-poller", daemon=True)
@@ -290,17 +296,23 @@ class Poller:
             self._due[public_id] = (time.monotonic() + wait, backoff)
         if time.monotonic() >= self._refunds_due and not self._stop.is_set():
             self._refunds_due = time.monotonic() + REFUNDS_EVERY
-            self._poll_refunds()
-        next_due = [d for d, _ in self._due.values()] + [self._refunds_due]
+            self._guarded("refunds", self._poll_refunds)
+        if time.monotonic() >= self._slips_due and not self._stop.is_set():
+            self._slips_due = time.monotonic() + FEE_SLIPS_EVERY
+            self._guarded("fee slips", lambda: poll_fee_slips(self.ctx, self.gateway))
+        next_due = [d for d, _ in self._due.values()] + [self._refunds_due, self._slips_due]
         return min(self.high, max(0.0, min(next_due) - time.monotonic()))
 
     def _poll_refunds(self) -> None:
         from kiosk.payments.refunds import poll_refunds
 
+        poll_refunds(self.ctx, self.gateway)
+
+    def _guarded(self, what: str, poll: Callable[[], object]) -> None:
         try:
-            poll_refunds(self.ctx, self.gateway)
+            poll()
         except StripeUnavailable as exc:
             if self.on_error:
                 self.on_error(exc.message)
         except PaymentError as exc:
-            log.warning("polling refunds: %s", exc.message)
+            log.warning("polling %s: %s", what, exc.message)
