@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--wait must be between 0 and 60 seconds")
     if args.status:
         return _status(ctx)
+    from kiosk.receipts.cli import render_after_apply
     from kiosk.sync.client import RelayError
     from kiosk.sync.loop import build_sync_loop
 
@@ -38,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except RelayError as exc:
         raise CommandError(str(exc)) from None
+    loop.after_page = lambda _count: render_after_apply(ctx)  # after each page's commit
     if args.once:
         try:
             n = loop.run_once(args.wait)

@@ -60,6 +60,8 @@ class SyncLoop:
         self.state = SyncState()
         self.backoff = Backoff()
         self.error_backoff = Backoff(base=1.0, cap=60.0)  # for errors other than outages
+        # Called after each applied page has committed (the CLI renders receipts there).
+        self.after_page: Callable[[int], object] | None = None
         self.offline_after = float(ctx.settings.get("relay.offline_after_seconds"))
 
     # -- state -------------------------------------------------------------------------
@@ -95,6 +97,8 @@ class SyncLoop:
         if len(events) == self.batch:
             self._publish(status=SyncStatus.CATCHING_UP, pending=len(events), error="")
         self._apply_page(events)
+        if self.after_page is not None:
+            self.after_page(len(events))
         return len(events)
 
     def _apply_page(self, events: list[RelayEvent]) -> None:
