@@ -31,7 +31,7 @@ from kiosk.ledger.allocation import ComponentDue, allocate
 from kiosk.ledger.models import Payment, ProcessedEvent
 from kiosk.ledger.types import utcnow
 from kiosk.payments import ledger_writes as db
-from kiosk.payments.lateness import completed_at, paid_after_close
+from kiosk.payments.lateness import late_after_close
 from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange, publish_all
 from kiosk.receipts.numbering import record_receipt
@@ -206,7 +206,6 @@ def apply_refund(
 # -- the work ----------------------------------------------------------------------------------
 
 
-LATE = (PaymentStatus.CANCELLED.value, PaymentStatus.EXPIRED.value)
 insert_ignore = db.insert_ignore
 
 
@@ -432,11 +431,7 @@ class Applier:
         # Lock the invoice first: concurrent payments for it allocate one after the other.
         db.lock_invoice(self.s, invoice.id)
         currency = currency.upper()
-        late = (
-            attempt is not None
-            and attempt.status in LATE
-            and paid_after_close(self.s, attempt.id, completed_at(charge, self.event_created))
-        )
+        late = late_after_close(self.s, attempt, charge, self.event_created)
         brand, last4 = _card(charge)
         row = {
             "invoice_id": invoice.id,

@@ -19,6 +19,19 @@ from sqlalchemy.orm import Session
 
 from kiosk.ledger.models import PaymentAttempt
 from kiosk.ledger.types import utcnow
+from kiosk.payments.ledger_writes import AttemptRow
+from kiosk.payments.status import PaymentStatus
+
+LATE = (PaymentStatus.CANCELLED.value, PaymentStatus.EXPIRED.value)
+
+
+def late_after_close(
+    session: Session, attempt: AttemptRow | None, charge: Any, event_created: int | None
+) -> bool:
+    """Is money for `attempt` late: finished (cancelled, expired) and paid after the close?"""
+    if attempt is None or attempt.status not in LATE:
+        return False
+    return paid_after_close(session, attempt.id, completed_at(charge, event_created))
 
 
 def completed_at(charge: Any, event_created: int | None) -> int | None:
