@@ -14,11 +14,16 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from kiosk.ledger.models import SyncCursor
 from kiosk.ledger.types import utcnow
 from kiosk.sync.client import RelayAuthError, RelayClient, RelayError, RelayEvent
 from kiosk.sync.state import SyncState, SyncStatus, store_state
+
+if TYPE_CHECKING:
+    from kiosk.context import Context
+    from kiosk.payments.gateway import StripeGateway
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +33,15 @@ StateCallback = Callable[[SyncState], None]
 class Backoff:
     """Exponential backoff with full jitter: 0.5 s doubling to `cap`."""
 
-    def __init__(self, base: float = 0.5, cap: float = 30.0, rng=random.random) -> None:
+    def __init__(
+        self, base: float = 0.5, cap: float = 30.0, rng: Callable[[], float] = random.random
+    ) -> None:
         self.base, self.cap, self._rng, self.failures = base, cap, rng, 0
 
     def next_delay(self) -> float:
         self.failures += 1
-        ceiling = min(self.cap, self.base * 2 ** (self.failures - 1))
-        return ceiling / 2 + self._rng() * ceiling / 2
+        ceiling = min(self.cap, self.base * 2.0 ** (self.failures - 1))
+        return float(ceiling / 2 + self._rng() * ceiling / 2)
 
     def reset(self) -> None:
         self.failures = 0
@@ -43,10 +50,10 @@ class Backoff:
 class SyncLoop:
     def __init__(
         self,
-        ctx,
+        ctx: Context,
         client: RelayClient,
         *,
-        gateway=None,
+        gateway: StripeGateway | None = None,
         wait: float = 25.0,
         on_state: StateCallback | None = None,
         batch: int = 100,
@@ -65,7 +72,7 @@ class SyncLoop:
         self.offline_after = float(ctx.settings.get("relay.offline_after_seconds"))
 
     # -- state -------------------------------------------------------------------------
-    def _publish(self, **changes) -> None:
+    def _publish(self, **changes: Any) -> None:
         new = self.state.evolve(**changes)
         if new == self.state:
             return
@@ -167,7 +174,7 @@ class SyncLoop:
             self._publish(status=SyncStatus.OFFLINE, offline_since=offline_since, error=str(exc))
             stop.wait(60)  # a revoked token will not fix itself quickly
             return offline_since
-        except (RelayError, *_transient_errors()) as exc:
+        except _outages() as exc:
             offline_since = offline_since or utcnow()
             self._publish(
                 status=SyncStatus.OFFLINE, offline_since=offline_since, error=_message(exc)
@@ -217,7 +224,12 @@ class SyncLoop:
             log.warning("reconcile after reconnect failed: %s", _message(exc))
 
 
-def _transient_errors() -> tuple[type[BaseException], ...]:
+def _outages() -> tuple[type[Exception], ...]:
+    """The relay or Stripe being unreachable: the desk is offline, not broken."""
+    return (RelayError, *_transient_errors())
+
+
+def _transient_errors() -> tuple[type[Exception], ...]:
     try:
         from kiosk.payments.errors import StripeUnavailable
     except ImportError:  # pragma: no cover - payments always ships with sync
@@ -241,7 +253,9 @@ def plain_error(exc: BaseException) -> str:
     return (first[0] if first else type(exc).__name__)[:200]
 
 
-def build_sync_loop(ctx, *, on_state: StateCallback | None = None, wait: float = 25.0) -> SyncLoop:
+def build_sync_loop(
+    ctx: Context, *, on_state: StateCallback | None = None, wait: float = 25.0
+) -> SyncLoop:
     """The desk's sync loop from its settings: relay.url, the relay token, the Stripe gateway."""
     from kiosk.secrets import get_secret
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,7 @@ class SyncState:
     last_event_at: datetime | None = None
     error: str = ""
 
-    def describe(self, tz=None) -> str:
+    def describe(self, tz: tzinfo | None = None) -> str:
         if self.status is SyncStatus.OFFLINE and self.offline_since:
             since = self.offline_since.astimezone(tz).strftime("%H:%M")
             return f"Relay offline since {since}" + (f" ({self.error})" if self.error else "")
@@ -42,7 +43,7 @@ class SyncState:
             return "Relay connected"
         return f"Relay {self.status.value.replace('_', ' ')}"
 
-    def evolve(self, **changes) -> SyncState:
+    def evolve(self, **changes: Any) -> SyncState:
         return replace(self, **changes)
 
     def to_json(self) -> str:
