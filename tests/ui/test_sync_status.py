@@ -94,3 +94,21 @@ def test_an_unexpected_sync_error_is_shown_then_clears(qtbot, desk_ctx, monkeypa
         event.remove(desk_ctx.ledger.engine, "before_cursor_execute", locked)
         win.close()
         relay.stop()
+
+
+def test_a_sync_that_cannot_start_says_why(qtbot, desk_ctx, monkeypatch):
+    """A relay URL without a token: the thread ends at once; the bar must not keep saying
+    "connecting…" (the `stopped` signal alone reached nothing)."""
+    from ui.app import create_app
+    from ui.main_window import MainWindow
+
+    monkeypatch.setenv("FEE_KIOSK_RELAY_URL", "http://127.0.0.1:9")
+    create_app(desk_ctx)
+    win = MainWindow(desk_ctx)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.sync.stopped, timeout=10_000):
+        win.start()
+    qtbot.waitUntil(lambda: "no relay token" in win.status.sync.text(), timeout=5_000)
+    assert win.status.sync.text().startswith("Relay sync error")
+    win.close()
