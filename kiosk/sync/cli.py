@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except RelayError as exc:
         raise CommandError(str(exc)) from None
-    loop.after_page = lambda _count: render_after_apply(ctx)  # after each page's commit
+    loop.after_apply = lambda: render_after_apply(ctx)  # after each commit that applied
     if args.once:
         try:
             n = loop.run_once(args.wait)

@@ -67,8 +67,9 @@ class SyncLoop:
         self.state = SyncState()
         self.backoff = Backoff()
         self.error_backoff = Backoff(base=1.0, cap=60.0)  # for errors other than outages
-        # Called after each applied page has committed (the CLI renders receipts there).
-        self.after_page: Callable[[int], object] | None = None
+        # Called after the loop applied something and committed: a relay page, the offline
+        # poll, the reconcile on reconnect (the CLI renders receipts there).
+        self.after_apply: Callable[[], object] | None = None
         self.offline_after = float(ctx.settings.get("relay.offline_after_seconds"))
 
     # -- state -------------------------------------------------------------------------
@@ -104,9 +105,12 @@ class SyncLoop:
         if len(events) == self.batch:
             self._publish(status=SyncStatus.CATCHING_UP, pending=len(events), error="")
         self._apply_page(events)
-        if self.after_page is not None:
-            self.after_page(len(events))
+        self._applied()
         return len(events)
+
+    def _applied(self) -> None:
+        if self.after_apply is not None:
+            self.after_apply()
 
     def _apply_page(self, events: list[RelayEvent]) -> None:
         """Apply a page in one transaction, moving the cursor with it.
@@ -211,6 +215,7 @@ class SyncLoop:
             poll_once(self.ctx, self.gateway)
         except Exception as exc:
             log.info("offline poll of open attempts failed: %s", _message(exc))
+        self._applied()  # what the poll applied before any failure counts too
 
     def _back_online(self, since: datetime) -> None:
         if not self._offline_long(since) or self.gateway is None:
@@ -222,6 +227,7 @@ class SyncLoop:
             log.info("back online after %s: reconcile %s", utcnow() - since, report)
         except Exception as exc:
             log.warning("reconcile after reconnect failed: %s", _message(exc))
+        self._applied()
 
 
 def _outages() -> tuple[type[Exception], ...]:
