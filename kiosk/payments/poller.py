@@ -47,7 +47,8 @@ def pollable(ctx: Context) -> list[str]:
     """Public ids of this desk's attempts whose outcome Stripe may still change: the live
     ones, cancels Stripe has not confirmed, and links deactivated in the last 24 hours (a
     payer who opened the link before may still complete that session: the money must be
-    recorded). Fee slips are not polled one by one: `poll_fee_slips` covers them all."""
+    recorded). Fee slips are not polled one by one (`poll_fee_slips` covers them all),
+    except one whose link creation was interrupted, so that it is resumed."""
     a = PaymentAttempt
     recent_link = (
         (a.channel == "payment_link")
@@ -61,7 +62,8 @@ def pollable(ctx: Context) -> list[str]:
         return list(
             s.scalars(
                 select(a.public_id)
-                .where(a.desk == ctx.desk, a.channel != "fee_slip")
+                .where(a.desk == ctx.desk)
+                .where((a.channel != "fee_slip") | (a.status == PaymentStatus.CREATED.value))
                 .where(a.status.in_([st.value for st in LIVE]) | unconfirmed | recent_link)
                 .order_by(a.id)
             )
