@@ -112,3 +112,24 @@ def test_fee_slip_links_expire_after_the_due_date_and_are_deactivated(
         a = s.scalar(select(PaymentAttempt).where(PaymentAttempt.public_id == slip.public_id))
         assert a.status == "expired" and a.last_error == "fee slip link expired"
         assert a.closed_at is not None
+
+
+def test_the_desks_background_poller_covers_fee_slips(ctx, own_sandbox, make_invoice):
+    from kiosk.payments.poller import Poller
+    from tests.waiting import wait_for
+
+    gateway = StripeGateway(KEY, own_sandbox.url, timeout=5, max_retries=0)
+    [slip] = _slips(ctx, gateway, make_invoice, 1)
+    page = requests.get(slip.url, allow_redirects=False, timeout=5)
+    pay(gateway._client, page.headers["location"].rstrip("/").rsplit("/", 1)[-1])
+    poller = Poller(ctx, gateway, low=0.05, high=0.2)
+    poller.start()
+    try:
+        assert wait_for(lambda: _paid(ctx), what="the fee slip's payment") == slip.amount
+    finally:
+        poller.stop()
+
+
+def _paid(ctx) -> int | None:
+    with ctx.ledger.begin() as s:
+        return s.scalar(select(Payment.amount))
