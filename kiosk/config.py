@@ -69,6 +69,11 @@ OPTIONS: dict[str, Option] = {
         Option("stripe.cancel_url", "https://example.edu/fees/cancelled", "Checkout's back link"),
         Option("relay.url", "", "webhook relay base URL", "FEE_KIOSK_RELAY_URL"),
         Option("relay.offline_after_seconds", 60, "offline this long: poll Stripe, then reconcile"),
+        Option(
+            "fee_slips.link_days",
+            30,
+            "fee-slip pay links are deactivated this many days after the due date (or issue)",
+        ),
         Option("receipts.prefix", "R", "receipt number prefix (R-2026-000123)"),
         Option("receipts.layout", "a5", "receipt layout: a4, a5 or thermal80"),
         Option("receipts.printer", "", "default printer name (empty = system default)"),
@@ -195,6 +200,8 @@ def _validate(key: str, value: Any) -> None:
         currency_exponent(value)
     if key == "desk.locale":
         _check_locale(value)
+    if key == "fee_slips.link_days" and not 1 <= value <= 366:
+        raise ConfigError("fee_slips.link_days must be between 1 and 366")
     if key == "ui.idle_lock_minutes" and not 1 <= value <= 240:
         raise ConfigError("ui.idle_lock_minutes must be between 1 and 240")
     if key.startswith("signin.") and not 1 <= value <= 1440:

@@ -93,6 +93,9 @@ class DeskStatusBar(QStatusBar):
             SyncStatus.STARTING: "sync-busy",
         }.get(state.status, "sync-off")
         self._set_sync_icon(name)
+        self.sync.setObjectName("syncError" if state.status is SyncStatus.ERROR else "")
+        self.sync.style().unpolish(self.sync)
+        self.sync.style().polish(self.sync)
         self.sync.setToolTip(state.error or "")
         self.sync.setAlignment(Qt.AlignmentFlag.AlignVCenter)
 

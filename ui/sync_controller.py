@@ -50,14 +50,27 @@ class SyncController(QObject):
         try:
             from kiosk.sync.loop import build_sync_loop
 
-            self.loop = loop = build_sync_loop(
-                self.ctx, on_state=self._on_loop_state, wait=self.wait
-            )
-            loop.run(stop)
-        except Exception:
-            log.exception("the sync loop stopped")
+            self.loop = build_sync_loop(self.ctx, on_state=self._on_loop_state, wait=self.wait)
+            self.loop.run(self._stop)
+        except Exception as exc:  # the loop retries its own errors: this is its set-up
+            log.exception("the sync loop could not run")
+            self._report_end(exc)
+        else:
+            if not self._stop.is_set():
+                self._report_end(None)
         finally:
             self._emit(self.stopped)
+
+    def _report_end(self, exc: Exception | None) -> None:  # worker thread
+        """The thread ends although nobody asked: say so, never leave "connected" on screen."""
+        from kiosk.sync.loop import plain_error
+        from kiosk.sync.state import SyncState, SyncStatus
+
+        if exc is None:
+            state = SyncState(status=SyncStatus.STOPPED, error="the sync thread ended")
+        else:
+            state = SyncState(status=SyncStatus.ERROR, error=plain_error(exc))
+        self._on_loop_state(state)
 
     def _on_loop_state(self, state) -> None:  # worker thread: only emit
         self.state = state

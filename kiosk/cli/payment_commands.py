@@ -105,6 +105,13 @@ def _fmt(ctx: Any, minor: int, currency: str) -> str:
     return format_money(minor, currency, str(ctx.settings.get("desk.locale")))
 
 
+def _render_receipts(ctx: Any, show: bool = True) -> None:
+    """After commit: a PDF on disk for each receipt this command numbered (issue 14)."""
+    from kiosk.receipts.cli import render_after_apply
+
+    render_after_apply(ctx, show=show)
+
+
 def _run(action: Any) -> Any:
     from kiosk.payments.errors import PaymentError
 
@@ -150,6 +157,7 @@ def cmd_pay(args: Any) -> int:
         print(json.dumps(final.to_json()))
     elif final.status != "cancelled":
         print(f"{final.status.value}: {final.reason}" if final.reason else final.status.value)
+    _render_receipts(ctx, show=not args.json)
     return 0 if final.status == "paid" else 1
 
 
@@ -206,6 +214,7 @@ def cmd_poll(args: Any) -> int:
         print(f"{c.invoice_number} {c.attempt_id or ''} {c.status.value}{reason}")
     if not changes:
         print("nothing changed")
+    _render_receipts(args.ctx)
     return 0
 
 
@@ -281,6 +290,7 @@ def cmd_reconcile(args: Any) -> int:
     since = _since(args.since, desk_zone(args.ctx.settings)) if args.since else None
     report = _run(lambda: reconcile(args.ctx, _gateway(args.ctx), since))
     print(report)
+    _render_receipts(args.ctx)
     return 1 if report.errors else 0
 
 

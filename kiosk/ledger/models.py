@@ -122,6 +122,9 @@ class PaymentAttempt(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When Stripe confirmed it closed (session expired, link deactivated): only money that
+    # completed after it is "late". None while Stripe may still take a payment on it.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     invoice: Mapped[Invoice] = relationship(foreign_keys=[invoice_id])
 

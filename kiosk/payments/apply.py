@@ -31,6 +31,7 @@ from kiosk.ledger.allocation import ComponentDue, allocate
 from kiosk.ledger.models import Payment, ProcessedEvent
 from kiosk.ledger.types import utcnow
 from kiosk.payments import ledger_writes as db
+from kiosk.payments.lateness import late_after_close
 from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange, publish_all
 from kiosk.receipts.numbering import record_receipt
@@ -158,7 +159,9 @@ def apply_event(
     if db.insert_ignore(session, ProcessedEvent, row, ["event_id"]) is None:
         return ApplyResult("duplicate")  # seen before: one statement
     obj = (event.get("data") or {}).get("object") or {}
-    result = Applier(session, source, desk, gateway, settings).event(etype, obj)
+    applier = Applier(session, source, desk, gateway, settings)
+    applier.event_created = int(event.get("created") or 0) or None
+    result = applier.event(etype, obj)
     if result.outcome == "deferred":  # not verified yet: let reconcile see it again
         db.run(session, db.FORGET_EVENT, {"eid": event_id})
     elif result.outcome != "applied":
@@ -203,7 +206,6 @@ def apply_refund(
 # -- the work ----------------------------------------------------------------------------------
 
 
-LATE = (PaymentStatus.CANCELLED.value, PaymentStatus.EXPIRED.value)
 insert_ignore = db.insert_ignore
 
 
@@ -262,6 +264,7 @@ class Applier:
         self.gateway = gateway
         self.settings = settings
         self.trusted = trusted
+        self.event_created: int | None = None  # when applying an event: its `created`
 
     def event(self, etype: str, obj: dict[str, Any]) -> ApplyResult:
         if etype in SESSION_EVENTS:
@@ -428,7 +431,7 @@ class Applier:
         # Lock the invoice first: concurrent payments for it allocate one after the other.
         db.lock_invoice(self.s, invoice.id)
         currency = currency.upper()
-        late = attempt is not None and attempt.status in LATE
+        late = late_after_close(self.s, attempt, charge, self.event_created)
         brand, last4 = _card(charge)
         row = {
             "invoice_id": invoice.id,

@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +48,7 @@ from kiosk.payments.errors import (
     StripeRejected,
     StripeUnavailable,
 )
+from kiosk.payments.lateness import mark_closed
 from kiosk.payments.status import LIVE, PaymentStatus
 
 if TYPE_CHECKING:
@@ -261,7 +263,9 @@ def _record(
                 amount=amount,
                 currency=inv.currency,
                 status=PaymentStatus.CREATED.value,
-                expires_at=None if kind == "fee_slip" else expires,
+                expires_at=fee_slip_expiry(ctx, inv.due_date, now)
+                if kind == "fee_slip"
+                else expires,
                 desk=ctx.desk,
                 staff_user_id=staff.id if staff else None,
                 created_at=now,
@@ -399,8 +403,16 @@ def _note(ctx: Context, public_id: str, message: str) -> None:
             a.last_error = message
 
 
-def _finish_local(ctx: Context, public_id: str, status: PaymentStatus, reason: str) -> AttemptView:
+def _finish_local(
+    ctx: Context,
+    public_id: str,
+    status: PaymentStatus,
+    reason: str,
+    closed: datetime | None = None,
+) -> AttemptView:
     with ctx.ledger.begin() as s:
+        if closed is not None:
+            mark_closed(s, public_id, closed)
         a = _attempt(s, public_id)
         result = _applier(ctx, s).set_status_of(public_id, status, reason)
         view = _view(s, a)
@@ -478,10 +490,12 @@ def tell_stripe_cancelled(
     try:
         if channel == "checkout":
             sessions = [gateway.expire_session(stripe_id, f"kiosk:{public_id}:expire")]
-            if sessions[0].get("status") == "complete":
+            if sessions[0].get("status") == "complete":  # refused: the money came first
                 sessions = [gateway.retrieve_session(stripe_id)]
+            else:
+                _closed(ctx, public_id, utcnow())
         else:
-            deactivate_link(gateway, public_id, stripe_id)
+            _closed(ctx, public_id, deactivate_link(gateway, public_id, stripe_id))
             sessions = list(gateway.list_sessions(payment_link=stripe_id))
     except StripeUnavailable:
         return False
@@ -498,8 +512,18 @@ def tell_stripe_cancelled(
     return True
 
 
-def deactivate_link(gateway: StripeGateway, public_id: str, link_id: str) -> None:
-    gateway.deactivate_payment_link(link_id, f"kiosk:{public_id}:deactivate")
+def _closed(ctx: Context, public_id: str, at: datetime) -> None:
+    """Stripe confirmed the close: record it at once, before anything else can fail."""
+    with ctx.ledger.begin() as s:
+        mark_closed(s, public_id, at)
+
+
+def deactivate_link(
+    gateway: StripeGateway, public_id: str, link_id: str, message: str | None = None
+) -> datetime:
+    """Deactivate the link; returns when Stripe confirmed it (see kiosk.payments.lateness)."""
+    gateway.deactivate_payment_link(link_id, f"kiosk:{public_id}:deactivate", message)
+    return utcnow()
 
 
 # -- fee slips ------------------------------------------------------------------------------
@@ -535,13 +559,29 @@ def deactivate_stale_fee_slips(
                 )
             ).all()
         )
-    out = []
-    for public_id, link_id in slips:
-        if link_id:
-            deactivate_link(gateway, public_id, link_id)
-        out.append(
-            _finish_local(
-                ctx, public_id, PaymentStatus.EXPIRED, "fee slip out of date: the balance changed"
-            )
-        )
-    return out
+    reason = "fee slip out of date: the balance changed"
+    return [
+        close_fee_slip(ctx, gateway, public_id, link_id, reason) for public_id, link_id in slips
+    ]
+
+
+def close_fee_slip(
+    ctx: Context,
+    gateway: StripeGateway,
+    public_id: str,
+    link_id: str | None,
+    reason: str,
+    message: str | None = None,
+) -> AttemptView:
+    """Deactivate a fee slip's link (raises if Stripe cannot be told), then mark it expired.
+    `message` replaces the link's inactive message (the page the student sees)."""
+    closed = deactivate_link(gateway, public_id, link_id, message) if link_id else None
+    return _finish_local(ctx, public_id, PaymentStatus.EXPIRED, reason, closed)
+
+
+def fee_slip_expiry(ctx: Context, due: date, issued: datetime) -> datetime:
+    """`fee_slips.link_days` after the due date's end (desk time), or after issue if later."""
+    tz = ZoneInfo(str(ctx.settings.get("desk.timezone")))
+    end_of_due = datetime.combine(due + timedelta(days=1), time(), tzinfo=tz)
+    days = timedelta(days=int(ctx.settings.get("fee_slips.link_days")))
+    return max(end_of_due, issued) + days

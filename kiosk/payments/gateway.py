@@ -164,7 +164,9 @@ class StripeGateway:
             return current
 
     def list_sessions(self, **filters: Any) -> Iterator[dict[str, Any]]:
-        params: dict[str, Any] = {"limit": 100, "expand": ["data.payment_intent"], **filters}
+        # The charge too: its `created` is when the payment completed (kiosk.payments.lateness).
+        expand = ["data.payment_intent", "data.payment_intent.latest_charge"]
+        params: dict[str, Any] = {"limit": 100, "expand": expand, **filters}
         with translated("list checkout sessions"):
             for cs in self.v1.checkout.sessions.list(_params(params)).auto_paging_iter():
                 yield as_dict(cs)

@@ -23,6 +23,8 @@ from kiosk.ledger.types import utcnow
 from kiosk.payments import attempts
 from kiosk.payments.apply import ApplyResult, apply_checkout_session, apply_event, finish
 from kiosk.payments.errors import NotFound, PaymentError, StripeUnavailable
+from kiosk.payments.fee_slip_poll import poll_fee_slips
+from kiosk.payments.lateness import mark_closed
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
 
 if TYPE_CHECKING:
@@ -38,15 +40,18 @@ LINK_SESSION_LIFE = timedelta(hours=24)  # Stripe's longest Checkout Session
 # waiting for Stripe); older ones were interrupted and are resumed with the same key.
 IN_FLIGHT = timedelta(seconds=30)
 REFUNDS_EVERY = 30.0  # seconds between checks of refunds Stripe has not settled
+FEE_SLIPS_EVERY = 15.0  # seconds between the events-list passes that cover all fee slips
 
 
 def pollable(ctx: Context) -> list[str]:
-    """Public ids of attempts whose outcome Stripe may still change: the live ones, cancels
-    Stripe has not confirmed, and links deactivated in the last 24 hours (a payer who
-    opened the link before may still complete that session: the money must be recorded)."""
+    """Public ids of this desk's attempts whose outcome Stripe may still change: the live
+    ones, cancels Stripe has not confirmed, and links deactivated in the last 24 hours (a
+    payer who opened the link before may still complete that session: the money must be
+    recorded). Fee slips are not polled one by one (`poll_fee_slips` covers them all),
+    except one whose link creation was interrupted, so that it is resumed."""
     a = PaymentAttempt
     recent_link = (
-        a.channel.in_(LINKS)
+        (a.channel == "payment_link")
         & a.status.in_([PaymentStatus.CANCELLED.value, PaymentStatus.EXPIRED.value])
         & (a.updated_at >= utcnow() - LINK_SESSION_LIFE)
     )
@@ -57,6 +62,8 @@ def pollable(ctx: Context) -> list[str]:
         return list(
             s.scalars(
                 select(a.public_id)
+                .where(a.desk == ctx.desk)
+                .where((a.channel != "fee_slip") | (a.status == PaymentStatus.CREATED.value))
                 .where(a.status.in_([st.value for st in LIVE]) | unconfirmed | recent_link)
                 .order_by(a.id)
             )
@@ -64,10 +71,11 @@ def pollable(ctx: Context) -> list[str]:
 
 
 def poll_once(ctx: Context, gateway: StripeGateway) -> list[StatusChange]:
-    """One pass over the open attempts (and pending refunds); applies what changed."""
+    """One pass over this desk's open attempts, every fee slip (one events list) and
+    pending refunds; applies what changed."""
     from kiosk.payments.refunds import poll_refunds
 
-    changes: list[StatusChange] = []
+    changes: list[StatusChange] = poll_fee_slips(ctx, gateway)
     for public_id in pollable(ctx):
         try:
             changes += poll_attempt(ctx, gateway, public_id)
@@ -106,8 +114,9 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
         return []
     if not stripe_id or (status not in LIVE and channel not in LINKS):
         return []
+    closed = None
     if channel in LINKS and timed_out:
-        attempts.deactivate_link(gateway, public_id, stripe_id)
+        closed = attempts.deactivate_link(gateway, public_id, stripe_id)
     if channel == "fee_slip" and status in LIVE:  # the balance may have moved meanwhile
         attempts.deactivate_stale_fee_slips(ctx, gateway, invoice_id)
     sessions = _sessions(gateway, channel, stripe_id)
@@ -115,6 +124,8 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
     declines = _declines(gateway, public_id, since) if live and not _done(sessions) else []
     results: list[ApplyResult] = []
     with ctx.ledger.begin() as s:
+        if closed is not None:
+            mark_closed(s, public_id, closed)
         for event in declines:
             results.append(
                 apply_event(
@@ -236,6 +247,7 @@ class Poller:
         self._due: dict[str, tuple[float, Backoff]] = {}
         self._thread: threading.Thread | None = None
         self._refunds_due = 0.0
+        self._slips_due = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="payment-poller", daemon=True)
@@ -286,17 +298,23 @@ class Poller:
             self._due[public_id] = (time.monotonic() + wait, backoff)
         if time.monotonic() >= self._refunds_due and not self._stop.is_set():
             self._refunds_due = time.monotonic() + REFUNDS_EVERY
-            self._poll_refunds()
-        next_due = [d for d, _ in self._due.values()] + [self._refunds_due]
+            self._guarded("refunds", self._poll_refunds)
+        if time.monotonic() >= self._slips_due and not self._stop.is_set():
+            self._slips_due = time.monotonic() + FEE_SLIPS_EVERY
+            self._guarded("fee slips", lambda: poll_fee_slips(self.ctx, self.gateway))
+        next_due = [d for d, _ in self._due.values()] + [self._refunds_due, self._slips_due]
         return min(self.high, max(0.0, min(next_due) - time.monotonic()))
 
     def _poll_refunds(self) -> None:
         from kiosk.payments.refunds import poll_refunds
 
+        poll_refunds(self.ctx, self.gateway)
+
+    def _guarded(self, what: str, poll: Callable[[], object]) -> None:
         try:
-            poll_refunds(self.ctx, self.gateway)
+            poll()
         except StripeUnavailable as exc:
             if self.on_error:
                 self.on_error(exc.message)
         except PaymentError as exc:
-            log.warning("polling refunds: %s", exc.message)
+            log.warning("polling %s: %s", what, exc.message)

@@ -283,11 +283,33 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_render(args: argparse.Namespace) -> int:
-    from kiosk.receipts.service import render_pending
+    """Exit 1 when receipts stay pending; stderr says which and why."""
+    from kiosk.receipts.service import render_due
 
-    done = render_pending(args.ctx)
-    _emit(args, {"rendered": done}, f"rendered {len(done)} receipt(s)")
-    return 0
+    report = render_due(args.ctx)
+    _emit(
+        args,
+        {"rendered": report.rendered, "pending": report.pending},
+        f"rendered {len(report.rendered)} receipt(s)",
+    )
+    for line in report.problems():
+        print(line, file=sys.stderr)
+    return 1 if report.pending else 0
+
+
+def render_after_apply(ctx: Any, *, show: bool = True) -> Any:
+    """For the commands that apply payments (pay, poll, reconcile, sync), after their
+    transactions committed: every receipt still without a PDF gets one now. Shows each
+    receipt written (unless `show` is off, e.g. for --json) and, on stderr, any that stay
+    pending and why (`receipts render` retries them). Returns the RenderReport."""
+    from kiosk.receipts.service import render_due
+
+    report = render_due(ctx)
+    if show and report.rendered:
+        print(f"receipt(s) written: {', '.join(report.rendered)}", flush=True)
+    for line in report.problems():
+        print(f"{line}; `receipts render` retries it", file=sys.stderr, flush=True)
+    return report
 
 
 def run_send_due(args: argparse.Namespace) -> int:

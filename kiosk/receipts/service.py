@@ -33,10 +33,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "RenderReport",
     "catch_up",
     "file_status",
     "original_pdf",
     "record_print",
+    "render_due",
     "render_one",
     "render_pending",
     "reprint",
@@ -51,19 +53,45 @@ def duplicate_path(ctx: Context, number: str) -> Path:
     return ctx.receipts_dir / "duplicates" / f"{number}-duplicate.pdf"
 
 
+@dataclasses.dataclass
+class RenderReport:
+    """What `render_due` did: receipts rendered, and those still pending with the reason."""
+
+    rendered: list[str] = dataclasses.field(default_factory=list)
+    pending: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def problems(self) -> list[str]:
+        return [f"receipt {number} is still pending: {why}" for number, why in self.pending.items()]
+
+
 def render_pending(ctx: Context, limit: int | None = None) -> list[str]:
     """Render every receipt that has no PDF yet; returns the numbers rendered, oldest first."""
+    return render_due(ctx, limit).rendered
+
+
+def render_due(ctx: Context, limit: int | None = None) -> RenderReport:
+    """Render every receipt that has no PDF yet, oldest first; each one that fails stays
+    due (logged with its traceback) and is reported with the reason in plain words."""
     with ctx.ledger.begin() as s:
         stmt = select(Receipt.number).where(Receipt.file_path.is_(None)).order_by(Receipt.id)
         numbers = list(s.scalars(stmt.limit(limit) if limit else stmt))
-    done = []
+    report = RenderReport()
     for number in numbers:
         try:
             if render_one(ctx, number):
-                done.append(number)
-        except Exception:  # one bad receipt must not block the others; it stays due
+                report.rendered.append(number)
+        except Exception as exc:  # one bad receipt must not block the others; it stays due
             log.exception("rendering receipt %s failed; it stays pending", number)
-    return done
+            report.pending[number] = _why(exc)
+    return report
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"could not write the PDF: {exc.strerror or exc}{where}"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def render_one(ctx: Context, number: str) -> bool:

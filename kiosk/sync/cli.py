@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     if args.status:
         return _status(ctx)
     from kiosk.clock import desk_zone
+    from kiosk.receipts.cli import render_after_apply
     from kiosk.sync.client import RelayError
     from kiosk.sync.loop import build_sync_loop
 
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except RelayError as exc:
         raise CommandError(str(exc)) from None
+    loop.after_apply = lambda: render_after_apply(ctx)  # after each commit that applied
     if args.once:
         try:
             n = loop.run_once(args.wait)

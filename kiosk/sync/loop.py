@@ -14,11 +14,16 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from kiosk.ledger.models import SyncCursor
 from kiosk.ledger.types import utcnow
 from kiosk.sync.client import RelayAuthError, RelayClient, RelayError, RelayEvent
 from kiosk.sync.state import SyncState, SyncStatus, store_state
+
+if TYPE_CHECKING:
+    from kiosk.context import Context
+    from kiosk.payments.gateway import StripeGateway
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +33,15 @@ StateCallback = Callable[[SyncState], None]
 class Backoff:
     """Exponential backoff with full jitter: 0.5 s doubling to `cap`."""
 
-    def __init__(self, base: float = 0.5, cap: float = 30.0, rng=random.random) -> None:
+    def __init__(
+        self, base: float = 0.5, cap: float = 30.0, rng: Callable[[], float] = random.random
+    ) -> None:
         self.base, self.cap, self._rng, self.failures = base, cap, rng, 0
 
     def next_delay(self) -> float:
         self.failures += 1
-        ceiling = min(self.cap, self.base * 2 ** (self.failures - 1))
-        return ceiling / 2 + self._rng() * ceiling / 2
+        ceiling = min(self.cap, self.base * 2.0 ** (self.failures - 1))
+        return float(ceiling / 2 + self._rng() * ceiling / 2)
 
     def reset(self) -> None:
         self.failures = 0
@@ -43,10 +50,10 @@ class Backoff:
 class SyncLoop:
     def __init__(
         self,
-        ctx,
+        ctx: Context,
         client: RelayClient,
         *,
-        gateway=None,
+        gateway: StripeGateway | None = None,
         wait: float = 25.0,
         on_state: StateCallback | None = None,
         batch: int = 100,
@@ -59,10 +66,14 @@ class SyncLoop:
         self._on_state = on_state
         self.state = SyncState()
         self.backoff = Backoff()
+        self.error_backoff = Backoff(base=1.0, cap=60.0)  # for errors other than outages
+        # Called after the loop applied something and committed: a relay page, the offline
+        # poll, the reconcile on reconnect (the CLI renders receipts there).
+        self.after_apply: Callable[[], object] | None = None
         self.offline_after = float(ctx.settings.get("relay.offline_after_seconds"))
 
     # -- state -------------------------------------------------------------------------
-    def _publish(self, **changes) -> None:
+    def _publish(self, **changes: Any) -> None:
         new = self.state.evolve(**changes)
         if new == self.state:
             return
@@ -73,7 +84,10 @@ class SyncLoop:
         except Exception:  # the state is advisory; never let it stop syncing
             log.warning("could not store sync state", exc_info=True)
         if self._on_state:
-            self._on_state(new)
+            try:
+                self._on_state(new)
+            except Exception:
+                log.exception("the sync state listener failed")
 
     def cursor(self) -> int:
         with self.ctx.ledger.begin() as s:
@@ -91,7 +105,12 @@ class SyncLoop:
         if len(events) == self.batch:
             self._publish(status=SyncStatus.CATCHING_UP, pending=len(events), error="")
         self._apply_page(events)
+        self._applied()
         return len(events)
+
+    def _applied(self) -> None:
+        if self.after_apply is not None:
+            self.after_apply()
 
     def _apply_page(self, events: list[RelayEvent]) -> None:
         """Apply a page in one transaction, moving the cursor with it.
@@ -134,36 +153,55 @@ class SyncLoop:
 
     # -- the loop --------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
+        """Sync until `stop` is set. Nothing ends the thread early: a relay or Stripe outage
+        reads as offline; anything else (a locked ledger, a bug in a follow-up) is logged,
+        shown as an error state, and the round is retried after a capped, jittered backoff."""
         offline_since: datetime | None = None
-        transient: tuple[type[BaseException], ...] = (RelayError, *_transient_errors())
         while not stop.is_set():
-            # Until connected, ask without waiting: the status bar learns at once that the
-            # relay answers, instead of after a whole long-poll.
-            connected = self.state.status in (SyncStatus.CONNECTED, SyncStatus.CATCHING_UP)
             try:
-                count = self.run_once(None if connected else 0)
-            except RelayAuthError as exc:
-                offline_since = offline_since or utcnow()
-                self._publish(
-                    status=SyncStatus.OFFLINE, offline_since=offline_since, error=str(exc)
-                )
-                stop.wait(60)  # a revoked token will not fix itself quickly
-                continue
-            except transient as exc:
-                offline_since = offline_since or utcnow()
-                self._publish(
-                    status=SyncStatus.OFFLINE, offline_since=offline_since, error=_message(exc)
-                )
-                self._while_offline(offline_since)
-                stop.wait(self.backoff.next_delay())
-                continue
-            if offline_since is not None:
-                self._back_online(offline_since)
-                offline_since = None
-            self.backoff.reset()
-            if count < self.batch:
-                self._publish(status=SyncStatus.CONNECTED, pending=0, offline_since=None, error="")
+                offline_since = self._round(stop, offline_since)
+            except Exception as exc:
+                self._failed(stop, exc)
+            else:
+                self.error_backoff.reset()
         self._publish(status=SyncStatus.STOPPED)
+
+    def _round(self, stop: threading.Event, offline_since: datetime | None) -> datetime | None:
+        """One long-poll and what follows; returns since when the relay is offline, or None."""
+        # Until connected, ask without waiting: the status bar learns at once that the
+        # relay answers, instead of after a whole long-poll.
+        connected = self.state.status in (SyncStatus.CONNECTED, SyncStatus.CATCHING_UP)
+        try:
+            count = self.run_once(None if connected else 0)
+        except RelayAuthError as exc:
+            offline_since = offline_since or utcnow()
+            self._publish(status=SyncStatus.OFFLINE, offline_since=offline_since, error=str(exc))
+            stop.wait(60)  # a revoked token will not fix itself quickly
+            return offline_since
+        except _outages() as exc:
+            offline_since = offline_since or utcnow()
+            self._publish(
+                status=SyncStatus.OFFLINE, offline_since=offline_since, error=_message(exc)
+            )
+            self._while_offline(offline_since)
+            stop.wait(self.backoff.next_delay())
+            return offline_since
+        if offline_since is not None:
+            self._back_online(offline_since)
+        self.backoff.reset()
+        if count < self.batch:
+            self._publish(status=SyncStatus.CONNECTED, pending=0, offline_since=None, error="")
+        return None
+
+    def _failed(self, stop: threading.Event, exc: Exception) -> None:
+        """An unexpected error: log it whole, show it in plain words, wait, and go on."""
+        delay = self.error_backoff.next_delay()
+        log.error("sync round failed; retrying in %.1f s", delay, exc_info=exc)
+        try:
+            self._publish(status=SyncStatus.ERROR, pending=0, error=plain_error(exc))
+        except Exception:  # reporting must not end the thread either
+            log.exception("could not report the sync error")
+        stop.wait(delay)
 
     def _offline_long(self, since: datetime) -> bool:
         return utcnow() - since >= timedelta(seconds=self.offline_after)
@@ -177,6 +215,7 @@ class SyncLoop:
             poll_once(self.ctx, self.gateway)
         except Exception as exc:
             log.info("offline poll of open attempts failed: %s", _message(exc))
+        self._applied()  # what the poll applied before any failure counts too
 
     def _back_online(self, since: datetime) -> None:
         if not self._offline_long(since) or self.gateway is None:
@@ -188,9 +227,15 @@ class SyncLoop:
             log.info("back online after %s: reconcile %s", utcnow() - since, report)
         except Exception as exc:
             log.warning("reconcile after reconnect failed: %s", _message(exc))
+        self._applied()
 
 
-def _transient_errors() -> tuple[type[BaseException], ...]:
+def _outages() -> tuple[type[Exception], ...]:
+    """The relay or Stripe being unreachable: the desk is offline, not broken."""
+    return (RelayError, *_transient_errors())
+
+
+def _transient_errors() -> tuple[type[Exception], ...]:
     try:
         from kiosk.payments.errors import StripeUnavailable
     except ImportError:  # pragma: no cover - payments always ships with sync
@@ -202,7 +247,21 @@ def _message(exc: BaseException) -> str:
     return getattr(exc, "message", None) or str(exc) or type(exc).__name__
 
 
-def build_sync_loop(ctx, *, on_state: StateCallback | None = None, wait: float = 25.0) -> SyncLoop:
+def plain_error(exc: BaseException) -> str:
+    """One line for the status bar: the driver's own words for a database error (never
+    the SQL or its parameters), the message otherwise."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        text = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        return f"ledger: {text or type(exc.orig).__name__}"
+    first = _message(exc).strip().splitlines()
+    return (first[0] if first else type(exc).__name__)[:200]
+
+
+def build_sync_loop(
+    ctx: Context, *, on_state: StateCallback | None = None, wait: float = 25.0
+) -> SyncLoop:
     """The desk's sync loop from its settings: relay.url, the relay token, the Stripe gateway."""
     from kiosk.secrets import get_secret
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ class SyncStatus(StrEnum):
     CONNECTED = "connected"
     CATCHING_UP = "catching_up"
     OFFLINE = "offline"
+    ERROR = "error"  # an unexpected error; the loop retries after a backoff
     STOPPED = "stopped"
 
 
@@ -36,13 +38,15 @@ class SyncState:
         if self.status is SyncStatus.OFFLINE and self.offline_since:
             since = local(self.offline_since, tz).strftime("%H:%M")
             return f"Relay offline since {since}" + (f" ({self.error})" if self.error else "")
+        if self.status is SyncStatus.ERROR:
+            return f"Relay sync error: {self.error or 'unknown'} (retrying)"
         if self.status is SyncStatus.CATCHING_UP:
             return f"Relay: catching up, {self.pending} events"
         if self.status is SyncStatus.CONNECTED:
             return "Relay connected"
         return f"Relay {self.status.value.replace('_', ' ')}"
 
-    def evolve(self, **changes) -> SyncState:
+    def evolve(self, **changes: Any) -> SyncState:
         return replace(self, **changes)
 
     def to_json(self) -> str:

@@ -150,12 +150,13 @@ def test_cancel_of_a_session_paid_a_moment_ago_keeps_the_payment(ctx, gateway, c
         from kiosk.ledger.invoices import invoice_detail
 
         d = invoice_detail(s, invoice)
-    assert d.row.paid == 150_000 and d.payments[0].flag == "late_after_cancel"
+    # It completed before the cancel (Stripe refused the expire): it counts, not late (issue 14).
+    assert d.row.paid == 150_000 and d.payments[0].flag == ""
 
 
 def test_fee_slip_goes_stale_when_the_balance_changes(ctx, gateway, client, invoice):
     slip = create_fee_slip_link(ctx, gateway, invoice)
-    assert slip.channel == "fee_slip" and slip.amount == 6_100_000 and slip.expires_at is None
+    assert slip.channel == "fee_slip" and slip.amount == 6_100_000 and slip.expires_at
     view = start_payment(ctx, gateway, invoice, 100_000)  # slips are not desk attempts
     assert attempts.attempt_view(ctx, slip.public_id).status == "open"
     pay(client, view.stripe_id)

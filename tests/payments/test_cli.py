@@ -135,3 +135,50 @@ def test_poller_thread_reports_a_refund_that_fails(ctx, gateway, client, invoice
     finally:
         unsubscribe()
         poller.stop(timeout=5)
+
+
+def _receipt_files(ctx, number: str) -> list[Path]:
+    """The PDFs on disk of the invoice's receipts (every receipt must have one)."""
+    from sqlalchemy import select
+
+    from kiosk.ledger.models import Invoice, Payment, Receipt
+
+    with ctx.ledger.begin() as s:
+        rows = list(
+            s.execute(
+                select(Receipt.number, Receipt.file_path)
+                .join(Payment, Payment.id == Receipt.payment_id)
+                .join(Invoice, Invoice.id == Payment.invoice_id)
+                .where(Invoice.number == number)
+            )
+        )
+    assert rows, "no receipt was numbered"
+    assert all(path for _, path in rows), f"receipts left pending: {rows}"
+    return [Path(path) for _, path in rows]
+
+
+def test_pay_wait_leaves_the_receipt_pdf_on_disk(ctx, cli, client, invoice, capsys):
+    """Issue 14: the process that applies the payment renders its receipt."""
+    code: list[int] = []
+    worker = threading.Thread(target=lambda: code.append(cli("pay", invoice, "--json")))
+    worker.start()
+    view = wait_for(lambda: open_attempt(ctx), what="the attempt to open")
+    pay(client, view.stripe_id)
+    worker.join(30)
+    assert code == [0]
+    assert json.loads(capsys.readouterr().out)["status"] == "paid"  # stdout stays one JSON
+    [pdf] = _receipt_files(ctx, invoice)
+    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("command", [("poll",), ("reconcile", "--since", "2026-01-01")])
+def test_poll_and_reconcile_leave_the_receipt_pdf_on_disk(
+    ctx, cli, client, invoice, capsys, command
+):
+    assert cli("pay", invoice, "--no-wait", "--json") == 0
+    started = json.loads(capsys.readouterr().out)
+    pay(client, started["stripe_id"])
+    assert cli(*command) == 0
+    out = capsys.readouterr().out
+    [pdf] = _receipt_files(ctx, invoice)
+    assert pdf.is_file() and pdf.stem in out  # "receipt(s) written: R-…"

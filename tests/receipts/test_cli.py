@@ -141,3 +141,22 @@ def test_export_day_into_a_folder_can_be_cancelled(desk, paid, tmp_path):
     with pytest.raises(ExportCancelled):
         export_day(desk, tmp_path / "other", cancel=cancel)
     assert not (tmp_path / "other").exists()
+
+
+def test_render_exits_non_zero_while_receipts_stay_pending(desk, paid, capsys):
+    """Issue 14: say which receipt stays pending and why; exit 1 until it is rendered."""
+    import shutil
+
+    shutil.rmtree(desk.receipts_dir, ignore_errors=True)  # the desk made it private at start
+    desk.receipts_dir.parent.mkdir(parents=True, exist_ok=True)
+    desk.receipts_dir.write_text("not a folder")  # the PDF cannot be written under it
+    code, out, err = run(desk, capsys, "receipts", "render")
+    assert code == 1
+    assert f"receipt {paid} is still pending: could not write the PDF" in err
+    assert "Traceback" not in err
+    code, out, _ = run(desk, capsys, "receipts", "render", "--json")
+    assert code == 1 and list(json.loads(out)["pending"]) == [paid]
+    desk.receipts_dir.unlink()
+    code, out, err = run(desk, capsys, "receipts", "render")
+    assert (code, err) == (0, "") and "rendered 1 receipt(s)" in out
+    assert stored(desk, paid).file_path
