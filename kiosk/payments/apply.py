@@ -14,8 +14,12 @@ database rather than by checks in memory:
   one invoice allocate against each other's committed figures.
 
 Out-of-order events never undo a success: a paid attempt stays paid, and a refund's
-status only moves forward. Status changes are returned in `ApplyResult.changes`; the
-caller publishes them after commit with `publish_result`.
+status only moves forward. An event about a payment the desk does not know yet is held
+as `waiting` (kiosk.payments.held), not marked processed, and applied once it is known.
+Status changes are returned in `ApplyResult.changes`; the caller publishes them after
+commit with `finish`. Stripe is never called here: objects to verify are read between
+transactions (kiosk.payments.verify), and work owed to Stripe after commit is armed in
+the outbox (kiosk.payments.followups) in the same transaction.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from kiosk.ledger import audit
 from kiosk.ledger.allocation import ComponentDue, allocate
 from kiosk.ledger.models import Payment, ProcessedEvent
 from kiosk.ledger.types import utcnow
+from kiosk.payments import followups, held
 from kiosk.payments import ledger_writes as db
 from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange, publish_all
@@ -37,6 +42,7 @@ from kiosk.receipts.numbering import record_receipt
 
 if TYPE_CHECKING:
     from kiosk.payments.gateway import StripeGateway
+    from kiosk.payments.verify import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -59,25 +65,21 @@ HANDLED_EVENTS = (*SESSION_EVENTS, *INTENT_EVENTS, *REFUND_EVENTS, "charge.succe
 
 @dataclass
 class ApplyResult:
-    """What applying did: `outcome` is applied | duplicate | status | ignored | deferred."""
+    """What applying did: `outcome` is applied | duplicate | status | ignored | deferred
+    (not verified yet) | waiting (names a payment the ledger does not have: `waits_for`)."""
 
     outcome: str = "ignored"
     changes: list[StatusChange] = field(default_factory=list)
     payment_id: int | None = None
-    # Follow-ups that call Stripe, done after commit by `finish` (never inside the lock).
-    links_to_deactivate: list[tuple[str, str]] = field(default_factory=list)  # (attempt, plink)
-    balance_changed: list[int] = field(default_factory=list)  # invoice ids
-    cards_to_fill: list[tuple[int, str]] = field(default_factory=list)  # (payment, pi)
+    waits_for: str | None = None  # the PaymentIntent a `waiting` result needs first
 
     def merge(self, other: ApplyResult) -> ApplyResult:
-        order = ("ignored", "duplicate", "deferred", "status", "applied")
+        order = ("ignored", "duplicate", "waiting", "deferred", "status", "applied")
         if order.index(other.outcome) > order.index(self.outcome):
             self.outcome = other.outcome
         self.changes += other.changes
         self.payment_id = self.payment_id or other.payment_id
-        self.links_to_deactivate += other.links_to_deactivate
-        self.balance_changed += other.balance_changed
-        self.cards_to_fill += other.cards_to_fill
+        self.waits_for = self.waits_for or other.waits_for
         return self
 
     @property
@@ -92,45 +94,14 @@ def publish_result(result: ApplyResult | None) -> None:
 
 
 def finish(ctx: Any, gateway: StripeGateway | None, results: list[ApplyResult]) -> None:
-    """After commit: the card details an event did not carry, then publish the changes,
-    then the Stripe follow-ups (best effort: a link that fails to deactivate is still
-    limited to one completed session)."""
-    if gateway is not None:
-        for result in results:
-            for payment_id, pi_id in result.cards_to_fill:
-                fill_card_from_stripe(ctx, gateway, payment_id, pi_id)
+    """After commit: publish the changes, apply events that were waiting for a payment now
+    recorded, then do the Stripe follow-ups owed (the outbox; all that are due, so a crash
+    after an earlier commit is caught up here). Without a gateway the follow-ups wait."""
     for result in results:
         publish_result(result)
-    if gateway is None:
-        return
-    from kiosk.payments import attempts
-    from kiosk.payments.errors import PaymentError
-
-    for result in results:
-        try:
-            for public_id, link_id in dict.fromkeys(result.links_to_deactivate):
-                attempts.deactivate_link(gateway, public_id, link_id)
-            for invoice_id in dict.fromkeys(result.balance_changed):
-                attempts.deactivate_stale_fee_slips(ctx, gateway, invoice_id)
-        except PaymentError as exc:
-            log.warning("follow-up after payment failed: %s", exc.message)
-
-
-def fill_card_from_stripe(ctx: Any, gateway: StripeGateway, payment_id: int, pi_id: str) -> None:
-    """Read the card's brand and last 4 from the PaymentIntent's charge (events about a
-    Checkout Session carry the PaymentIntent only as an id). Outside the apply transaction,
-    so no Stripe call ever holds the ledger's locks."""
-    from kiosk.payments.errors import PaymentError
-
-    try:
-        charge = gateway.retrieve_payment_intent(pi_id).get("latest_charge")
-    except PaymentError as exc:
-        log.info("card details for %s not read: %s", pi_id, exc.message)
-        return
-    brand, last4 = _card(charge)
-    if last4:
-        with ctx.ledger.begin() as s:
-            db.run(s, db.SET_CARD_IF_BLANK, {"pid": payment_id, "brand": brand, "last4": last4})
+    for result in held.apply_ready(ctx, gateway):
+        publish_result(result)
+    followups.work_through(ctx, gateway)
 
 
 # -- the entry points ------------------------------------------------------------------------
@@ -142,10 +113,11 @@ def apply_event(
     *,
     source: str,
     desk: str,
-    gateway: StripeGateway | None = None,
+    verifier: Verifier | None = None,
     settings: Any = None,
 ) -> ApplyResult:
-    """Apply one Stripe event (from the relay or Stripe's events list), exactly once."""
+    """Apply one Stripe event (from the relay or Stripe's events list), exactly once.
+    Objects it must verify come from `verifier` (see kiosk.payments.verify)."""
     event_id, etype = str(event["id"]), str(event.get("type", ""))
     row = {
         "event_id": event_id,
@@ -158,9 +130,19 @@ def apply_event(
     if db.insert_ignore(session, ProcessedEvent, row, ["event_id"]) is None:
         return ApplyResult("duplicate")  # seen before: one statement
     obj = (event.get("data") or {}).get("object") or {}
-    result = Applier(session, source, desk, gateway, settings).event(etype, obj)
-    if result.outcome == "deferred":  # not verified yet: let reconcile see it again
+    result = Applier(session, source, desk, verifier, settings).event(etype, obj)
+    if result.outcome in ("deferred", "waiting"):  # not final: later sources apply it
         db.run(session, db.FORGET_EVENT, {"eid": event_id})
+        if result.outcome == "waiting":
+            reason = f"waits for payment {result.waits_for}"
+            held.hold(
+                session,
+                event,
+                held.WAITING,
+                source=source,
+                reason=reason,
+                waits_for=result.waits_for,
+            )
     elif result.outcome != "applied":
         db.run(session, db.SET_OUTCOME, {"eid": event_id, "outcome": result.outcome})
     return result
@@ -172,13 +154,13 @@ def apply_checkout_session(
     *,
     source: str,
     desk: str,
-    gateway: StripeGateway | None = None,
+    verifier: Verifier | None = None,
     settings: Any = None,
     trusted: bool = True,
 ) -> ApplyResult:
     """Apply a Checkout Session as read from Stripe (poll, reconcile): `trusted` objects
     came from Stripe's API and need no second read."""
-    return Applier(session, source, desk, gateway, settings, trusted).session_object(cs, None)
+    return Applier(session, source, desk, verifier, settings, trusted).session_object(cs, None)
 
 
 def apply_payment_intent(
@@ -187,11 +169,11 @@ def apply_payment_intent(
     *,
     source: str,
     desk: str,
-    gateway: StripeGateway | None = None,
+    verifier: Verifier | None = None,
     settings: Any = None,
     trusted: bool = True,
 ) -> ApplyResult:
-    return Applier(session, source, desk, gateway, settings, trusted).intent(pi, None)
+    return Applier(session, source, desk, verifier, settings, trusted).intent(pi, None)
 
 
 def apply_refund(
@@ -252,16 +234,25 @@ class Applier:
         session: Session,
         source: str,
         desk: str,
-        gateway: StripeGateway | None,
+        verifier: Verifier | None,
         settings: Any,
         trusted: bool = False,
     ) -> None:
         self.s = session
         self.source = source
         self.desk = desk
-        self.gateway = gateway
+        self.verifier = verifier
         self.settings = settings
         self.trusted = trusted
+
+    def verified(self, kind: str, obj_id: str) -> dict[str, Any] | None:
+        """The object as read from Stripe ({} if Stripe has none), or None: not read yet."""
+        if self.verifier is None:
+            return None
+        found = self.verifier.get(kind, obj_id)
+        if found is not None:
+            self.trusted = True
+        return found
 
     def event(self, etype: str, obj: dict[str, Any]) -> ApplyResult:
         if etype in SESSION_EVENTS:
@@ -321,10 +312,10 @@ class Applier:
             return ApplyResult("ignored")  # not a fee payment of ours
         if attempt is None and not self.trusted:
             # Matches no attempt: read it from Stripe before acting on a payload.
-            if self.gateway is None:
+            verified = self.verified("session", str(cs["id"]))
+            if verified is None:
                 return ApplyResult("deferred")
-            cs = self.gateway.retrieve_session(str(cs["id"]))
-            self.trusted = True
+            cs = verified
             if self.invoice_of(None, cs.get("metadata")) != invoice:
                 return ApplyResult("ignored")
         status, paid = cs.get("status"), cs.get("payment_status")
@@ -375,10 +366,10 @@ class Applier:
         if not succeeded:
             return ApplyResult("ignored")
         if attempt is None and not self.trusted:
-            if self.gateway is None:
+            read = self.verified("payment_intent", str(pi["id"]))
+            if read is None:
                 return ApplyResult("deferred")
-            pi = self.gateway.retrieve_payment_intent(str(pi["id"]))
-            self.trusted = True
+            pi = read
             verified = self.invoice_of(None, pi.get("metadata"))
             if pi.get("status") != "succeeded" or verified != invoice:
                 return ApplyResult("ignored")
@@ -397,7 +388,10 @@ class Applier:
         pi_id = _id(ch.get("payment_intent"))
         payment = db.payment_by_intent(self.s, pi_id) if pi_id else None
         if payment is None:
-            return result
+            # A refund that overtook its payment waits for it; card details need not
+            # (the payment's own follow-up reads them).
+            refunded = pi_id and (ch.get("refunded") or ch.get("amount_refunded"))
+            return ApplyResult("waiting", waits_for=pi_id) if refunded else result
         if self.fill_card(payment, ch):
             result.outcome = "status"
         for refund in (ch.get("refunds") or {}).get("data") or []:
@@ -475,9 +469,10 @@ class Applier:
             credit=credit,
             flag=flag,
         )
-        result = ApplyResult("applied", payment_id=payment_id, balance_changed=[invoice.id])
+        result = ApplyResult("applied", payment_id=payment_id)
+        followups.arm(self.s, followups.STALE_FEE_SLIPS, invoice.id)
         if not last4:
-            result.cards_to_fill.append((payment_id, pi_id))
+            followups.arm(self.s, followups.FILL_CARD, payment_id, pi_id)
         reason = {
             "late_after_cancel": "paid after the desk cancelled: refund or keep",
             "overpayment": "overpaid: the excess is credit",
@@ -557,7 +552,9 @@ class Applier:
         result = ApplyResult("status")
         link = attempt.channel in ("payment_link", "fee_slip") and attempt.stripe_id
         if status not in LIVE and link:
-            result.links_to_deactivate.append((attempt.public_id, str(attempt.stripe_id)))
+            followups.arm(
+                self.s, followups.DEACTIVATE_LINK, attempt.public_id, str(attempt.stripe_id)
+            )
         change = StatusChange(attempt.public_id, attempt.invoice_number, status, reason, payment_id)
         result.changes.append(change)
         return result

@@ -5,7 +5,8 @@
 
 It lists Stripe's events of the handled types (Stripe keeps 30 days of them) and reads
 the sessions of our attempts since the date, and gives everything to the same apply
-path as the poller and the relay, so anything already applied is a no-op.
+path as the poller and the relay, so anything already applied is a no-op. It also
+retries the relay events parked as dead letters, and reports those still held.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from kiosk.ledger.models import KeyValue, Payment, PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.money import format_money
+from kiosk.payments import held
 from kiosk.payments.apply import (
     HANDLED_EVENTS,
     ApplyResult,
@@ -30,6 +32,7 @@ from kiosk.payments.apply import (
 from kiosk.payments.errors import PaymentError
 from kiosk.payments.poller import _sessions
 from kiosk.payments.status import LIVE
+from kiosk.payments.verify import apply_in_ledger
 
 if TYPE_CHECKING:
     from kiosk.context import Context
@@ -49,6 +52,7 @@ class ReconcileReport:
     sessions_seen: int = 0
     fixed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    held: str = ""  # dead letters and waiting events left, described
 
     def __str__(self) -> str:
         head = (
@@ -57,6 +61,8 @@ class ReconcileReport:
         )
         lines = [head, *(f"  fixed: {line}" for line in self.fixed)]
         lines += [f"  error: {line}" for line in self.errors]
+        if self.held:
+            lines.append(f"  held: {self.held}")
         return "\n".join(lines)
 
 
@@ -79,6 +85,7 @@ def reconcile(
     try:
         _events(ctx, gateway, report, results)
         _attempt_sessions(ctx, gateway, since, report, results)
+        results += held.retry(ctx, gateway, held.DEAD)
         from kiosk.payments.refunds import poll_refunds
 
         poll_refunds(ctx, gateway)
@@ -86,6 +93,7 @@ def reconcile(
         report.errors.append(exc.message)
     finish(ctx, gateway, results)
     _describe(ctx, results, report)
+    report.held = held.counts(ctx).describe()
     if not report.errors:
         with ctx.ledger.begin() as s:
             row = s.get(KeyValue, LAST_RUN)
@@ -100,17 +108,20 @@ def _events(ctx: Context, gateway: StripeGateway, report: ReconcileReport, resul
     events = list(gateway.list_events(list(HANDLED_EVENTS), int(report.since.timestamp())))
     for event in reversed(events):  # Stripe lists newest first; apply in the order they happened
         report.events_seen += 1
-        with ctx.ledger.begin() as s:
-            results.append(
-                apply_event(
+        results.append(
+            apply_in_ledger(
+                ctx,
+                gateway,
+                lambda s, verifier, event=event: apply_event(
                     s,
                     event,
                     source="reconcile",
                     desk=ctx.desk,
-                    gateway=gateway,
+                    verifier=verifier,
                     settings=ctx.settings,
-                )
+                ),
             )
+        )
 
 
 def _attempt_sessions(
@@ -134,7 +145,6 @@ def _attempt_sessions(
                         cs,
                         source="reconcile",
                         desk=ctx.desk,
-                        gateway=gateway,
                         settings=ctx.settings,
                     )
                 )

@@ -3,7 +3,10 @@
     request_refund(ctx, gateway, "R-2026-000042", 50_000, "fee waived", supervisor)
 
 The refund row is written (status `requested`) before Stripe is called, with an
-Idempotency-Key derived from it, so a retry cannot refund twice. Nothing about the
+Idempotency-Key derived from it and its public id in the refund's metadata. A retry
+within Stripe's 24 h key retention replays the first answer; before any later re-send
+(`poll_refunds`) the desk lists the PaymentIntent's refunds and adopts the one carrying
+its id, so one request never refunds twice. Nothing about the
 invoice changes until Stripe says `succeeded` (by event, poll or reconcile): then the
 payment's allocations are reversed, credit first and then last-in-first-out, and a
 numbered refund note is issued. A refund that fails, even after first succeeding (card
@@ -28,11 +31,13 @@ from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import AuthError, StaffUser, require_supervisor
 from kiosk.ledger.views import RefundView
 from kiosk.money import format_money
+from kiosk.payments import followups
 from kiosk.payments import ledger_writes as db
 from kiosk.payments.apply import Applier, ApplyResult, _id, _setting, finish, insert_ignore
 from kiosk.payments.errors import (
     NotFound,
     NotRefundable,
+    OutcomeUnknown,
     PaymentError,
     StripeRejected,
     StripeUnavailable,
@@ -158,21 +163,39 @@ def refund_params(session: Session, row: Refund) -> tuple[dict[str, Any], str]:
     return params, f"kiosk:{row.public_id}:create"
 
 
-def send_refund(ctx: Context, gateway: StripeGateway, refund_id: int) -> None:
-    """Ask Stripe for the refund (again, with the same key, if the first call's fate is
-    unknown), then apply Stripe's answer."""
+def send_refund(
+    ctx: Context, gateway: StripeGateway, refund_id: int, *, resend: bool = False
+) -> None:
+    """Ask Stripe for the refund, then apply Stripe's answer. A `resend` (the first call's
+    fate is unknown) first asks Stripe whether the refund exists: the Idempotency-Key is
+    forgotten after 24 h, and sending again then would refund twice."""
     with ctx.ledger.begin() as s:
         row = s.get(Refund, refund_id)
         assert row is not None
         params, key = refund_params(s, row)
-    try:
-        answer = gateway.create_refund(params, key)
-    except StripeUnavailable:
-        raise  # stays `requested`: poll_refunds retries with the same key
-    except StripeRejected as exc:
-        _refused(ctx, refund_id, exc.message)
-        raise NotRefundable(exc.message) from None
-    _apply_answers(ctx, gateway, [answer])
+        public_id = row.public_id
+    pi_id = str(params["payment_intent"])
+    existing = _existing(gateway, pi_id, public_id) if resend else None
+    if existing is None:
+        try:
+            existing = gateway.create_refund(params, key)
+        except (StripeUnavailable, OutcomeUnknown):
+            raise  # stays `requested`: poll_refunds looks again
+        except StripeRejected as exc:
+            # Refused, perhaps because the first request did refund it: ask before failing.
+            existing = _existing(gateway, pi_id, public_id)
+            if existing is None:
+                _refused(ctx, refund_id, exc.message)
+                raise NotRefundable(exc.message) from None
+    _apply_answers(ctx, gateway, [existing])
+
+
+def _existing(gateway: StripeGateway, pi_id: str, public_id: str) -> dict[str, Any] | None:
+    """The refund Stripe made for our request `public_id` (its metadata names it), if any."""
+    for refund in gateway.list_refunds(pi_id):
+        if (refund.get("metadata") or {}).get("refund") == public_id:
+            return refund
+    return None
 
 
 def _refused(ctx: Context, refund_id: int, message: str) -> None:
@@ -209,8 +232,8 @@ def poll_refunds(ctx: Context, gateway: StripeGateway, recent_days: int = 3) -> 
     answers = []
     for rid, stripe_id, status in rows:
         if status == "requested" and stripe_id is None:
-            with contextlib.suppress(NotRefundable):
-                send_refund(ctx, gateway, rid)
+            with contextlib.suppress(NotRefundable, OutcomeUnknown):
+                send_refund(ctx, gateway, rid, resend=True)
             continue
         if stripe_id:
             answers.append(gateway.retrieve_refund(stripe_id))
@@ -252,10 +275,13 @@ def apply_refund_object(ap: Applier, obj: dict[str, Any]) -> ApplyResult:
         return ApplyResult("ignored")
     if isinstance(row, ApplyResult):
         return row
+    # A row failed by the desk (Stripe refused a request) is overruled by Stripe's own
+    # word about the refund: a confirmed success is never shown as a failure.
+    refused_here = row.stripe_refund_id is None and row.status in ("failed", "canceled")
     if not row.stripe_refund_id:
         row.stripe_refund_id = obj["id"]
     new = FROM_STRIPE.get(str(obj.get("status")), "pending")
-    old = row.status
+    old = "requested" if refused_here else row.status
     if RANK[new] <= RANK[old]:
         return ApplyResult("duplicate")
     row.status = new
@@ -286,14 +312,14 @@ def apply_refund_object(ap: Applier, obj: dict[str, Any]) -> ApplyResult:
             payment_intent=payment.stripe_payment_intent,
         )
         result.outcome = "applied"
-        result.balance_changed.append(payment.invoice_id)
+        followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
         result.changes.append(
             StatusChange(attempt_id, invoice.number, PaymentStatus.REFUNDED, row.reason, payment.id)
         )
     elif new in ("failed", "canceled"):
         if old == "succeeded":
             _restore(s, row)
-            result.balance_changed.append(payment.invoice_id)
+            followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
         why = row.failure_reason.replace("_", " ") or new
         audit.record(
             s,
@@ -324,16 +350,17 @@ def _refund_row(ap: Applier, obj: dict[str, Any]) -> Refund | ApplyResult | None
         row = s.scalar(select(Refund).where(Refund.public_id == public))
     if row is not None:
         return row
-    payment = s.scalar(
-        select(Payment).where(Payment.stripe_payment_intent == _id(obj.get("payment_intent")))
-    )
-    if payment is None:
-        return None
+    pi_id = _id(obj.get("payment_intent"))
+    payment = s.scalar(select(Payment).where(Payment.stripe_payment_intent == pi_id))
+    if payment is None:  # perhaps it overtook its payment: wait for that
+        return ApplyResult("waiting", waits_for=str(pi_id)) if pi_id else None
     if not ap.trusted:  # a refund made outside the desk: read it from Stripe first
-        if ap.gateway is None:
+        verified = ap.verified("refund", str(obj["id"]))
+        if verified is None:
             return ApplyResult("deferred")
-        obj.update(ap.gateway.retrieve_refund(obj["id"]))
-        ap.trusted = True
+        if not verified:
+            return ApplyResult("ignored")  # Stripe has no such refund
+        obj.update(verified)
     insert_ignore(
         s,
         Refund,
