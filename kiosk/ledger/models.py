@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -130,7 +131,16 @@ class Payment(Base):
     """Money actually received. One row per Stripe PaymentIntent, enforced by the database."""
 
     __tablename__ = "payments"
-    __table_args__ = (CheckConstraint("amount > 0", name="payment_amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="payment_amount_positive"),
+        # Payments whose post-commit follow-ups are not armed yet (kiosk.payments.followups).
+        Index(
+            "ix_payments_follow_up",
+            "id",
+            sqlite_where=text("followed_up_at IS NULL"),
+            postgresql_where=text("followed_up_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
@@ -149,6 +159,9 @@ class Payment(Base):
     # Set when money arrived for an attempt the desk had cancelled: staff refund or keep it.
     flag: Mapped[str] = mapped_column(String(40), default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # NULL until the outbox has taken over this payment's follow-ups (fee slips, card):
+    # the payment row itself is the outbox entry, so recording money costs no extra write.
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
     allocations: Mapped[list[Allocation]] = relationship(

@@ -99,8 +99,9 @@ def finish(ctx: Any, gateway: StripeGateway | None, results: list[ApplyResult]) 
     after an earlier commit is caught up here). Without a gateway the follow-ups wait."""
     for result in results:
         publish_result(result)
-    for result in held.apply_ready(ctx, gateway):
-        publish_result(result)
+    if gateway is not None or any(r.outcome == "applied" for r in results):
+        for result in held.apply_ready(ctx, gateway):
+            publish_result(result)
     followups.work_through(ctx, gateway)
 
 
@@ -469,10 +470,9 @@ class Applier:
             credit=credit,
             flag=flag,
         )
+        # Its follow-ups (fee slips, card details) are owed from now: the new row, with
+        # followed_up_at NULL, is their outbox entry (kiosk.payments.followups).
         result = ApplyResult("applied", payment_id=payment_id)
-        followups.arm(self.s, followups.STALE_FEE_SLIPS, invoice.id)
-        if not last4:
-            followups.arm(self.s, followups.FILL_CARD, payment_id, pi_id)
         reason = {
             "late_after_cancel": "paid after the desk cancelled: refund or keep",
             "overpayment": "overpaid: the excess is credit",

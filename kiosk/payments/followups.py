@@ -2,11 +2,13 @@
 
 Applying a payment can leave work for Stripe: a paid or cancelled link must be
 deactivated (else a student can still pay it), fee slips that no longer ask for the
-balance must be, and card details an event did not carry are read. That work is armed
-here, in the same transaction as the payment (`arm`), and done after commit by
-`work_through`, which every poll, sync page, reconcile and `finish` calls: a crash
-between the commit and the call only delays it. Each kind is idempotent, so doing one
-twice is harmless; a failure is retried with backoff.
+balance must be, and card details an event did not carry are read. That work is owed
+in the same transaction as its cause: a link's by `arm`, a new payment's by the payment
+row itself (`followed_up_at` NULL, so the hot path pays no extra write; `adopt_payments`
+arms its follow-ups later). `work_through`, which every poll, sync page, reconcile and
+`finish` calls, does what is due after commit: a crash between the commit and the call
+only delays it. Each kind is idempotent, so doing one twice is harmless; a failure is
+retried with backoff.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kiosk.ledger.fastsql import dialect_insert, table, write
-from kiosk.ledger.models import FollowUp
+from kiosk.ledger.models import FollowUp, Payment
 from kiosk.ledger.types import utcnow
 from kiosk.payments.errors import NotFound, PaymentError, StripeUnavailable
 
@@ -85,7 +87,31 @@ def work_through(ctx: Context, gateway: StripeGateway | None) -> int:
         _busy.on = False
 
 
+def adopt_payments(ctx: Context) -> None:
+    """Arm the follow-ups of payments recorded since the last call: expire the invoice's
+    fee slips that no longer ask for its balance, read card details an event lacked."""
+    p = Payment
+    while True:
+        with ctx.ledger.begin() as s:
+            rows = s.execute(
+                select(p.id, p.invoice_id, p.stripe_payment_intent, p.card_last4)
+                .where(p.followed_up_at.is_(None))
+                .order_by(p.id)
+                .limit(BATCH)
+            ).all()
+            for row in rows:
+                arm(s, STALE_FEE_SLIPS, row.invoice_id)
+                if not row.card_last4:
+                    arm(s, FILL_CARD, row.id, row.stripe_payment_intent)
+            s.execute(
+                update(p).where(p.id.in_([r.id for r in rows])).values(followed_up_at=utcnow())
+            )
+        if len(rows) < BATCH:
+            return
+
+
 def _work(ctx: Context, gateway: StripeGateway) -> int:
+    adopt_payments(ctx)
     f = FollowUp
     with ctx.ledger.begin() as s:
         due = s.execute(

@@ -1,5 +1,9 @@
 """money path: an outbox for post-commit Stripe follow-ups, and held (waiting/dead) events
 
+`payments.followed_up_at` marks a payment whose follow-ups the outbox has taken over
+(existing payments count as done); `payment_followups` holds the follow-ups with their
+retries; `held_events` the events waiting for their payment and the dead letters.
+
 Revision ID: 0005
 Revises: 0003
 """
@@ -19,6 +23,16 @@ depends_on = None
 
 def upgrade() -> None:
     when = kiosk.ledger.types.UTCDateTime
+    op.add_column("payments", sa.Column("followed_up_at", when(), nullable=True))
+    op.execute("UPDATE payments SET followed_up_at = received_at")
+    pending = sa.text("followed_up_at IS NULL")
+    op.create_index(
+        "ix_payments_follow_up",
+        "payments",
+        ["id"],
+        sqlite_where=pending,
+        postgresql_where=pending,
+    )
     op.create_table(
         "payment_followups",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,3 +72,6 @@ def downgrade() -> None:
     op.drop_table("held_events")
     op.drop_index("ix_followups_due", table_name="payment_followups")
     op.drop_table("payment_followups")
+    op.drop_index("ix_payments_follow_up", table_name="payments")
+    with op.batch_alter_table("payments") as batch:
+        batch.drop_column("followed_up_at")
