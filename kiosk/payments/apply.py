@@ -400,7 +400,7 @@ class Applier:
         return result
 
     def refund(self, refund: dict[str, Any]) -> ApplyResult:
-        from kiosk.payments.refunds import apply_refund_object
+        from kiosk.payments.refund_apply import apply_refund_object
 
         return apply_refund_object(self, refund)
 

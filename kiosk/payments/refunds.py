@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections import defaultdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,15 +24,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.ledger import audit
-from kiosk.ledger.allocation import Held, reverse
-from kiosk.ledger.models import Allocation, Invoice, Payment, Receipt, Refund, User
+from kiosk.ledger.models import Invoice, Payment, Receipt, Refund, User
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import AuthError, StaffUser, require_supervisor
 from kiosk.ledger.views import RefundView
 from kiosk.money import format_money
-from kiosk.payments import followups
-from kiosk.payments import ledger_writes as db
-from kiosk.payments.apply import Applier, ApplyResult, _id, _setting, finish, insert_ignore
+from kiosk.payments.apply import Applier, finish
 from kiosk.payments.errors import (
     NotFound,
     NotRefundable,
@@ -42,22 +38,12 @@ from kiosk.payments.errors import (
     StripeRejected,
     StripeUnavailable,
 )
-from kiosk.payments.status import PaymentStatus, StatusChange
-from kiosk.receipts.numbering import issue_receipt
+from kiosk.payments.refund_apply import apply_refund_object
 
 if TYPE_CHECKING:
     from kiosk.context import Context
     from kiosk.payments.gateway import StripeGateway
 
-# Our refund statuses, in the only order they may move.
-RANK = {"requested": 0, "pending": 1, "succeeded": 2, "failed": 3, "canceled": 3}
-FROM_STRIPE = {
-    "pending": "pending",
-    "requires_action": "pending",
-    "succeeded": "succeeded",
-    "failed": "failed",
-    "canceled": "canceled",
-}
 OUTSTANDING = ("requested", "pending", "succeeded")
 
 
@@ -263,172 +249,3 @@ def refund_view(ctx: Context, refund_id: int) -> RefundView:
             row.created_at,
             note,
         )
-
-
-# -- applying Stripe's word (called from apply.Applier) -----------------------------------------
-
-
-def apply_refund_object(ap: Applier, obj: dict[str, Any]) -> ApplyResult:
-    s = ap.s
-    row = _refund_row(ap, obj)
-    if row is None:
-        return ApplyResult("ignored")
-    if isinstance(row, ApplyResult):
-        return row
-    # A row failed by the desk (Stripe refused a request) is overruled by Stripe's own
-    # word about the refund: a confirmed success is never shown as a failure.
-    refused_here = row.stripe_refund_id is None and row.status in ("failed", "canceled")
-    if not row.stripe_refund_id:
-        row.stripe_refund_id = obj["id"]
-    new = FROM_STRIPE.get(str(obj.get("status")), "pending")
-    old = "requested" if refused_here else row.status
-    if RANK[new] <= RANK[old]:
-        return ApplyResult("duplicate")
-    row.status = new
-    row.failure_reason = str(obj.get("failure_reason") or "")[:80]
-    row.updated_at = utcnow()
-    payment = s.get(Payment, row.payment_id)
-    assert payment is not None
-    invoice = s.get(Invoice, payment.invoice_id)
-    assert invoice is not None
-    attempt_id = _attempt_public_id(s, payment)
-    result = ApplyResult("status")
-    if new == "succeeded":
-        _reverse(s, payment, row)
-        if s.scalar(select(Receipt.id).where(Receipt.refund_id == row.id)) is None:
-            issue_receipt(
-                s,
-                prefix=str(_setting(ap.settings, "receipts.prefix")),
-                timezone=str(_setting(ap.settings, "desk.timezone")),
-                desk=ap.desk,
-                refund_id=row.id,
-            )
-        audit.record(
-            s,
-            "refund.succeeded",
-            desk=ap.desk,
-            target=row.public_id,
-            amount=row.amount,
-            payment_intent=payment.stripe_payment_intent,
-        )
-        result.outcome = "applied"
-        followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
-        result.changes.append(
-            StatusChange(attempt_id, invoice.number, PaymentStatus.REFUNDED, row.reason, payment.id)
-        )
-    elif new in ("failed", "canceled"):
-        if old == "succeeded":
-            _restore(s, row)
-            followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
-        why = row.failure_reason.replace("_", " ") or new
-        audit.record(
-            s,
-            "refund.failed",
-            desk=ap.desk,
-            target=row.public_id,
-            amount=row.amount,
-            reason=why,
-            after_success=old == "succeeded",
-        )
-        result.changes.append(
-            StatusChange(
-                attempt_id,
-                invoice.number,
-                PaymentStatus.FAILED,
-                f"refund failed: {why}",
-                payment.id,
-            )
-        )
-    return result
-
-
-def _refund_row(ap: Applier, obj: dict[str, Any]) -> Refund | ApplyResult | None:
-    s = ap.s
-    row = s.scalar(select(Refund).where(Refund.stripe_refund_id == obj["id"]))
-    public = (obj.get("metadata") or {}).get("refund")
-    if row is None and public:
-        row = s.scalar(select(Refund).where(Refund.public_id == public))
-    if row is not None:
-        return row
-    pi_id = _id(obj.get("payment_intent"))
-    payment = s.scalar(select(Payment).where(Payment.stripe_payment_intent == pi_id))
-    if payment is None:  # perhaps it overtook its payment: wait for that
-        return ApplyResult("waiting", waits_for=str(pi_id)) if pi_id else None
-    if not ap.trusted:  # a refund made outside the desk: read it from Stripe first
-        verified = ap.verified("refund", str(obj["id"]))
-        if verified is None:
-            return ApplyResult("deferred")
-        if not verified:
-            return ApplyResult("ignored")  # Stripe has no such refund
-        obj.update(verified)
-    insert_ignore(
-        s,
-        Refund,
-        {
-            "public_id": "rf_" + secrets.token_hex(8),
-            "payment_id": payment.id,
-            "stripe_refund_id": obj["id"],
-            "amount": int(obj.get("amount") or 0),
-            "currency": payment.currency,
-            "reason": "refunded in the Stripe Dashboard",
-            "status": "requested",
-            "desk": ap.desk,
-            "created_at": utcnow(),
-            "updated_at": utcnow(),
-            "failure_reason": "",
-        },
-        ["stripe_refund_id"],
-    )
-    return s.scalar(select(Refund).where(Refund.stripe_refund_id == obj["id"]))
-
-
-def _attempt_public_id(s: Session, payment: Payment) -> str | None:
-    from kiosk.ledger.models import PaymentAttempt
-
-    if payment.attempt_id is None:
-        return None
-    return s.scalar(select(PaymentAttempt.public_id).where(PaymentAttempt.id == payment.attempt_id))
-
-
-def _reverse(s: Session, payment: Payment, row: Refund) -> None:
-    """Negative allocation rows for a confirmed refund: credit first, then LIFO."""
-    s.execute(select(Invoice.id).where(Invoice.id == payment.invoice_id).with_for_update())
-    allocs = s.execute(
-        select(
-            Allocation.id, Allocation.component_id, Allocation.amount, Allocation.refund_id
-        ).where(Allocation.payment_id == payment.id)
-    ).all()
-    net: dict[int, int] = defaultdict(int)
-    newest: dict[int, int] = {}
-    for a in allocs:
-        net[a.component_id] += a.amount
-        if a.amount > 0 and a.refund_id is None:
-            newest[a.component_id] = max(newest.get(a.component_id, 0), a.id)
-    held = [Held(newest[c], c, n) for c, n in net.items() if n > 0 and c in newest]
-    refunded = s.scalar(
-        select(func.coalesce(func.sum(Refund.amount), 0)).where(
-            Refund.payment_id == payment.id, Refund.status == "succeeded", Refund.id != row.id
-        )
-    )
-    credit = max(payment.amount - int(refunded or 0) - sum(net.values()), 0)
-    amount = min(row.amount, credit + sum(h.amount for h in held))
-    if amount <= 0:
-        return
-    _, parts = reverse(amount, held, credit)
-    _insert(s, payment.id, row.id, parts)
-
-
-def _restore(s: Session, row: Refund) -> None:
-    """A refund that failed after succeeding gives the money back to the components."""
-    sums = s.execute(
-        select(Allocation.payment_id, Allocation.component_id, func.sum(Allocation.amount))
-        .where(Allocation.refund_id == row.id)
-        .group_by(Allocation.payment_id, Allocation.component_id)
-    ).all()
-    for payment_id, component_id, total in sums:
-        if total:
-            _insert(s, payment_id, row.id, [(component_id, -int(total))])
-
-
-def _insert(s: Session, payment_id: int, refund_id: int, parts: list[tuple[int, int]]) -> None:
-    db.add_allocations(s, payment_id, parts, refund_id)

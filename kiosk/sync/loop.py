@@ -96,6 +96,10 @@ class SyncLoop:
     def _apply_page(self, events: list[RelayEvent]) -> None:
         """Apply a page in one short transaction, moving the cursor with it.
 
+        On PostgreSQL each event commits on its own, so the receipt counter's row lock,
+        which every desk's payments queue on, is held for one payment, never a page;
+        SQLite has a single writer anyway and takes its lock once for the page.
+
         Each event runs in its own SAVEPOINT. One the core cannot use is rolled back
         alone and parked as a dead letter (kiosk.payments.held: `sync --status` shows it,
         `sync --retry-dead` and reconcile retry it), so it never blocks the events after
@@ -108,10 +112,16 @@ class SyncLoop:
         from kiosk.payments.apply import finish
         from kiosk.payments.verify import apply_in_ledger
 
-        results = retry_transient(
-            lambda: apply_in_ledger(self.ctx, self.gateway, lambda s, v: self._page(s, v, events)),
-            what="relay page",
-        )
+        size = 1 if self.ctx.ledger.dialect == "postgresql" else len(events)
+        results = []
+        for start in range(0, len(events), size):
+            part = events[start : start + size]
+            results += retry_transient(
+                lambda part=part: apply_in_ledger(
+                    self.ctx, self.gateway, lambda s, v: self._page(s, v, part)
+                ),
+                what="relay page",
+            )
         finish(self.ctx, self.gateway, results)
         self._publish(cursor=events[-1].cursor, last_event_at=utcnow(), pending=0)
 
