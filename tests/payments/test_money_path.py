@@ -226,3 +226,40 @@ def test_refund_event_before_its_payment_is_applied_by_reconcile(ctx, own_sandbo
         )
     reconcile(ctx, gateway)
     assert refunded(ctx, invoice) == ["succeeded"]
+
+
+def test_follow_up_stripe_cannot_take_now_is_retried_with_backoff(
+    ctx, sandbox, gateway, client, invoice
+):
+    from datetime import timedelta
+
+    import requests
+
+    from kiosk.ledger.models import FollowUp
+    from kiosk.ledger.types import utcnow
+
+    view = start_payment(ctx, gateway, invoice, 100_000, channel="payment-link")
+    page = requests.get(view.url, allow_redirects=False, timeout=5)
+    session_id = page.headers["location"].rstrip("/").rsplit("/", 1)[-1]
+    pay(client, session_id)
+    committed_then_crashed(ctx, events_for(client, view.public_id, view.stripe_id, session_id))
+    proxy = FaultyProxy(sandbox.url, path_prefix=f"/v1/payment_links/{view.stripe_id}")
+    try:
+        proxy.fail_first = 5
+        poll_once(ctx, StripeGateway(KEY, proxy.url, timeout=5, max_retries=0))
+    finally:
+        proxy.close()
+    assert client.v1.payment_links.retrieve(view.stripe_id).active is True
+    follow_up = select(FollowUp).where(FollowUp.target == view.public_id)
+    with ctx.ledger.begin() as s:
+        row = s.scalar(follow_up)
+        assert row.done_at is None and row.tries == 1 and "HTTP 500" in row.last_error
+        assert row.next_attempt_at > utcnow()
+    poll_once(ctx, gateway)  # not due yet: backing off
+    assert client.v1.payment_links.retrieve(view.stripe_id).active is True
+    with ctx.ledger.begin() as s:
+        s.scalar(follow_up).next_attempt_at = utcnow() - timedelta(seconds=1)  # time passes
+    poll_once(ctx, gateway)
+    assert client.v1.payment_links.retrieve(view.stripe_id).active is False
+    with ctx.ledger.begin() as s:
+        assert s.scalar(follow_up).done_at is not None
