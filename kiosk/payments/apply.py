@@ -25,23 +25,29 @@ the outbox (kiosk.payments.followups) in the same transaction.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from kiosk.ledger import audit
-from kiosk.ledger.allocation import ComponentDue, allocate
-from kiosk.ledger.models import Payment, ProcessedEvent
+from kiosk.ledger.models import ProcessedEvent
 from kiosk.ledger.types import utcnow
-from kiosk.payments import followups, held
+from kiosk.payments import held
 from kiosk.payments import ledger_writes as db
 from kiosk.payments.ledger_writes import AttemptRow
-from kiosk.payments.status import LIVE, PaymentStatus, StatusChange, publish_all
-from kiosk.receipts.numbering import record_receipt
+from kiosk.payments.recording import (  # noqa: F401  (re-exported for refunds and followups)
+    LATE,
+    InvoiceRef,
+    Recorder,
+    _card,
+    _id,
+    _setting,
+    decline_reason,
+    insert_ignore,
+)
+from kiosk.payments.results import ApplyResult, finish, publish_result  # noqa: F401
+from kiosk.payments.status import PaymentStatus
 
 if TYPE_CHECKING:
-    from kiosk.payments.gateway import StripeGateway
     from kiosk.payments.verify import Verifier
 
 log = logging.getLogger(__name__)
@@ -61,48 +67,6 @@ REFUND_EVENTS = (
     "refund.failed",
 )
 HANDLED_EVENTS = (*SESSION_EVENTS, *INTENT_EVENTS, *REFUND_EVENTS, "charge.succeeded")
-
-
-@dataclass
-class ApplyResult:
-    """What applying did: `outcome` is applied | duplicate | status | ignored | deferred
-    (not verified yet) | waiting (names a payment the ledger does not have: `waits_for`)."""
-
-    outcome: str = "ignored"
-    changes: list[StatusChange] = field(default_factory=list)
-    payment_id: int | None = None
-    waits_for: str | None = None  # the PaymentIntent a `waiting` result needs first
-
-    def merge(self, other: ApplyResult) -> ApplyResult:
-        order = ("ignored", "duplicate", "waiting", "deferred", "status", "applied")
-        if order.index(other.outcome) > order.index(self.outcome):
-            self.outcome = other.outcome
-        self.changes += other.changes
-        self.payment_id = self.payment_id or other.payment_id
-        self.waits_for = self.waits_for or other.waits_for
-        return self
-
-    @property
-    def fixed(self) -> bool:
-        return self.outcome in ("applied", "status")
-
-
-def publish_result(result: ApplyResult | None) -> None:
-    """Publish the result's status changes. Call after the transaction committed."""
-    if result is not None:
-        publish_all(result.changes)
-
-
-def finish(ctx: Any, gateway: StripeGateway | None, results: list[ApplyResult]) -> None:
-    """After commit: publish the changes, apply events that were waiting for a payment now
-    recorded, then do the Stripe follow-ups owed (the outbox; all that are due, so a crash
-    after an earlier commit is caught up here). Without a gateway the follow-ups wait."""
-    for result in results:
-        publish_result(result)
-    if gateway is not None or any(r.outcome == "applied" for r in results):
-        for result in held.apply_ready(ctx, gateway):
-            publish_result(result)
-    followups.work_through(ctx, gateway)
 
 
 # -- the entry points ------------------------------------------------------------------------
@@ -183,49 +147,10 @@ def apply_refund(
     return Applier(session, source, desk, None, settings).refund(refund)
 
 
-# -- the work ----------------------------------------------------------------------------------
+# -- reading Stripe's objects --------------------------------------------------------------
 
 
-LATE = (PaymentStatus.CANCELLED.value, PaymentStatus.EXPIRED.value)
-insert_ignore = db.insert_ignore
-
-
-def _setting(settings: Any, key: str) -> Any:
-    if settings is not None:
-        return settings.get(key)
-    from kiosk.config import option
-
-    return option(key).default
-
-
-def _id(value: Any) -> str | None:
-    """An expandable field: the id string, or the expanded object's id."""
-    if isinstance(value, dict):
-        return value.get("id")
-    return value
-
-
-def _card(charge: Any) -> tuple[str, str]:
-    if not isinstance(charge, dict):
-        return "", ""
-    card = (charge.get("payment_method_details") or {}).get("card") or {}
-    return str(card.get("brand") or "")[:30], str(card.get("last4") or "")[:4]
-
-
-def decline_reason(pi: dict[str, Any] | None) -> str:
-    err = (pi or {}).get("last_payment_error") or {}
-    code = err.get("decline_code") or err.get("code") or ""
-    return f"card declined: {code.replace('_', ' ')}" if code else "card declined"
-
-
-@dataclass(frozen=True)
-class InvoiceRef:
-    id: int
-    number: str
-    currency: str
-
-
-class Applier:
+class Applier(Recorder):
     """Applies Stripe objects in one session. `trusted` objects were read from Stripe's API
     (poll, reconcile); others (relay payloads) are re-read before money is credited to an
     invoice that no attempt of ours vouches for."""
@@ -239,11 +164,8 @@ class Applier:
         settings: Any,
         trusted: bool = False,
     ) -> None:
-        self.s = session
-        self.source = source
-        self.desk = desk
+        super().__init__(session, source, desk, settings)
         self.verifier = verifier
-        self.settings = settings
         self.trusted = trusted
 
     def verified(self, kind: str, obj_id: str) -> dict[str, Any] | None:
@@ -287,12 +209,6 @@ class Applier:
             if found is not None:
                 return found
         return None
-
-    def attempt_row(self, public_id: str) -> AttemptRow:
-        found = db.attempt(self.s, db.ATTEMPT_BY_PUBLIC_ID, public_id)
-        if found is None:
-            raise LookupError(f"no payment attempt {public_id!r}")
-        return found
 
     def invoice_of(self, attempt: AttemptRow | None, metadata: dict | None) -> InvoiceRef | None:
         if attempt is not None:
@@ -403,161 +319,3 @@ class Applier:
         from kiosk.payments.refund_apply import apply_refund_object
 
         return apply_refund_object(self, refund)
-
-    # -- the money ----------------------------------------------------------------------------
-
-    def record_payment(
-        self,
-        invoice: InvoiceRef,
-        attempt: AttemptRow | None,
-        *,
-        pi_id: str,
-        amount: int,
-        currency: str,
-        session_id: str | None,
-        charge: Any,
-    ) -> ApplyResult:
-        """Money received: one payment per PaymentIntent, however often it is reported."""
-        if amount <= 0:
-            return ApplyResult("ignored")
-        # Lock the invoice first: concurrent payments for it allocate one after the other.
-        db.lock_invoice(self.s, invoice.id)
-        currency = currency.upper()
-        late = attempt is not None and attempt.status in LATE
-        brand, last4 = _card(charge)
-        row = {
-            "invoice_id": invoice.id,
-            "attempt_id": attempt.id if attempt else None,
-            "stripe_payment_intent": pi_id,
-            "stripe_charge_id": _id(charge),
-            "stripe_session_id": session_id,
-            "amount": amount,
-            "currency": currency,
-            "channel": attempt.channel if attempt else "checkout",
-            "card_brand": brand,
-            "card_last4": last4,
-            "source": self.source,
-            "desk": self.desk,
-            "staff_user_id": attempt.staff_user_id if attempt else None,
-            "flag": "late_after_cancel" if late else "",
-            "received_at": utcnow(),
-        }
-        payment_id = db.insert_ignore(self.s, Payment, row, ["stripe_payment_intent"], "id")
-        if payment_id is None:  # recorded before (or by another desk a moment ago)
-            return self.already_paid(attempt, pi_id, session_id, charge)
-        credit = self.allocate(invoice, payment_id, amount, currency)
-        flag = str(row["flag"]) or ("overpayment" if credit else "")
-        if flag and not late:
-            db.run(self.s, db.SET_FLAG, {"pid": payment_id, "flag": flag})
-        receipt = record_receipt(
-            self.s,
-            prefix=str(_setting(self.settings, "receipts.prefix")),
-            timezone=str(_setting(self.settings, "desk.timezone")),
-            desk=self.desk,
-            payment_id=payment_id,
-        )
-        audit.record(
-            self.s,
-            "payment.received",
-            desk=self.desk,
-            target=invoice.number,
-            amount=amount,
-            currency=currency,
-            payment_intent=pi_id,
-            source=self.source,
-            receipt=receipt,
-            attempt=attempt.public_id if attempt else None,
-            credit=credit,
-            flag=flag,
-        )
-        # Its follow-ups (fee slips, card details) are owed from now: the new row, with
-        # followed_up_at NULL, is their outbox entry (kiosk.payments.followups).
-        result = ApplyResult("applied", payment_id=payment_id)
-        reason = {
-            "late_after_cancel": "paid after the desk cancelled: refund or keep",
-            "overpayment": "overpaid: the excess is credit",
-        }.get(flag, "")
-        if attempt is None:
-            result.changes.append(
-                StatusChange(None, invoice.number, PaymentStatus.PAID, reason, payment_id)
-            )
-            return result
-        result.merge(
-            self.set_status(
-                attempt, PaymentStatus.PAID, reason, session_id=session_id, payment_id=payment_id
-            )
-        )
-        result.outcome = "applied"
-        return result
-
-    def allocate(self, invoice: InvoiceRef, payment_id: int, amount: int, currency: str) -> int:
-        """Allocation rows for a new payment; returns the credit no component could take."""
-        if currency != invoice.currency.upper():
-            return amount  # never mix currencies: all of it is credit for a supervisor
-        due = [
-            ComponentDue(cid, total, int(paid), prio, due, pos)
-            for cid, total, prio, due, pos, paid in db.components_due(self.s, invoice.id)
-        ]
-        split = allocate(amount, due)
-        db.add_allocations(self.s, payment_id, split.parts)
-        return split.credit
-
-    def already_paid(
-        self, attempt: AttemptRow | None, pi_id: str, session_id: str | None, charge: Any
-    ) -> ApplyResult:
-        payment = db.payment_by_intent(self.s, pi_id)
-        payment_id = payment[0] if payment else None
-        result = ApplyResult("duplicate", payment_id=payment_id)
-        if payment is not None:
-            self.fill_card(payment, charge)
-            if session_id:  # first reported by its PaymentIntent, which names no session
-                db.run(
-                    self.s, db.SET_PAYMENT_SESSION, {"pid": payment[0], "session_id": session_id}
-                )
-        if attempt is not None and attempt.status != PaymentStatus.PAID:
-            result.merge(
-                self.set_status(
-                    attempt, PaymentStatus.PAID, "", session_id=session_id, payment_id=payment_id
-                )
-            )
-            result.outcome = "status"
-        return result
-
-    def fill_card(self, payment: Any, charge: Any) -> bool:
-        brand, last4 = _card(charge)
-        if not last4 or payment[1]:
-            return False
-        db.run(self.s, db.SET_CARD, {"pid": payment[0], "brand": brand, "last4": last4})
-        return True
-
-    def set_status(
-        self,
-        attempt: AttemptRow,
-        status: PaymentStatus,
-        reason: str = "",
-        *,
-        session_id: str | None = None,
-        payment_id: int | None = None,
-    ) -> ApplyResult:
-        """Move an attempt forward. Paid is never undone; a finished attempt only becomes paid
-        (money that arrives late is still money)."""
-        current = PaymentStatus(attempt.status)
-        if current == status and attempt.last_error == reason:
-            if session_id and not attempt.stripe_session_id:
-                db.set_status(self.s, attempt, status, reason, session_id, status in LIVE)
-            return ApplyResult("duplicate")
-        if current == PaymentStatus.PAID or (current not in LIVE and status != PaymentStatus.PAID):
-            return ApplyResult("ignored")
-        db.set_status(self.s, attempt, status.value, reason, session_id, status in LIVE)
-        result = ApplyResult("status")
-        link = attempt.channel in ("payment_link", "fee_slip") and attempt.stripe_id
-        if status not in LIVE and link:
-            followups.arm(
-                self.s, followups.DEACTIVATE_LINK, attempt.public_id, str(attempt.stripe_id)
-            )
-        change = StatusChange(attempt.public_id, attempt.invoice_number, status, reason, payment_id)
-        result.changes.append(change)
-        return result
-
-    def set_status_of(self, public_id: str, status: PaymentStatus, reason: str = "") -> ApplyResult:
-        return self.set_status(self.attempt_row(public_id), status, reason)

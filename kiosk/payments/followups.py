@@ -187,7 +187,7 @@ def fill_card_from_stripe(
     """Read the card's brand and last 4 from the PaymentIntent's charge (events about a
     Checkout Session carry the PaymentIntent only as an id)."""
     from kiosk.payments import ledger_writes as db
-    from kiosk.payments.apply import _card
+    from kiosk.payments.recording import _card
 
     charge = gateway.retrieve_payment_intent(pi_id).get("latest_charge")
     brand, last4 = _card(charge)
