@@ -28,8 +28,8 @@ from kiosk.payments.errors import StripeUnavailable
 
 if TYPE_CHECKING:
     from kiosk.context import Context
-    from kiosk.payments.apply import ApplyResult
     from kiosk.payments.gateway import StripeGateway
+    from kiosk.payments.results import ApplyResult
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,9 +22,13 @@ from kiosk.ledger.models import Allocation, Invoice, Payment, Receipt, Refund
 from kiosk.ledger.types import utcnow
 from kiosk.payments import followups
 from kiosk.payments import ledger_writes as db
-from kiosk.payments.apply import Applier, ApplyResult, _id, _setting, insert_ignore
+from kiosk.payments.recording import _id, _setting, insert_ignore
+from kiosk.payments.results import ApplyResult
 from kiosk.payments.status import PaymentStatus, StatusChange
 from kiosk.receipts.numbering import issue_receipt
+
+if TYPE_CHECKING:
+    from kiosk.payments.apply import Applier
 
 # Our refund statuses, in the only order they may move.
 RANK = {"requested": 0, "pending": 1, "succeeded": 2, "failed": 3, "canceled": 3}
