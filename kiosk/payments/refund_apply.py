@@ -62,57 +62,63 @@ def apply_refund_object(ap: Applier, obj: dict[str, Any]) -> ApplyResult:
     row.updated_at = utcnow()
     payment = s.get(Payment, row.payment_id)
     assert payment is not None
+    if new == "succeeded":
+        return _succeeded(ap, row, payment)
+    if new in ("failed", "canceled"):
+        return _failed(ap, row, payment, after_success=old == "succeeded")
+    return ApplyResult("status")
+
+
+def _change(s: Session, payment: Payment, status: PaymentStatus, reason: str) -> StatusChange:
     invoice = s.get(Invoice, payment.invoice_id)
     assert invoice is not None
     attempt_id = _attempt_public_id(s, payment)
-    result = ApplyResult("status")
-    if new == "succeeded":
-        _reverse(s, payment, row)
-        if s.scalar(select(Receipt.id).where(Receipt.refund_id == row.id)) is None:
-            issue_receipt(
-                s,
-                prefix=str(_setting(ap.settings, "receipts.prefix")),
-                timezone=str(_setting(ap.settings, "desk.timezone")),
-                desk=ap.desk,
-                refund_id=row.id,
-            )
-        audit.record(
+    return StatusChange(attempt_id, invoice.number, status, reason, payment.id)
+
+
+def _succeeded(ap: Applier, row: Refund, payment: Payment) -> ApplyResult:
+    """Stripe paid the refund: reverse the allocations and issue the refund note."""
+    s = ap.s
+    _reverse(s, payment, row)
+    if s.scalar(select(Receipt.id).where(Receipt.refund_id == row.id)) is None:
+        issue_receipt(
             s,
-            "refund.succeeded",
+            prefix=str(_setting(ap.settings, "receipts.prefix")),
+            timezone=str(_setting(ap.settings, "desk.timezone")),
             desk=ap.desk,
-            target=row.public_id,
-            amount=row.amount,
-            payment_intent=payment.stripe_payment_intent,
+            refund_id=row.id,
         )
-        result.outcome = "applied"
+    audit.record(
+        s,
+        "refund.succeeded",
+        desk=ap.desk,
+        target=row.public_id,
+        amount=row.amount,
+        payment_intent=payment.stripe_payment_intent,
+    )
+    followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
+    change = _change(s, payment, PaymentStatus.REFUNDED, row.reason)
+    return ApplyResult("applied", changes=[change])
+
+
+def _failed(ap: Applier, row: Refund, payment: Payment, *, after_success: bool) -> ApplyResult:
+    """The refund failed (or was cancelled): a reversal already made is undone."""
+    s = ap.s
+    if after_success:
+        _restore(s, row)
         followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
-        result.changes.append(
-            StatusChange(attempt_id, invoice.number, PaymentStatus.REFUNDED, row.reason, payment.id)
-        )
-    elif new in ("failed", "canceled"):
-        if old == "succeeded":
-            _restore(s, row)
-            followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
-        why = row.failure_reason.replace("_", " ") or new
-        audit.record(
-            s,
-            "refund.failed",
-            desk=ap.desk,
-            target=row.public_id,
-            amount=row.amount,
-            reason=why,
-            after_success=old == "succeeded",
-        )
-        result.changes.append(
-            StatusChange(
-                attempt_id,
-                invoice.number,
-                PaymentStatus.FAILED,
-                f"refund failed: {why}",
-                payment.id,
-            )
-        )
-    return result
+    why = row.failure_reason.replace("_", " ") or row.status
+    audit.record(
+        s,
+        "refund.failed",
+        desk=ap.desk,
+        target=row.public_id,
+        amount=row.amount,
+        reason=why,
+        after_success=after_success,
+    )
+    change = _change(s, payment, PaymentStatus.FAILED, f"refund failed: {why}")
+    return ApplyResult("status", changes=[change])
 
 
 def _refund_row(ap: Applier, obj: dict[str, Any]) -> Refund | ApplyResult | None:
