@@ -120,13 +120,7 @@ class Recorder:
         flag = str(row["flag"]) or ("overpayment" if credit else "")
         if flag and not late:
             db.run(self.s, db.SET_FLAG, {"pid": payment_id, "flag": flag})
-        receipt = record_receipt(
-            self.s,
-            prefix=str(_setting(self.settings, "receipts.prefix")),
-            timezone=str(_setting(self.settings, "desk.timezone")),
-            desk=self.desk,
-            payment_id=payment_id,
-        )
+        receipt = self.number_receipt(payment_id)
         audit.record(
             self.s,
             "payment.received",
@@ -143,6 +137,26 @@ class Recorder:
         )
         # Its follow-ups (fee slips, card details) are owed from now: the new row, with
         # followed_up_at NULL, is their outbox entry (kiosk.payments.followups).
+        return self.paid(invoice, attempt, payment_id, session_id, flag)
+
+    def number_receipt(self, payment_id: int) -> str:
+        return record_receipt(
+            self.s,
+            prefix=str(_setting(self.settings, "receipts.prefix")),
+            timezone=str(_setting(self.settings, "desk.timezone")),
+            desk=self.desk,
+            payment_id=payment_id,
+        )
+
+    def paid(
+        self,
+        invoice: InvoiceRef,
+        attempt: AttemptRow | None,
+        payment_id: int,
+        session_id: str | None,
+        flag: str,
+    ) -> ApplyResult:
+        """The status change for new money: the attempt (if any) is paid."""
         result = ApplyResult("applied", payment_id=payment_id)
         reason = {
             "late_after_cancel": "paid after the desk cancelled: refund or keep",
