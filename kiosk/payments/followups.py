@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from kiosk.ledger.fastsql import dialect_insert, table, write
+from kiosk.ledger.fastsql import dialect_insert, run, table, write
 from kiosk.ledger.models import FollowUp, Payment
 from kiosk.ledger.types import utcnow
 from kiosk.payments.errors import NotFound, PaymentError, StripeUnavailable
@@ -193,4 +193,4 @@ def fill_card_from_stripe(
     brand, last4 = _card(charge)
     if last4:
         with ctx.ledger.begin() as s:
-            db.run(s, db.SET_CARD_IF_BLANK, {"pid": payment_id, "brand": brand, "last4": last4})
+            run(s, db.SET_CARD_IF_BLANK, {"pid": payment_id, "brand": brand, "last4": last4})
