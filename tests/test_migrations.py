@@ -37,8 +37,8 @@ def _version(engine: Engine) -> list[str]:
         return list(conn.scalars(text("SELECT version_num FROM alembic_version")))
 
 
-def test_head_is_the_search_migration():
-    assert _head() == "0003"
+def test_head_is_the_money_path_migration():
+    assert _head() == "0005"
 
 
 def test_sqlite_schema_matches_models(tmp_path: Path):
