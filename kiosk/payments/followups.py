@@ -75,14 +75,15 @@ def pending(ctx: Context) -> int:
         )
 
 
-def work_through(ctx: Context, gateway: StripeGateway | None) -> int:
-    """Do the follow-ups that are due, each outside any ledger transaction. Returns how
-    many were done. Stops early while Stripe is unreachable (the next call resumes)."""
+def work_through(ctx: Context, gateway: StripeGateway | None, kind: str | None = None) -> int:
+    """Do the follow-ups that are due (of `kind`, or all), each outside any ledger
+    transaction. Returns how many were done. Stops early while Stripe is unreachable
+    (the next call resumes)."""
     if gateway is None or getattr(_busy, "on", False):
         return 0
     _busy.on = True
     try:
-        return _work(ctx, gateway)
+        return _work(ctx, gateway, kind)
     finally:
         _busy.on = False
 
@@ -110,16 +111,17 @@ def adopt_payments(ctx: Context) -> None:
             return
 
 
-def _work(ctx: Context, gateway: StripeGateway) -> int:
+def _work(ctx: Context, gateway: StripeGateway, kind: str | None) -> int:
     adopt_payments(ctx)
     f = FollowUp
+    query = (
+        select(f.id, f.kind, f.target, f.detail, f.armed_at, f.tries)
+        .where(f.done_at.is_(None), f.next_attempt_at <= utcnow())
+        .order_by(f.id)
+        .limit(BATCH)
+    )
     with ctx.ledger.begin() as s:
-        due = s.execute(
-            select(f.id, f.kind, f.target, f.detail, f.armed_at, f.tries)
-            .where(f.done_at.is_(None), f.next_attempt_at <= utcnow())
-            .order_by(f.id)
-            .limit(BATCH)
-        ).all()
+        due = s.execute(query if kind is None else query.where(f.kind == kind)).all()
     done = 0
     for row in due:
         try:

@@ -49,12 +49,16 @@ def publish_result(result: ApplyResult | None) -> None:
 
 
 def finish(ctx: Any, gateway: StripeGateway | None, results: list[ApplyResult]) -> None:
-    """After commit: publish the changes, apply events that were waiting for a payment now
-    recorded, then do the Stripe follow-ups owed (the outbox; all that are due, so a crash
-    after an earlier commit is caught up here). Without a gateway the follow-ups wait."""
+    """After commit: read the card details new payments lack (a receipt shows them), publish
+    the changes, apply events that were waiting for a payment now recorded, then do the
+    Stripe follow-ups owed (the outbox; all that are due, so a crash after an earlier
+    commit is caught up here). Without a gateway the follow-ups wait."""
+    money = any(r.outcome == "applied" for r in results)
+    if money:
+        followups.work_through(ctx, gateway, followups.FILL_CARD)
     for result in results:
         publish_result(result)
-    if gateway is not None or any(r.outcome == "applied" for r in results):
+    if gateway is not None or money:
         for result in held.apply_ready(ctx, gateway):
             publish_result(result)
     followups.work_through(ctx, gateway)
