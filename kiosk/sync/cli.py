@@ -50,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
             n = loop.run_once(args.wait)
         except RelayError as exc:
             raise CommandError(str(exc)) from None
+        if n == 0:  # a page does this after applying; with none, catch up the outbox here
+            from kiosk.payments.apply import finish
+
+            finish(ctx, loop.gateway, [])
         print(f"applied {n} event(s); cursor {loop.cursor()}")
         return 0
     stop = threading.Event()
