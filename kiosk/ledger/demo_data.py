@@ -25,6 +25,7 @@ from kiosk.ledger.database import Ledger
 from kiosk.ledger.demo_plan import InvoicePlan, StudentPlan, plan
 from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Student
 from kiosk.ledger.search_index import bulk_indexing, fold, search_text
+from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import create_user, find_user
 from kiosk.receipts.numbering import record_receipt
 
@@ -135,6 +136,7 @@ def _add_payment(s: Session, invoice: Invoice, k: int, amount: int, day: date) -
         desk="Desk 1",
         received_at=datetime.combine(day, time(5, 30), tzinfo=UTC).replace(hour=5 + k),
     )
+    payment.followed_up_at = payment.received_at  # demo money: nothing owed to Stripe
     s.add(payment)
     s.flush()
     record_receipt(  # as the apply path does for every payment; rendered by the desk later
@@ -270,6 +272,7 @@ def _bulk_money(s: Session, todo: list[int], invoice_ids: dict[int, int]) -> Non
                 "amount": 2_000_000,
                 "currency": "INR",
                 "source": "demo",
+                "followed_up_at": utcnow(),  # demo money: nothing owed to Stripe
             }
             for n in paid
         ],

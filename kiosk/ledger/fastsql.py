@@ -88,8 +88,12 @@ def write(session: Session, stmt: Any, params: dict[str, Any] | list[dict[str, A
 def connection(session: Session) -> Any:
     if session.new or session.dirty or session.deleted:
         session.flush()
-    info, tx = session.info, session.get_transaction()
-    if info.get("kiosk.tx") is not tx:  # the connection is fixed for one transaction
+    # The connection is fixed for one transaction. A SAVEPOINT (begin_nested) is emitted
+    # lazily, when the session is next asked for its connection: ask again for each one,
+    # or writes meant for a savepoint land outside it and survive its rollback.
+    info = session.info
+    tx = session.get_nested_transaction() or session.get_transaction()
+    if info.get("kiosk.tx") is not tx:
         info["kiosk.tx"], info["kiosk.conn"] = tx, session.connection()
     return info["kiosk.conn"]
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -133,7 +134,16 @@ class Payment(Base):
     """Money actually received. One row per Stripe PaymentIntent, enforced by the database."""
 
     __tablename__ = "payments"
-    __table_args__ = (CheckConstraint("amount > 0", name="payment_amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="payment_amount_positive"),
+        # Payments whose post-commit follow-ups are not armed yet (kiosk.payments.followups).
+        Index(
+            "ix_payments_follow_up",
+            "id",
+            sqlite_where=text("followed_up_at IS NULL"),
+            postgresql_where=text("followed_up_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
@@ -152,6 +162,9 @@ class Payment(Base):
     # Set when money arrived for an attempt the desk had cancelled: staff refund or keep it.
     flag: Mapped[str] = mapped_column(String(40), default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # NULL until the outbox has taken over this payment's follow-ups (fee slips, card):
+    # the payment row itself is the outbox entry, so recording money costs no extra write.
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
     allocations: Mapped[list[Allocation]] = relationship(
@@ -363,3 +376,45 @@ class PayoutLine(Base):
     net: Mapped[int] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
     created: Mapped[int] = mapped_column(BigInteger)
+
+
+class FollowUp(Base):
+    """Outbox of Stripe work owed after a ledger commit (deactivate a paid link, expire
+    out-of-date fee slips, read a card's last 4). Armed in the same transaction as its
+    cause, worked through after commit and by every later poll, sync and reconcile until
+    done; each kind is idempotent, so doing one twice is harmless."""
+
+    __tablename__ = "payment_followups"
+    __table_args__ = (
+        UniqueConstraint("kind", "target"),
+        Index("ix_followups_due", "done_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # deactivate_link | stale_fee_slips | fill_card
+    target: Mapped[str] = mapped_column(String(120))  # attempt public id | invoice id | payment id
+    detail: Mapped[str] = mapped_column(String(120), default="")  # link id | PaymentIntent id
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    armed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class HeldEvent(Base):
+    """A Stripe event the ledger holds instead of applying: `waiting` for a payment the
+    desk does not know yet (applied as soon as it does), or `dead` (applying it failed;
+    shown by `sync --status` and `reconcile`, retried by `sync --retry-dead`)."""
+
+    __tablename__ = "held_events"
+
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    type: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(10), index=True)  # waiting | dead
+    waits_for: Mapped[str | None] = mapped_column(String(100), index=True)  # PaymentIntent
+    reason: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[str] = mapped_column(Text)  # the event, JSON
+    source: Mapped[str] = mapped_column(String(20), default="")
+    tries: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -14,30 +14,41 @@ database rather than by checks in memory:
   one invoice allocate against each other's committed figures.
 
 Out-of-order events never undo a success: a paid attempt stays paid, and a refund's
-status only moves forward. Status changes are returned in `ApplyResult.changes`; the
-caller publishes them after commit with `publish_result`.
+status only moves forward. An event about a payment the desk does not know yet is held
+as `waiting` (kiosk.payments.held), not marked processed, and applied once it is known.
+Status changes are returned in `ApplyResult.changes`; the caller publishes them after
+commit with `finish`. Stripe is never called here: objects to verify are read between
+transactions (kiosk.payments.verify), and work owed to Stripe after commit is armed in
+the outbox (kiosk.payments.followups) in the same transaction.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.orm import Session
 
-from kiosk.ledger import audit
-from kiosk.ledger.allocation import ComponentDue, allocate
-from kiosk.ledger.models import Payment, ProcessedEvent
+from kiosk.ledger.models import ProcessedEvent
 from kiosk.ledger.types import utcnow
+from kiosk.payments import held
 from kiosk.payments import ledger_writes as db
-from kiosk.payments.lateness import late_after_close
 from kiosk.payments.ledger_writes import AttemptRow
-from kiosk.payments.status import LIVE, PaymentStatus, StatusChange, publish_all
-from kiosk.receipts.numbering import record_receipt
+from kiosk.payments.recording import (  # noqa: F401  (re-exported for refunds and followups)
+    InvoiceRef,
+    Recorder,
+    _card,
+    _id,
+    _setting,
+    decline_reason,
+    insert_ignore,
+)
+from kiosk.payments.results import ApplyResult, finish, publish_result  # noqa: F401
+from kiosk.payments.status import PaymentStatus
 
 if TYPE_CHECKING:
-    from kiosk.payments.gateway import StripeGateway
+    from kiosk.payments.verify import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -58,83 +69,20 @@ REFUND_EVENTS = (
 HANDLED_EVENTS = (*SESSION_EVENTS, *INTENT_EVENTS, *REFUND_EVENTS, "charge.succeeded")
 
 
-@dataclass
-class ApplyResult:
-    """What applying did: `outcome` is applied | duplicate | status | ignored | deferred."""
-
-    outcome: str = "ignored"
-    changes: list[StatusChange] = field(default_factory=list)
-    payment_id: int | None = None
-    # Follow-ups that call Stripe, done after commit by `finish` (never inside the lock).
-    links_to_deactivate: list[tuple[str, str]] = field(default_factory=list)  # (attempt, plink)
-    balance_changed: list[int] = field(default_factory=list)  # invoice ids
-    cards_to_fill: list[tuple[int, str]] = field(default_factory=list)  # (payment, pi)
-
-    def merge(self, other: ApplyResult) -> ApplyResult:
-        order = ("ignored", "duplicate", "deferred", "status", "applied")
-        if order.index(other.outcome) > order.index(self.outcome):
-            self.outcome = other.outcome
-        self.changes += other.changes
-        self.payment_id = self.payment_id or other.payment_id
-        self.links_to_deactivate += other.links_to_deactivate
-        self.balance_changed += other.balance_changed
-        self.cards_to_fill += other.cards_to_fill
-        return self
-
-    @property
-    def fixed(self) -> bool:
-        return self.outcome in ("applied", "status")
-
-
-def publish_result(result: ApplyResult | None) -> None:
-    """Publish the result's status changes. Call after the transaction committed."""
-    if result is not None:
-        publish_all(result.changes)
-
-
-def finish(ctx: Any, gateway: StripeGateway | None, results: list[ApplyResult]) -> None:
-    """After commit: the card details an event did not carry, then publish the changes,
-    then the Stripe follow-ups (best effort: a link that fails to deactivate is still
-    limited to one completed session)."""
-    if gateway is not None:
-        for result in results:
-            for payment_id, pi_id in result.cards_to_fill:
-                fill_card_from_stripe(ctx, gateway, payment_id, pi_id)
-    for result in results:
-        publish_result(result)
-    if gateway is None:
-        return
-    from kiosk.payments import attempts
-    from kiosk.payments.errors import PaymentError
-
-    for result in results:
-        try:
-            for public_id, link_id in dict.fromkeys(result.links_to_deactivate):
-                attempts.deactivate_link(gateway, public_id, link_id)
-            for invoice_id in dict.fromkeys(result.balance_changed):
-                attempts.deactivate_stale_fee_slips(ctx, gateway, invoice_id)
-        except PaymentError as exc:
-            log.warning("follow-up after payment failed: %s", exc.message)
-
-
-def fill_card_from_stripe(ctx: Any, gateway: StripeGateway, payment_id: int, pi_id: str) -> None:
-    """Read the card's brand and last 4 from the PaymentIntent's charge (events about a
-    Checkout Session carry the PaymentIntent only as an id). Outside the apply transaction,
-    so no Stripe call ever holds the ledger's locks."""
-    from kiosk.payments.errors import PaymentError
-
-    try:
-        charge = gateway.retrieve_payment_intent(pi_id).get("latest_charge")
-    except PaymentError as exc:
-        log.info("card details for %s not read: %s", pi_id, exc.message)
-        return
-    brand, last4 = _card(charge)
-    if last4:
-        with ctx.ledger.begin() as s:
-            db.run(s, db.SET_CARD_IF_BLANK, {"pid": payment_id, "brand": brand, "last4": last4})
-
-
 # -- the entry points ------------------------------------------------------------------------
+
+
+def event_work(
+    event: dict[str, Any], *, source: str, desk: str, settings: Any
+) -> Callable[[Session, Verifier | None], ApplyResult]:
+    """`apply_event` for one event, as the unit of work `verify.apply_in_ledger` runs."""
+
+    def work(session: Session, verifier: Verifier | None) -> ApplyResult:
+        return apply_event(
+            session, event, source=source, desk=desk, verifier=verifier, settings=settings
+        )
+
+    return work
 
 
 def apply_event(
@@ -143,10 +91,11 @@ def apply_event(
     *,
     source: str,
     desk: str,
-    gateway: StripeGateway | None = None,
+    verifier: Verifier | None = None,
     settings: Any = None,
 ) -> ApplyResult:
-    """Apply one Stripe event (from the relay or Stripe's events list), exactly once."""
+    """Apply one Stripe event (from the relay or Stripe's events list), exactly once.
+    Objects it must verify come from `verifier` (see kiosk.payments.verify)."""
     event_id, etype = str(event["id"]), str(event.get("type", ""))
     row = {
         "event_id": event_id,
@@ -159,11 +108,21 @@ def apply_event(
     if db.insert_ignore(session, ProcessedEvent, row, ["event_id"]) is None:
         return ApplyResult("duplicate")  # seen before: one statement
     obj = (event.get("data") or {}).get("object") or {}
-    applier = Applier(session, source, desk, gateway, settings)
+    applier = Applier(session, source, desk, verifier, settings)
     applier.event_created = int(event.get("created") or 0) or None
     result = applier.event(etype, obj)
-    if result.outcome == "deferred":  # not verified yet: let reconcile see it again
+    if result.outcome in ("deferred", "waiting"):  # not final: later sources apply it
         db.run(session, db.FORGET_EVENT, {"eid": event_id})
+        if result.outcome == "waiting":
+            reason = f"waits for payment {result.waits_for}"
+            held.hold(
+                session,
+                event,
+                held.WAITING,
+                source=source,
+                reason=reason,
+                waits_for=result.waits_for,
+            )
     elif result.outcome != "applied":
         db.run(session, db.SET_OUTCOME, {"eid": event_id, "outcome": result.outcome})
     return result
@@ -175,13 +134,13 @@ def apply_checkout_session(
     *,
     source: str,
     desk: str,
-    gateway: StripeGateway | None = None,
+    verifier: Verifier | None = None,
     settings: Any = None,
     trusted: bool = True,
 ) -> ApplyResult:
     """Apply a Checkout Session as read from Stripe (poll, reconcile): `trusted` objects
     came from Stripe's API and need no second read."""
-    return Applier(session, source, desk, gateway, settings, trusted).session_object(cs, None)
+    return Applier(session, source, desk, verifier, settings, trusted).session_object(cs, None)
 
 
 def apply_payment_intent(
@@ -190,11 +149,11 @@ def apply_payment_intent(
     *,
     source: str,
     desk: str,
-    gateway: StripeGateway | None = None,
+    verifier: Verifier | None = None,
     settings: Any = None,
     trusted: bool = True,
 ) -> ApplyResult:
-    return Applier(session, source, desk, gateway, settings, trusted).intent(pi, None)
+    return Applier(session, source, desk, verifier, settings, trusted).intent(pi, None)
 
 
 def apply_refund(
@@ -203,48 +162,10 @@ def apply_refund(
     return Applier(session, source, desk, None, settings).refund(refund)
 
 
-# -- the work ----------------------------------------------------------------------------------
+# -- reading Stripe's objects --------------------------------------------------------------
 
 
-insert_ignore = db.insert_ignore
-
-
-def _setting(settings: Any, key: str) -> Any:
-    if settings is not None:
-        return settings.get(key)
-    from kiosk.config import option
-
-    return option(key).default
-
-
-def _id(value: Any) -> str | None:
-    """An expandable field: the id string, or the expanded object's id."""
-    if isinstance(value, dict):
-        return value.get("id")
-    return value
-
-
-def _card(charge: Any) -> tuple[str, str]:
-    if not isinstance(charge, dict):
-        return "", ""
-    card = (charge.get("payment_method_details") or {}).get("card") or {}
-    return str(card.get("brand") or "")[:30], str(card.get("last4") or "")[:4]
-
-
-def decline_reason(pi: dict[str, Any] | None) -> str:
-    err = (pi or {}).get("last_payment_error") or {}
-    code = err.get("decline_code") or err.get("code") or ""
-    return f"card declined: {code.replace('_', ' ')}" if code else "card declined"
-
-
-@dataclass(frozen=True)
-class InvoiceRef:
-    id: int
-    number: str
-    currency: str
-
-
-class Applier:
+class Applier(Recorder):
     """Applies Stripe objects in one session. `trusted` objects were read from Stripe's API
     (poll, reconcile); others (relay payloads) are re-read before money is credited to an
     invoice that no attempt of ours vouches for."""
@@ -254,17 +175,22 @@ class Applier:
         session: Session,
         source: str,
         desk: str,
-        gateway: StripeGateway | None,
+        verifier: Verifier | None,
         settings: Any,
         trusted: bool = False,
     ) -> None:
-        self.s = session
-        self.source = source
-        self.desk = desk
-        self.gateway = gateway
-        self.settings = settings
+        super().__init__(session, source, desk, settings)
+        self.verifier = verifier
         self.trusted = trusted
-        self.event_created: int | None = None  # when applying an event: its `created`
+
+    def verified(self, kind: str, obj_id: str) -> dict[str, Any] | None:
+        """The object as read from Stripe ({} if Stripe has none), or None: not read yet."""
+        if self.verifier is None:
+            return None
+        found = self.verifier.get(kind, obj_id)
+        if found is not None:
+            self.trusted = True
+        return found
 
     def event(self, etype: str, obj: dict[str, Any]) -> ApplyResult:
         if etype in SESSION_EVENTS:
@@ -299,12 +225,6 @@ class Applier:
                 return found
         return None
 
-    def attempt_row(self, public_id: str) -> AttemptRow:
-        found = db.attempt(self.s, db.ATTEMPT_BY_PUBLIC_ID, public_id)
-        if found is None:
-            raise LookupError(f"no payment attempt {public_id!r}")
-        return found
-
     def invoice_of(self, attempt: AttemptRow | None, metadata: dict | None) -> InvoiceRef | None:
         if attempt is not None:
             return InvoiceRef(attempt.invoice_id, attempt.invoice_number, attempt.currency)
@@ -324,10 +244,10 @@ class Applier:
             return ApplyResult("ignored")  # not a fee payment of ours
         if attempt is None and not self.trusted:
             # Matches no attempt: read it from Stripe before acting on a payload.
-            if self.gateway is None:
+            verified = self.verified("session", str(cs["id"]))
+            if verified is None:
                 return ApplyResult("deferred")
-            cs = self.gateway.retrieve_session(str(cs["id"]))
-            self.trusted = True
+            cs = verified
             if self.invoice_of(None, cs.get("metadata")) != invoice:
                 return ApplyResult("ignored")
         status, paid = cs.get("status"), cs.get("payment_status")
@@ -378,10 +298,10 @@ class Applier:
         if not succeeded:
             return ApplyResult("ignored")
         if attempt is None and not self.trusted:
-            if self.gateway is None:
+            read = self.verified("payment_intent", str(pi["id"]))
+            if read is None:
                 return ApplyResult("deferred")
-            pi = self.gateway.retrieve_payment_intent(str(pi["id"]))
-            self.trusted = True
+            pi = read
             verified = self.invoice_of(None, pi.get("metadata"))
             if pi.get("status") != "succeeded" or verified != invoice:
                 return ApplyResult("ignored")
@@ -400,7 +320,10 @@ class Applier:
         pi_id = _id(ch.get("payment_intent"))
         payment = db.payment_by_intent(self.s, pi_id) if pi_id else None
         if payment is None:
-            return result
+            # A refund that overtook its payment waits for it; card details need not
+            # (the payment's own follow-up reads them).
+            refunded = pi_id and (ch.get("refunded") or ch.get("amount_refunded"))
+            return ApplyResult("waiting", waits_for=pi_id) if refunded else result
         if self.fill_card(payment, ch):
             result.outcome = "status"
         for refund in (ch.get("refunds") or {}).get("data") or []:
@@ -408,162 +331,6 @@ class Applier:
         return result
 
     def refund(self, refund: dict[str, Any]) -> ApplyResult:
-        from kiosk.payments.refunds import apply_refund_object
+        from kiosk.payments.refund_apply import apply_refund_object
 
         return apply_refund_object(self, refund)
-
-    # -- the money ----------------------------------------------------------------------------
-
-    def record_payment(
-        self,
-        invoice: InvoiceRef,
-        attempt: AttemptRow | None,
-        *,
-        pi_id: str,
-        amount: int,
-        currency: str,
-        session_id: str | None,
-        charge: Any,
-    ) -> ApplyResult:
-        """Money received: one payment per PaymentIntent, however often it is reported."""
-        if amount <= 0:
-            return ApplyResult("ignored")
-        # Lock the invoice first: concurrent payments for it allocate one after the other.
-        db.lock_invoice(self.s, invoice.id)
-        currency = currency.upper()
-        late = late_after_close(self.s, attempt, charge, self.event_created)
-        brand, last4 = _card(charge)
-        row = {
-            "invoice_id": invoice.id,
-            "attempt_id": attempt.id if attempt else None,
-            "stripe_payment_intent": pi_id,
-            "stripe_charge_id": _id(charge),
-            "stripe_session_id": session_id,
-            "amount": amount,
-            "currency": currency,
-            "channel": attempt.channel if attempt else "checkout",
-            "card_brand": brand,
-            "card_last4": last4,
-            "source": self.source,
-            "desk": self.desk,
-            "staff_user_id": attempt.staff_user_id if attempt else None,
-            "flag": "late_after_cancel" if late else "",
-            "received_at": utcnow(),
-        }
-        payment_id = db.insert_ignore(self.s, Payment, row, ["stripe_payment_intent"], "id")
-        if payment_id is None:  # recorded before (or by another desk a moment ago)
-            return self.already_paid(attempt, pi_id, session_id, charge)
-        credit = self.allocate(invoice, payment_id, amount, currency)
-        flag = str(row["flag"]) or ("overpayment" if credit else "")
-        if flag and not late:
-            db.run(self.s, db.SET_FLAG, {"pid": payment_id, "flag": flag})
-        receipt = record_receipt(
-            self.s,
-            prefix=str(_setting(self.settings, "receipts.prefix")),
-            timezone=str(_setting(self.settings, "desk.timezone")),
-            desk=self.desk,
-            payment_id=payment_id,
-        )
-        audit.record(
-            self.s,
-            "payment.received",
-            desk=self.desk,
-            target=invoice.number,
-            amount=amount,
-            currency=currency,
-            payment_intent=pi_id,
-            source=self.source,
-            receipt=receipt,
-            attempt=attempt.public_id if attempt else None,
-            credit=credit,
-            flag=flag,
-        )
-        result = ApplyResult("applied", payment_id=payment_id, balance_changed=[invoice.id])
-        if not last4:
-            result.cards_to_fill.append((payment_id, pi_id))
-        reason = {
-            "late_after_cancel": "paid after the desk cancelled: refund or keep",
-            "overpayment": "overpaid: the excess is credit",
-        }.get(flag, "")
-        if attempt is None:
-            result.changes.append(
-                StatusChange(None, invoice.number, PaymentStatus.PAID, reason, payment_id)
-            )
-            return result
-        result.merge(
-            self.set_status(
-                attempt, PaymentStatus.PAID, reason, session_id=session_id, payment_id=payment_id
-            )
-        )
-        result.outcome = "applied"
-        return result
-
-    def allocate(self, invoice: InvoiceRef, payment_id: int, amount: int, currency: str) -> int:
-        """Allocation rows for a new payment; returns the credit no component could take."""
-        if currency != invoice.currency.upper():
-            return amount  # never mix currencies: all of it is credit for a supervisor
-        due = [
-            ComponentDue(cid, total, int(paid), prio, due, pos)
-            for cid, total, prio, due, pos, paid in db.components_due(self.s, invoice.id)
-        ]
-        split = allocate(amount, due)
-        db.add_allocations(self.s, payment_id, split.parts)
-        return split.credit
-
-    def already_paid(
-        self, attempt: AttemptRow | None, pi_id: str, session_id: str | None, charge: Any
-    ) -> ApplyResult:
-        payment = db.payment_by_intent(self.s, pi_id)
-        payment_id = payment[0] if payment else None
-        result = ApplyResult("duplicate", payment_id=payment_id)
-        if payment is not None:
-            self.fill_card(payment, charge)
-            if session_id:  # first reported by its PaymentIntent, which names no session
-                db.run(
-                    self.s, db.SET_PAYMENT_SESSION, {"pid": payment[0], "session_id": session_id}
-                )
-        if attempt is not None and attempt.status != PaymentStatus.PAID:
-            result.merge(
-                self.set_status(
-                    attempt, PaymentStatus.PAID, "", session_id=session_id, payment_id=payment_id
-                )
-            )
-            result.outcome = "status"
-        return result
-
-    def fill_card(self, payment: Any, charge: Any) -> bool:
-        brand, last4 = _card(charge)
-        if not last4 or payment[1]:
-            return False
-        db.run(self.s, db.SET_CARD, {"pid": payment[0], "brand": brand, "last4": last4})
-        return True
-
-    def set_status(
-        self,
-        attempt: AttemptRow,
-        status: PaymentStatus,
-        reason: str = "",
-        *,
-        session_id: str | None = None,
-        payment_id: int | None = None,
-    ) -> ApplyResult:
-        """Move an attempt forward. Paid is never undone; a finished attempt only becomes paid
-        (money that arrives late is still money)."""
-        current = PaymentStatus(attempt.status)
-        if current == status and attempt.last_error == reason:
-            if session_id and not attempt.stripe_session_id:
-                db.set_status(self.s, attempt, status, reason, session_id, status in LIVE)
-            return ApplyResult("duplicate")
-        if current == PaymentStatus.PAID or (current not in LIVE and status != PaymentStatus.PAID):
-            return ApplyResult("ignored")
-        db.set_status(self.s, attempt, status.value, reason, session_id, status in LIVE)
-        result = ApplyResult("status")
-        link = attempt.channel in ("payment_link", "fee_slip") and attempt.stripe_id
-        if status not in LIVE and link:
-            result.links_to_deactivate.append((attempt.public_id, str(attempt.stripe_id)))
-        change = StatusChange(attempt.public_id, attempt.invoice_number, status, reason, payment_id)
-        result.changes.append(change)
-        return result
-
-    def set_status_of(self, public_id: str, status: PaymentStatus, reason: str = "") -> ApplyResult:
-        return self.set_status(self.attempt_row(public_id), status, reason)

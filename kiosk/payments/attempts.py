@@ -461,7 +461,6 @@ def cancel_attempt(
         result = _applier(ctx, s).set_status_of(
             public_id, PaymentStatus.CANCELLED, reason if told else UNCONFIRMED_CANCEL
         )
-        result.links_to_deactivate.clear()  # done just below, with its outcome checked
         audit.record(
             s,
             "payment.cancelled",

@@ -37,6 +37,11 @@ class StripeRejected(PaymentError):
     """Stripe refused the request (bad key, missing permission, invalid parameters)."""
 
 
+class OutcomeUnknown(StripeRejected):
+    """Stripe refused a retried request as differing from the first one with its key: the
+    first may well have taken effect. Ask Stripe what exists; never count it as refused."""
+
+
 class CardDeclined(PaymentError):
     """The payer's card was declined; `reason` is Stripe's decline code."""
 

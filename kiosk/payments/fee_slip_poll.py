@@ -22,9 +22,10 @@ from kiosk.ledger.invoices import summary_select, to_row
 from kiosk.ledger.models import Invoice, KeyValue, PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.payments import attempts
-from kiosk.payments.apply import ApplyResult, apply_event, finish
+from kiosk.payments.apply import ApplyResult, event_work, finish
 from kiosk.payments.errors import PaymentError, StripeUnavailable
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
+from kiosk.payments.verify import apply_in_ledger
 
 if TYPE_CHECKING:
     from kiosk.context import Context
@@ -81,13 +82,11 @@ def poll_fee_slips(ctx: Context, gateway: StripeGateway) -> list[StatusChange]:
         if _link_of(event) in links:
             ours.append(event)
     results: list[ApplyResult] = []
+    for event in reversed(ours):  # the list is newest first
+        # Anything to verify is read from Stripe between short transactions, never in one.
+        work = event_work(event, source="poll", desk=ctx.desk, settings=ctx.settings)
+        results.append(apply_in_ledger(ctx, gateway, work))
     with ctx.ledger.begin() as s:
-        for event in reversed(ours):  # the list is newest first
-            results.append(
-                apply_event(
-                    s, event, source="poll", desk=ctx.desk, gateway=gateway, settings=ctx.settings
-                )
-            )
         _store(s, ctx.desk, min(newest, int(utcnow().timestamp())))
     finish(ctx, gateway, results)
     return [c for r in results for c in r.changes]

@@ -20,6 +20,7 @@ import stripe
 from kiosk.payments.errors import (
     CardDeclined,
     NotFound,
+    OutcomeUnknown,
     PaymentError,
     StripeRejected,
     StripeUnavailable,
@@ -64,8 +65,9 @@ def translated(action: str) -> Iterator[None]:
             f"({exc.user_message or 'permission denied'})"
         ) from None
     except stripe.IdempotencyError:
-        raise StripeRejected(
-            f"Stripe refused to {action}: a retried request differed from the first one"
+        raise OutcomeUnknown(
+            f"Stripe refused to {action}: a retried request differed from the first one; "
+            "whether the first took effect is not known yet"
         ) from None
     except stripe.InvalidRequestError as exc:
         message = exc.user_message or "invalid request"
@@ -216,6 +218,13 @@ class StripeGateway:
                 _params(params), options={"idempotency_key": idempotency_key}
             )
         return as_dict(refund)
+
+    def list_refunds(self, payment_intent: str) -> Iterator[dict[str, Any]]:
+        """The PaymentIntent's refunds, newest first."""
+        params: dict[str, Any] = {"limit": 100, "payment_intent": payment_intent}
+        with translated("list the payment's refunds"):
+            for refund in self.v1.refunds.list(_params(params)).auto_paging_iter():
+                yield as_dict(refund)
 
     def retrieve_refund(self, refund_id: str) -> dict[str, Any]:
         with translated("read the refund"):

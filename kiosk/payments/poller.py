@@ -128,15 +128,11 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
             mark_closed(s, public_id, closed)
         for event in declines:
             results.append(
-                apply_event(
-                    s, event, source="poll", desk=ctx.desk, gateway=gateway, settings=ctx.settings
-                )
+                apply_event(s, event, source="poll", desk=ctx.desk, settings=ctx.settings)
             )
         for cs in sessions:
             results.append(
-                apply_checkout_session(
-                    s, cs, source="poll", desk=ctx.desk, gateway=gateway, settings=ctx.settings
-                )
+                apply_checkout_session(s, cs, source="poll", desk=ctx.desk, settings=ctx.settings)
             )
         if timed_out:
             from kiosk.payments.apply import Applier

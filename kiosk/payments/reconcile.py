@@ -5,7 +5,8 @@
 
 It lists Stripe's events of the handled types (Stripe keeps 30 days of them) and reads
 the sessions of our attempts since the date, and gives everything to the same apply
-path as the poller and the relay, so anything already applied is a no-op.
+path as the poller and the relay, so anything already applied is a no-op. It also
+retries the relay events parked as dead letters, and reports those still held.
 """
 
 from __future__ import annotations
@@ -22,16 +23,18 @@ from kiosk.ledger.key_value import get_value, put_value
 from kiosk.ledger.models import Payment, PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.money import format_money
+from kiosk.payments import held
 from kiosk.payments.apply import (
     HANDLED_EVENTS,
     ApplyResult,
     apply_checkout_session,
-    apply_event,
+    event_work,
     finish,
 )
 from kiosk.payments.errors import PaymentError
 from kiosk.payments.poller import _sessions
 from kiosk.payments.status import LIVE
+from kiosk.payments.verify import apply_in_ledger
 
 if TYPE_CHECKING:
     from kiosk.context import Context
@@ -52,6 +55,7 @@ class ReconcileReport:
     fixed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     timezone: str = "UTC"  # the desk's zone, for people reading the report
+    held: str = ""  # dead letters and waiting events left, described
 
     def __str__(self) -> str:
         head = (
@@ -60,6 +64,8 @@ class ReconcileReport:
         )
         lines = [head, *(f"  fixed: {line}" for line in self.fixed)]
         lines += [f"  error: {line}" for line in self.errors]
+        if self.held:
+            lines.append(f"  held: {self.held}")
         return "\n".join(lines)
 
 
@@ -82,6 +88,7 @@ def reconcile(
     try:
         _events(ctx, gateway, report, results)
         _attempt_sessions(ctx, gateway, since, report, results)
+        results += held.retry(ctx, gateway, held.DEAD)
         from kiosk.payments.refunds import poll_refunds
 
         poll_refunds(ctx, gateway)
@@ -89,6 +96,7 @@ def reconcile(
         report.errors.append(exc.message)
     finish(ctx, gateway, results)
     _describe(ctx, results, report)
+    report.held = held.counts(ctx).describe()
     if not report.errors:
         with ctx.ledger.begin() as s:
             put_value(s, LAST_RUN, started.isoformat())
@@ -99,17 +107,8 @@ def _events(ctx: Context, gateway: StripeGateway, report: ReconcileReport, resul
     events = list(gateway.list_events(list(HANDLED_EVENTS), int(report.since.timestamp())))
     for event in reversed(events):  # Stripe lists newest first; apply in the order they happened
         report.events_seen += 1
-        with ctx.ledger.begin() as s:
-            results.append(
-                apply_event(
-                    s,
-                    event,
-                    source="reconcile",
-                    desk=ctx.desk,
-                    gateway=gateway,
-                    settings=ctx.settings,
-                )
-            )
+        work = event_work(event, source="reconcile", desk=ctx.desk, settings=ctx.settings)
+        results.append(apply_in_ledger(ctx, gateway, work))
 
 
 def _attempt_sessions(
@@ -133,7 +132,6 @@ def _attempt_sessions(
                         cs,
                         source="reconcile",
                         desk=ctx.desk,
-                        gateway=gateway,
                         settings=ctx.settings,
                     )
                 )

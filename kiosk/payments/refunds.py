@@ -3,7 +3,10 @@
     request_refund(ctx, gateway, "R-2026-000042", 50_000, "fee waived", supervisor)
 
 The refund row is written (status `requested`) before Stripe is called, with an
-Idempotency-Key derived from it, so a retry cannot refund twice. Nothing about the
+Idempotency-Key derived from it and its public id in the refund's metadata. A retry
+within Stripe's 24 h key retention replays the first answer; before any later re-send
+(`poll_refunds`) the desk lists the PaymentIntent's refunds and adopts the one carrying
+its id, so one request never refunds twice. Nothing about the
 invoice changes until Stripe says `succeeded` (by event, poll or reconcile): then the
 payment's allocations are reversed, credit first and then last-in-first-out, and a
 numbered refund note is issued. A refund that fails, even after first succeeding (card
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections import defaultdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,37 +24,26 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.ledger import audit
-from kiosk.ledger.allocation import Held, reverse
-from kiosk.ledger.models import Allocation, Invoice, Payment, Receipt, Refund, User
+from kiosk.ledger.models import Invoice, Payment, Receipt, Refund, User
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import AuthError, StaffUser, require_supervisor
 from kiosk.ledger.views import RefundView
 from kiosk.money import format_money
-from kiosk.payments import ledger_writes as db
-from kiosk.payments.apply import Applier, ApplyResult, _id, _setting, finish, insert_ignore
+from kiosk.payments.apply import Applier, finish
 from kiosk.payments.errors import (
     NotFound,
     NotRefundable,
+    OutcomeUnknown,
     PaymentError,
     StripeRejected,
     StripeUnavailable,
 )
-from kiosk.payments.status import PaymentStatus, StatusChange
-from kiosk.receipts.numbering import issue_receipt
+from kiosk.payments.refund_apply import apply_refund_object
 
 if TYPE_CHECKING:
     from kiosk.context import Context
     from kiosk.payments.gateway import StripeGateway
 
-# Our refund statuses, in the only order they may move.
-RANK = {"requested": 0, "pending": 1, "succeeded": 2, "failed": 3, "canceled": 3}
-FROM_STRIPE = {
-    "pending": "pending",
-    "requires_action": "pending",
-    "succeeded": "succeeded",
-    "failed": "failed",
-    "canceled": "canceled",
-}
 OUTSTANDING = ("requested", "pending", "succeeded")
 
 
@@ -158,21 +149,39 @@ def refund_params(session: Session, row: Refund) -> tuple[dict[str, Any], str]:
     return params, f"kiosk:{row.public_id}:create"
 
 
-def send_refund(ctx: Context, gateway: StripeGateway, refund_id: int) -> None:
-    """Ask Stripe for the refund (again, with the same key, if the first call's fate is
-    unknown), then apply Stripe's answer."""
+def send_refund(
+    ctx: Context, gateway: StripeGateway, refund_id: int, *, resend: bool = False
+) -> None:
+    """Ask Stripe for the refund, then apply Stripe's answer. A `resend` (the first call's
+    fate is unknown) first asks Stripe whether the refund exists: the Idempotency-Key is
+    forgotten after 24 h, and sending again then would refund twice."""
     with ctx.ledger.begin() as s:
         row = s.get(Refund, refund_id)
         assert row is not None
         params, key = refund_params(s, row)
-    try:
-        answer = gateway.create_refund(params, key)
-    except StripeUnavailable:
-        raise  # stays `requested`: poll_refunds retries with the same key
-    except StripeRejected as exc:
-        _refused(ctx, refund_id, exc.message)
-        raise NotRefundable(exc.message) from None
-    _apply_answers(ctx, gateway, [answer])
+        public_id = row.public_id
+    pi_id = str(params["payment_intent"])
+    existing = _existing(gateway, pi_id, public_id) if resend else None
+    if existing is None:
+        try:
+            existing = gateway.create_refund(params, key)
+        except (StripeUnavailable, OutcomeUnknown):
+            raise  # stays `requested`: poll_refunds looks again
+        except StripeRejected as exc:
+            # Refused, perhaps because the first request did refund it: ask before failing.
+            existing = _existing(gateway, pi_id, public_id)
+            if existing is None:
+                _refused(ctx, refund_id, exc.message)
+                raise NotRefundable(exc.message) from None
+    _apply_answers(ctx, gateway, [existing])
+
+
+def _existing(gateway: StripeGateway, pi_id: str, public_id: str) -> dict[str, Any] | None:
+    """The refund Stripe made for our request `public_id` (its metadata names it), if any."""
+    for refund in gateway.list_refunds(pi_id):
+        if (refund.get("metadata") or {}).get("refund") == public_id:
+            return refund
+    return None
 
 
 def _refused(ctx: Context, refund_id: int, message: str) -> None:
@@ -209,8 +218,8 @@ def poll_refunds(ctx: Context, gateway: StripeGateway, recent_days: int = 3) -> 
     answers = []
     for rid, stripe_id, status in rows:
         if status == "requested" and stripe_id is None:
-            with contextlib.suppress(NotRefundable):
-                send_refund(ctx, gateway, rid)
+            with contextlib.suppress(NotRefundable, OutcomeUnknown):
+                send_refund(ctx, gateway, rid, resend=True)
             continue
         if stripe_id:
             answers.append(gateway.retrieve_refund(stripe_id))
@@ -240,168 +249,3 @@ def refund_view(ctx: Context, refund_id: int) -> RefundView:
             row.created_at,
             note,
         )
-
-
-# -- applying Stripe's word (called from apply.Applier) -----------------------------------------
-
-
-def apply_refund_object(ap: Applier, obj: dict[str, Any]) -> ApplyResult:
-    s = ap.s
-    row = _refund_row(ap, obj)
-    if row is None:
-        return ApplyResult("ignored")
-    if isinstance(row, ApplyResult):
-        return row
-    if not row.stripe_refund_id:
-        row.stripe_refund_id = obj["id"]
-    new = FROM_STRIPE.get(str(obj.get("status")), "pending")
-    old = row.status
-    if RANK[new] <= RANK[old]:
-        return ApplyResult("duplicate")
-    row.status = new
-    row.failure_reason = str(obj.get("failure_reason") or "")[:80]
-    row.updated_at = utcnow()
-    payment = s.get(Payment, row.payment_id)
-    assert payment is not None
-    invoice = s.get(Invoice, payment.invoice_id)
-    assert invoice is not None
-    attempt_id = _attempt_public_id(s, payment)
-    result = ApplyResult("status")
-    if new == "succeeded":
-        _reverse(s, payment, row)
-        if s.scalar(select(Receipt.id).where(Receipt.refund_id == row.id)) is None:
-            issue_receipt(
-                s,
-                prefix=str(_setting(ap.settings, "receipts.prefix")),
-                timezone=str(_setting(ap.settings, "desk.timezone")),
-                desk=ap.desk,
-                refund_id=row.id,
-            )
-        audit.record(
-            s,
-            "refund.succeeded",
-            desk=ap.desk,
-            target=row.public_id,
-            amount=row.amount,
-            payment_intent=payment.stripe_payment_intent,
-        )
-        result.outcome = "applied"
-        result.balance_changed.append(payment.invoice_id)
-        result.changes.append(
-            StatusChange(attempt_id, invoice.number, PaymentStatus.REFUNDED, row.reason, payment.id)
-        )
-    elif new in ("failed", "canceled"):
-        if old == "succeeded":
-            _restore(s, row)
-            result.balance_changed.append(payment.invoice_id)
-        why = row.failure_reason.replace("_", " ") or new
-        audit.record(
-            s,
-            "refund.failed",
-            desk=ap.desk,
-            target=row.public_id,
-            amount=row.amount,
-            reason=why,
-            after_success=old == "succeeded",
-        )
-        result.changes.append(
-            StatusChange(
-                attempt_id,
-                invoice.number,
-                PaymentStatus.FAILED,
-                f"refund failed: {why}",
-                payment.id,
-            )
-        )
-    return result
-
-
-def _refund_row(ap: Applier, obj: dict[str, Any]) -> Refund | ApplyResult | None:
-    s = ap.s
-    row = s.scalar(select(Refund).where(Refund.stripe_refund_id == obj["id"]))
-    public = (obj.get("metadata") or {}).get("refund")
-    if row is None and public:
-        row = s.scalar(select(Refund).where(Refund.public_id == public))
-    if row is not None:
-        return row
-    payment = s.scalar(
-        select(Payment).where(Payment.stripe_payment_intent == _id(obj.get("payment_intent")))
-    )
-    if payment is None:
-        return None
-    if not ap.trusted:  # a refund made outside the desk: read it from Stripe first
-        if ap.gateway is None:
-            return ApplyResult("deferred")
-        obj.update(ap.gateway.retrieve_refund(obj["id"]))
-        ap.trusted = True
-    insert_ignore(
-        s,
-        Refund,
-        {
-            "public_id": "rf_" + secrets.token_hex(8),
-            "payment_id": payment.id,
-            "stripe_refund_id": obj["id"],
-            "amount": int(obj.get("amount") or 0),
-            "currency": payment.currency,
-            "reason": "refunded in the Stripe Dashboard",
-            "status": "requested",
-            "desk": ap.desk,
-            "created_at": utcnow(),
-            "updated_at": utcnow(),
-            "failure_reason": "",
-        },
-        ["stripe_refund_id"],
-    )
-    return s.scalar(select(Refund).where(Refund.stripe_refund_id == obj["id"]))
-
-
-def _attempt_public_id(s: Session, payment: Payment) -> str | None:
-    from kiosk.ledger.models import PaymentAttempt
-
-    if payment.attempt_id is None:
-        return None
-    return s.scalar(select(PaymentAttempt.public_id).where(PaymentAttempt.id == payment.attempt_id))
-
-
-def _reverse(s: Session, payment: Payment, row: Refund) -> None:
-    """Negative allocation rows for a confirmed refund: credit first, then LIFO."""
-    s.execute(select(Invoice.id).where(Invoice.id == payment.invoice_id).with_for_update())
-    allocs = s.execute(
-        select(
-            Allocation.id, Allocation.component_id, Allocation.amount, Allocation.refund_id
-        ).where(Allocation.payment_id == payment.id)
-    ).all()
-    net: dict[int, int] = defaultdict(int)
-    newest: dict[int, int] = {}
-    for a in allocs:
-        net[a.component_id] += a.amount
-        if a.amount > 0 and a.refund_id is None:
-            newest[a.component_id] = max(newest.get(a.component_id, 0), a.id)
-    held = [Held(newest[c], c, n) for c, n in net.items() if n > 0 and c in newest]
-    refunded = s.scalar(
-        select(func.coalesce(func.sum(Refund.amount), 0)).where(
-            Refund.payment_id == payment.id, Refund.status == "succeeded", Refund.id != row.id
-        )
-    )
-    credit = max(payment.amount - int(refunded or 0) - sum(net.values()), 0)
-    amount = min(row.amount, credit + sum(h.amount for h in held))
-    if amount <= 0:
-        return
-    _, parts = reverse(amount, held, credit)
-    _insert(s, payment.id, row.id, parts)
-
-
-def _restore(s: Session, row: Refund) -> None:
-    """A refund that failed after succeeding gives the money back to the components."""
-    sums = s.execute(
-        select(Allocation.payment_id, Allocation.component_id, func.sum(Allocation.amount))
-        .where(Allocation.refund_id == row.id)
-        .group_by(Allocation.payment_id, Allocation.component_id)
-    ).all()
-    for payment_id, component_id, total in sums:
-        if total:
-            _insert(s, payment_id, row.id, [(component_id, -int(total))])
-
-
-def _insert(s: Session, payment_id: int, refund_id: int, parts: list[tuple[int, int]]) -> None:
-    db.add_allocations(s, payment_id, parts, refund_id)

@@ -28,6 +28,9 @@ Sandbox-only test helpers (POST, form-encoded, any sk_test_/rk_test_ key):
   now (refund.failed, refund.updated, charge.refund.updated). Refunds of charges paid
   with 4000 0000 0000 5126 fail by themselves after `refund_failure_delay` seconds.
 
+In-process only: `handle.engine.idempotency.advance(seconds)` ages the stored
+Idempotency-Keys, as if that much time had passed (Stripe forgets a key after 24 h).
+
 Call them through the stripe package with
 `client.raw_request("post", "/v1/test_helpers/checkout/sessions/cs_…/pay",
 card_number="4242424242424242")` and `client.deserialize(resp, api_mode="V1")`.

@@ -26,6 +26,12 @@ class Stored:
 class IdempotencyCache:
     def __init__(self) -> None:
         self._entries: collections.OrderedDict[str, Stored] = collections.OrderedDict()
+        self._skew = 0.0  # seconds the cache's clock runs ahead (tests: `advance`)
+
+    def advance(self, seconds: float) -> None:
+        """Test helper: as if `seconds` had passed for stored keys. Stripe forgets a key
+        24 h after its first use; advancing past that shows what a retry then does."""
+        self._skew += seconds
 
     def lookup(self, key: str, endpoint: str, fingerprint: str) -> Stored | None:
         """The stored response for a replay, None for a new key; 400 on a mismatch."""
@@ -50,12 +56,13 @@ class IdempotencyCache:
         return stored
 
     def save(self, key: str, stored: Stored) -> None:
+        stored.created += self._skew
         self._entries[key] = stored
         if len(self._entries) > MAX_ENTRIES:
             self._entries.popitem(last=False)
 
     def _prune(self) -> None:
-        cutoff = time.time() - RETENTION
+        cutoff = time.time() + self._skew - RETENTION
         while self._entries:
             first = next(iter(self._entries.values()))
             if first.created >= cutoff:

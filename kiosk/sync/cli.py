@@ -20,6 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="long-poll wait per request (0-60, default 25)",
     )
     p.add_argument("--status", action="store_true", help="show the last known sync state")
+    p.add_argument(
+        "--retry-dead",
+        action="store_true",
+        help="apply again the relay events that could not be applied (dead letters)",
+    )
     p.set_defaults(func=run)
 
 
@@ -29,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--wait must be between 0 and 60 seconds")
     if args.status:
         return _status(ctx)
+    if args.retry_dead:
+        return _retry_dead(ctx)
     from kiosk.clock import desk_zone
     from kiosk.receipts.cli import render_after_apply
     from kiosk.sync.client import RelayError
@@ -47,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
             n = loop.run_once(args.wait)
         except RelayError as exc:
             raise CommandError(str(exc)) from None
+        if n == 0:  # a page does this after applying; with none, catch up the outbox here
+            from kiosk.payments.apply import finish
+
+            finish(ctx, loop.gateway, [])
         print(f"applied {n} event(s); cursor {loop.cursor()}")
         return 0
     stop = threading.Event()
@@ -69,8 +80,38 @@ def _status(ctx) -> int:
     tz = desk_zone(ctx.settings)
     if state is None:
         print(f"{ctx.desk}: never synced")
+        _print_held(ctx)
         return 0
     print(f"{ctx.desk}: {state.describe(tz)}; cursor {row.cursor if row else 0}")
     if state.last_event_at:
         print(f"last event applied at {stamp(state.last_event_at, tz, '%Y-%m-%d %H:%M:%S')}")
+    _print_held(ctx)
     return 0
+
+
+def _print_held(ctx) -> None:
+    from kiosk.payments import held
+
+    for event_id, etype, reason, tries in held.dead_letters(ctx):
+        print(f"dead letter {event_id} ({etype}), {tries} tries: {reason}")
+    counts = held.counts(ctx)
+    if counts.dead or counts.waiting:
+        print(counts.describe())
+
+
+def _retry_dead(ctx) -> int:
+    from kiosk.payments import held
+    from kiosk.payments.apply import finish
+    from kiosk.payments.errors import PaymentError
+    from kiosk.payments.gateway import StripeGateway
+
+    try:
+        gateway = StripeGateway.from_context(ctx)
+    except PaymentError:
+        gateway = None  # events that need verifying by Stripe stay held
+    before = held.counts(ctx).dead
+    finish(ctx, gateway, held.retry(ctx, gateway, held.DEAD))
+    left = held.counts(ctx).dead
+    print(f"retried {before} dead letter(s): {before - left} applied, {left} still held")
+    _print_held(ctx)
+    return 0 if left == 0 else 1

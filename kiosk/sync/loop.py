@@ -113,43 +113,78 @@ class SyncLoop:
             self.after_apply()
 
     def _apply_page(self, events: list[RelayEvent]) -> None:
-        """Apply a page in one transaction, moving the cursor with it.
+        """Apply a page in one short transaction, moving the cursor with it.
 
-        Each event runs in its own SAVEPOINT: one the core cannot use is rolled back alone
-        and skipped (logged), so it never blocks the events after it. A transient error
-        (Stripe unreachable while re-reading an object) rolls the whole page back; the
-        loop retries it with backoff.
+        On PostgreSQL each event commits on its own, so the receipt counter's row lock,
+        which every desk's payments queue on, is held for one payment, never a page;
+        SQLite has a single writer anyway and takes its lock once for the page.
+
+        Each event runs in its own SAVEPOINT. One the core cannot use is rolled back
+        alone and parked as a dead letter (kiosk.payments.held: `sync --status` shows it,
+        `sync --retry-dead` and reconcile retry it), so it never blocks the events after
+        it. A transient database error (deadlock, serialization failure, "database is
+        locked") rolls the whole page back and it runs again; Stripe being unreachable
+        while verifying an object does the same through the loop's backoff. Objects to
+        verify are read from Stripe between transactions, never inside one.
         """
-        from kiosk.payments.apply import apply_event, finish
+        from kiosk.ledger.retry import retry_transient
+        from kiosk.payments.apply import finish
 
+        size = 1 if self.ctx.ledger.dialect == "postgresql" else len(events)
         results = []
-        with self.ctx.ledger.begin() as s:
-            for event in events:
-                try:
-                    with s.begin_nested():
-                        results.append(
-                            apply_event(
-                                s,
-                                event.payload,
-                                source="relay",
-                                desk=self.ctx.desk,
-                                gateway=self.gateway,
-                                settings=self.ctx.settings,
-                            )
-                        )
-                except _transient_errors():
-                    raise
-                except Exception:
-                    log.exception(
-                        "relay event %s (%s) could not be applied; skipped", event.id, event.type
-                    )
-            row = s.get(SyncCursor, self.ctx.desk)
-            if row is None:
-                s.add(SyncCursor(desk=self.ctx.desk, cursor=events[-1].cursor))
-            elif events[-1].cursor > row.cursor:
-                row.cursor = events[-1].cursor
+        for start in range(0, len(events), size):
+            part = events[start : start + size]
+            results += retry_transient(self._page_work(part), what="relay page")
         finish(self.ctx, self.gateway, results)
         self._publish(cursor=events[-1].cursor, last_event_at=utcnow(), pending=0)
+
+    def _page_work(self, part: list[Any]) -> Callable[[], list[Any]]:
+        """Apply `part` in short ledger transactions (Stripe reads between them)."""
+        from kiosk.payments.verify import apply_in_ledger
+
+        def work() -> list[Any]:
+            return apply_in_ledger(self.ctx, self.gateway, lambda s, v: self._page(s, v, part))
+
+        return work
+
+    def _page(self, s, verifier, events: list[RelayEvent]) -> list:
+        from kiosk.ledger.retry import is_transient
+        from kiosk.payments import held
+        from kiosk.payments.apply import apply_event
+
+        results = []
+        for event in events:
+            try:
+                with s.begin_nested():
+                    results.append(
+                        apply_event(
+                            s,
+                            event.payload,
+                            source="relay",
+                            desk=self.ctx.desk,
+                            verifier=verifier,
+                            settings=self.ctx.settings,
+                        )
+                    )
+            except _transient_errors():
+                raise
+            except Exception as exc:
+                if is_transient(exc):
+                    raise  # the page runs again: nothing is wrong with the event
+                log.exception(
+                    "relay event %s (%s) could not be applied; held as a dead letter",
+                    event.id,
+                    event.type,
+                )
+                payload = event.payload if isinstance(event.payload, dict) else {}
+                payload = {"id": event.id, "type": event.type, **payload}
+                held.hold(s, payload, held.DEAD, source="relay", reason=held.describe_error(exc))
+        row = s.get(SyncCursor, self.ctx.desk)
+        if row is None:
+            s.add(SyncCursor(desk=self.ctx.desk, cursor=events[-1].cursor))
+        elif events[-1].cursor > row.cursor:
+            row.cursor = events[-1].cursor
+        return results
 
     # -- the loop --------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:

@@ -256,14 +256,22 @@ def test_foreign_session_is_read_back_from_stripe_before_acting(ctx, gateway, cl
     }
     with ctx.ledger.begin() as s:
         assert apply_event(s, forged, source="relay", desk=ctx.desk).outcome == "deferred"
-    with ctx.ledger.begin() as s:
-        result = apply_event(s, forged, source="relay", desk=ctx.desk, gateway=gateway)
+    result = verified_apply(ctx, gateway, forged)
     assert result.outcome == "ignored"
     pay(client, cs.id)
     [real] = [e for e in events_for(client, cs.id) if e["type"] == "checkout.session.completed"]
-    with ctx.ledger.begin() as s:
-        result = apply_event(s, real, source="relay", desk=ctx.desk, gateway=gateway)
+    result = verified_apply(ctx, gateway, real)
     assert result.outcome == "applied" and result.changes[0].attempt_id is None
+
+
+def verified_apply(ctx, gateway, event):
+    from kiosk.payments.verify import apply_in_ledger
+
+    return apply_in_ledger(
+        ctx,
+        gateway,
+        lambda s, v: apply_event(s, event, source="relay", desk=ctx.desk, verifier=v),
+    )
 
 
 def test_amount_above_stripes_eight_digit_limit(ctx, gateway, make_invoice):

@@ -20,6 +20,7 @@ from kiosk.payments.errors import StripeUnavailable
 from kiosk.payments.gateway import StripeGateway
 from kiosk.payments.poller import poll_once
 from kiosk.payments.status import subscribe
+from kiosk.payments.verify import apply_in_ledger
 from tests.payments.conftest import (
     KEY,
     events_for,
@@ -41,14 +42,19 @@ def closed_port() -> str:
 
 
 def relay(ctx, events, gateway=None):
+    """Apply `events` as the sync loop does, each committed; no post-commit follow-ups (as if
+    the desk died right after each commit)."""
     out = []
     for event in events:
-        with ctx.ledger.begin() as s:
-            out.append(
-                apply_event(
-                    s, event, source="relay", desk=ctx.desk, gateway=gateway, settings=ctx.settings
-                )
+        out.append(
+            apply_in_ledger(
+                ctx,
+                gateway,
+                lambda s, v, event=event: apply_event(
+                    s, event, source="relay", desk=ctx.desk, verifier=v, settings=ctx.settings
+                ),
             )
+        )
     return out
 
 

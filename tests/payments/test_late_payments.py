@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from kiosk.ledger.models import Payment, PaymentAttempt
 from kiosk.payments import attempts
-from kiosk.payments.apply import apply_event
+from kiosk.payments.apply import event_work
 from kiosk.payments.attempts import cancel_attempt, start_payment
 from kiosk.payments.gateway import StripeGateway
+from kiosk.payments.verify import apply_in_ledger
 from tests.payments.conftest import HOSTEL, KEY, TUITION, FaultyProxy, events_for, pay
 
 
@@ -28,10 +29,8 @@ def _payments(ctx) -> list[Payment]:
 
 def _relay(ctx, events, gateway) -> None:
     for event in events:
-        with ctx.ledger.begin() as s:
-            apply_event(
-                s, event, source="relay", desk=ctx.desk, gateway=gateway, settings=ctx.settings
-            )
+        work = event_work(event, source="relay", desk=ctx.desk, settings=ctx.settings)
+        apply_in_ledger(ctx, gateway, work)
 
 
 def _open_link_session(url: str) -> str:

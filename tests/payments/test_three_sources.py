@@ -17,6 +17,7 @@ from kiosk.payments.attempts import start_payment
 from kiosk.payments.errors import AmountError
 from kiosk.payments.poller import poll_once
 from kiosk.payments.reconcile import reconcile
+from kiosk.payments.verify import apply_in_ledger
 from tests.payments.conftest import HOSTEL, KEY, TUITION, events_for, pay
 
 
@@ -46,10 +47,13 @@ def start_with_cli(home, capsys, number: str, amount: str) -> dict:
 
 def relay(ctx, gateway, events):
     for event in events:
-        with ctx.ledger.begin() as s:
-            result = apply_event(
-                s, event, source="relay", desk=ctx.desk, gateway=gateway, settings=ctx.settings
-            )
+        result = apply_in_ledger(
+            ctx,
+            gateway,
+            lambda s, v, event=event: apply_event(
+                s, event, source="relay", desk=ctx.desk, verifier=v, settings=ctx.settings
+            ),
+        )
         publish_result(result)
 
 

@@ -17,6 +17,7 @@ from kiosk.payments.apply import apply_event, publish_result
 from kiosk.payments.attempts import create_fee_slip_link, start_payment
 from kiosk.payments.poller import poll_once
 from kiosk.payments.reconcile import reconcile
+from kiosk.payments.verify import apply_in_ledger
 from tests.payments.conftest import KEY, events_for, pay
 
 pytestmark = pytest.mark.postgres
@@ -91,10 +92,13 @@ def together(*jobs) -> None:
 
 def apply_all(ctx, gateway, events, source="relay"):
     for event in events:
-        with ctx.ledger.begin() as s:
-            result = apply_event(
-                s, event, source=source, desk=ctx.desk, gateway=gateway, settings=ctx.settings
-            )
+        result = apply_in_ledger(
+            ctx,
+            gateway,
+            lambda s, v, event=event: apply_event(
+                s, event, source=source, desk=ctx.desk, verifier=v, settings=ctx.settings
+            ),
+        )
         publish_result(result)
 
 

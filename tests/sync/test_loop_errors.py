@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from kiosk.ledger.models import SyncCursor
+from kiosk.ledger.retry import TRIES
 from kiosk.payments.attempts import start_payment
 from kiosk.payments.gateway import StripeGateway
 from kiosk.sync.loop import Backoff, build_sync_loop
@@ -52,14 +53,16 @@ def _loop(ctx, states: list):
 
 def test_a_locked_ledger_once_shows_an_error_and_the_loop_goes_on(wiring, invoice):
     ctx = wiring.ctx
-    locked = LockedLedger(ctx.ledger, times=1)
+    # A page retries a transient error TRIES times itself; a lock outlasting that reaches
+    # the loop, which must report it and go on.
+    locked = LockedLedger(ctx.ledger, times=TRIES)
     states: list = []
     loop = _loop(ctx, states)
     try:
         with Running(loop) as running:
             wait_for(lambda: loop.state.status is SyncStatus.CONNECTED, what="connected")
             _paid_session_at_relay(wiring, invoice, 1_000_000)
-            wait_for(lambda: locked.raised == 1, timeout=20, what="the injected lock")
+            wait_for(lambda: locked.raised == TRIES, timeout=20, what="the injected locks")
             wait_for(lambda: payments(ctx, invoice), timeout=20, what="the payment, retried")
             wait_for(lambda: loop.state.status is SyncStatus.CONNECTED, what="connected again")
             assert running.thread.is_alive()
@@ -79,7 +82,7 @@ def test_a_locked_ledger_once_shows_an_error_and_the_loop_goes_on(wiring, invoic
 
 def test_repeated_errors_back_off_and_the_loop_recovers(wiring, invoice):
     ctx = wiring.ctx
-    locked = LockedLedger(ctx.ledger, times=4)
+    locked = LockedLedger(ctx.ledger, times=4 * TRIES)  # four rounds fail at the loop
     states: list = []
     loop = _loop(ctx, states)
     seen_failures: list[int] = []
@@ -99,7 +102,7 @@ def test_repeated_errors_back_off_and_the_loop_recovers(wiring, invoice):
             assert running.thread.is_alive()
     finally:
         locked.remove()
-    assert locked.raised == 4
+    assert locked.raised == 4 * TRIES
     assert seen_failures == [1, 2, 3, 4]  # each retry waits longer (capped, jittered)
     assert len(payments(ctx, invoice)) == 1
     assert loop.cursor() > 0

@@ -1,0 +1,179 @@
+"""Stripe events the ledger holds instead of applying, and their retry.
+
+- `waiting`: the event names a payment the desk does not know yet (a refund or charge
+  event that overtook the payment's own). It is not marked processed: it is applied as
+  soon as the payment is recorded (after any commit, by `apply_ready`), and reconcile
+  and later sources can still apply it.
+- `dead`: applying it raised an error that is not a transient database one (bad data, a
+  bug). The sync loop parks it here and moves on; `sync --status`, `reconcile` and the
+  desk (`counts`) show it, and `sync --retry-dead` or `reconcile` retry it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from kiosk.ledger.fastsql import dialect_insert, table
+from kiosk.ledger.models import HeldEvent, Payment
+from kiosk.ledger.retry import is_transient
+from kiosk.ledger.types import utcnow
+from kiosk.payments.errors import StripeUnavailable
+
+if TYPE_CHECKING:
+    from kiosk.context import Context
+    from kiosk.payments.gateway import StripeGateway
+    from kiosk.payments.results import ApplyResult
+
+log = logging.getLogger(__name__)
+
+WAITING, DEAD = "waiting", "dead"
+KEEP_WAITING = timedelta(days=30)  # Stripe keeps events 30 days; older waits are not ours
+
+
+@dataclass(frozen=True)
+class HeldCounts:
+    dead: int = 0
+    waiting: int = 0
+
+    def describe(self) -> str:
+        parts = []
+        if self.dead:
+            parts.append(f"{self.dead} event(s) could not be applied (sync --retry-dead)")
+        if self.waiting:
+            parts.append(f"{self.waiting} event(s) wait for their payment")
+        return "; ".join(parts)
+
+
+def hold(
+    session: Session,
+    event: dict[str, Any],
+    kind: str,
+    *,
+    source: str,
+    reason: str,
+    waits_for: str | None = None,
+) -> None:
+    """Park `event` in the caller's transaction (again: its tries go up)."""
+    stmt = dialect_insert(session)(table(HeldEvent))
+    now = utcnow()
+    row = {
+        "event_id": str(event.get("id")),
+        "type": str(event.get("type", ""))[:80],
+        "kind": kind,
+        "waits_for": waits_for,
+        "reason": reason[:2000],
+        "payload": json.dumps(event, default=str),
+        "source": source[:20],
+        "tries": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    again = {k: stmt.excluded[k] for k in ("kind", "waits_for", "reason", "updated_at")}
+    again["tries"] = table(HeldEvent).c.tries + 1
+    session.execute(stmt.values(row).on_conflict_do_update(index_elements=["event_id"], set_=again))
+
+
+def counts(ctx: Context) -> HeldCounts:
+    """Dead and waiting events, for `sync --status`, reconcile and the desk's status bar."""
+    with ctx.ledger.read() as s:
+        found = dict(s.execute(select(HeldEvent.kind, func.count()).group_by(HeldEvent.kind)).all())
+    return HeldCounts(dead=int(found.get(DEAD, 0)), waiting=int(found.get(WAITING, 0)))
+
+
+def dead_letters(ctx: Context) -> list[tuple[str, str, str, int]]:
+    """(event id, type, reason, tries) of each dead event, oldest first."""
+    with ctx.ledger.read() as s:
+        rows = s.execute(
+            select(HeldEvent.event_id, HeldEvent.type, HeldEvent.reason, HeldEvent.tries)
+            .where(HeldEvent.kind == DEAD)
+            .order_by(HeldEvent.created_at)
+        ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def apply_ready(ctx: Context, gateway: StripeGateway | None) -> list[ApplyResult]:
+    """Apply the waiting events whose payment the ledger now has; drop stale waits."""
+    with ctx.ledger.begin() as s:
+        s.execute(
+            delete(HeldEvent).where(
+                HeldEvent.kind == WAITING, HeldEvent.updated_at < utcnow() - KEEP_WAITING
+            )
+        )
+        ready = list(
+            s.scalars(
+                select(HeldEvent.event_id)
+                .join(Payment, Payment.stripe_payment_intent == HeldEvent.waits_for)
+                .where(HeldEvent.kind == WAITING)
+                .order_by(HeldEvent.created_at)
+            )
+        )
+    return _retry(ctx, gateway, ready)
+
+
+def retry(ctx: Context, gateway: StripeGateway | None, kind: str = DEAD) -> list[ApplyResult]:
+    """Apply the held events of `kind` again; those that still fail stay held."""
+    with ctx.ledger.read() as s:
+        ids = list(
+            s.scalars(
+                select(HeldEvent.event_id)
+                .where(HeldEvent.kind == kind)
+                .order_by(HeldEvent.created_at)
+            )
+        )
+    return _retry(ctx, gateway, ids)
+
+
+def _retry(ctx: Context, gateway: StripeGateway | None, ids: list[str]) -> list[ApplyResult]:
+    from kiosk.payments.apply import apply_event
+    from kiosk.payments.verify import apply_in_ledger
+
+    results: list[ApplyResult] = []
+    for event_id in ids:
+
+        def work(s: Session, verifier: Any, event_id: str = event_id) -> ApplyResult | None:
+            row = s.get(HeldEvent, event_id)
+            if row is None:
+                return None  # applied by someone else meanwhile
+            event, source = json.loads(row.payload), row.source
+            try:
+                with s.begin_nested():
+                    result = apply_event(
+                        s,
+                        event,
+                        source=source,
+                        desk=ctx.desk,
+                        verifier=verifier,
+                        settings=ctx.settings,
+                    )
+            except StripeUnavailable:
+                raise
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                hold(s, event, DEAD, source=source, reason=describe_error(exc))
+                return None
+            if result.outcome not in ("deferred", "waiting"):  # else held (again)
+                s.execute(delete(HeldEvent).where(HeldEvent.event_id == event_id))
+            return result
+
+        try:
+            result = apply_in_ledger(ctx, gateway, work)
+        except StripeUnavailable as exc:
+            log.info("held events not retried now: %s", exc.message)
+            break
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def describe_error(exc: BaseException) -> str:
+    """What went wrong applying an event, for the dead-letter list (no traceback)."""
+    text = getattr(exc, "message", None) or str(exc) or ""
+    return f"{type(exc).__name__}: {text}"[:2000]

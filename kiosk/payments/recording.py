@@ -1,0 +1,249 @@
+"""Recording money and moving attempts: the writes every apply ends in.
+
+`Recorder` holds the session and the source; `kiosk.payments.apply.Applier` builds on it
+to read Stripe's objects. One payment per PaymentIntent (unique), its allocations, its
+receipt number and its audit entry, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kiosk.ledger import audit
+from kiosk.ledger.allocation import ComponentDue, allocate
+from kiosk.ledger.models import Payment
+from kiosk.ledger.types import utcnow
+from kiosk.payments import followups
+from kiosk.payments import ledger_writes as db
+from kiosk.payments.lateness import late_after_close
+from kiosk.payments.ledger_writes import AttemptRow
+from kiosk.payments.results import ApplyResult
+from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
+from kiosk.receipts.numbering import record_receipt
+
+insert_ignore = db.insert_ignore
+
+
+def _setting(settings: Any, key: str) -> Any:
+    if settings is not None:
+        return settings.get(key)
+    from kiosk.config import option
+
+    return option(key).default
+
+
+def _id(value: Any) -> str | None:
+    """An expandable field: the id string, or the expanded object's id."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return value
+
+
+def _card(charge: Any) -> tuple[str, str]:
+    if not isinstance(charge, dict):
+        return "", ""
+    card = (charge.get("payment_method_details") or {}).get("card") or {}
+    return str(card.get("brand") or "")[:30], str(card.get("last4") or "")[:4]
+
+
+def decline_reason(pi: dict[str, Any] | None) -> str:
+    err = (pi or {}).get("last_payment_error") or {}
+    code = err.get("decline_code") or err.get("code") or ""
+    return f"card declined: {code.replace('_', ' ')}" if code else "card declined"
+
+
+@dataclass(frozen=True)
+class InvoiceRef:
+    id: int
+    number: str
+    currency: str
+
+
+class Recorder:
+    """The ledger writes of applying, in one session."""
+
+    def __init__(self, session: Session, source: str, desk: str, settings: Any) -> None:
+        self.s = session
+        self.source = source
+        self.desk = desk
+        self.settings = settings
+        self.event_created: int | None = None  # when applying an event: its `created`
+
+    def attempt_row(self, public_id: str) -> AttemptRow:
+        found = db.attempt(self.s, db.ATTEMPT_BY_PUBLIC_ID, public_id)
+        if found is None:
+            raise LookupError(f"no payment attempt {public_id!r}")
+        return found
+
+    def record_payment(
+        self,
+        invoice: InvoiceRef,
+        attempt: AttemptRow | None,
+        *,
+        pi_id: str,
+        amount: int,
+        currency: str,
+        session_id: str | None,
+        charge: Any,
+    ) -> ApplyResult:
+        """Money received: one payment per PaymentIntent, however often it is reported."""
+        if amount <= 0:
+            return ApplyResult("ignored")
+        # Lock the invoice first: concurrent payments for it allocate one after the other.
+        db.lock_invoice(self.s, invoice.id)
+        currency = currency.upper()
+        late = late_after_close(self.s, attempt, charge, self.event_created)
+        brand, last4 = _card(charge)
+        row = {
+            "invoice_id": invoice.id,
+            "attempt_id": attempt.id if attempt else None,
+            "stripe_payment_intent": pi_id,
+            "stripe_charge_id": _id(charge),
+            "stripe_session_id": session_id,
+            "amount": amount,
+            "currency": currency,
+            "channel": attempt.channel if attempt else "checkout",
+            "card_brand": brand,
+            "card_last4": last4,
+            "source": self.source,
+            "desk": self.desk,
+            "staff_user_id": attempt.staff_user_id if attempt else None,
+            "flag": "late_after_cancel" if late else "",
+            "received_at": utcnow(),
+        }
+        payment_id = db.insert_ignore(self.s, Payment, row, ["stripe_payment_intent"], "id")
+        if payment_id is None:  # recorded before (or by another desk a moment ago)
+            return self.already_paid(attempt, pi_id, session_id, charge)
+        credit = self.allocate(invoice, payment_id, amount, currency)
+        flag = str(row["flag"]) or ("overpayment" if credit else "")
+        if flag and not late:
+            db.run(self.s, db.SET_FLAG, {"pid": payment_id, "flag": flag})
+        receipt = self.number_receipt(payment_id)
+        audit.record(
+            self.s,
+            "payment.received",
+            desk=self.desk,
+            target=invoice.number,
+            amount=amount,
+            currency=currency,
+            payment_intent=pi_id,
+            source=self.source,
+            receipt=receipt,
+            attempt=attempt.public_id if attempt else None,
+            credit=credit,
+            flag=flag,
+        )
+        # Its follow-ups (fee slips, card details) are owed from now: the new row, with
+        # followed_up_at NULL, is their outbox entry (kiosk.payments.followups).
+        return self.paid(invoice, attempt, payment_id, session_id, flag)
+
+    def number_receipt(self, payment_id: int) -> str:
+        return record_receipt(
+            self.s,
+            prefix=str(_setting(self.settings, "receipts.prefix")),
+            timezone=str(_setting(self.settings, "desk.timezone")),
+            desk=self.desk,
+            payment_id=payment_id,
+        )
+
+    def paid(
+        self,
+        invoice: InvoiceRef,
+        attempt: AttemptRow | None,
+        payment_id: int,
+        session_id: str | None,
+        flag: str,
+    ) -> ApplyResult:
+        """The status change for new money: the attempt (if any) is paid."""
+        result = ApplyResult("applied", payment_id=payment_id)
+        reason = {
+            "late_after_cancel": "paid after the desk cancelled: refund or keep",
+            "overpayment": "overpaid: the excess is credit",
+        }.get(flag, "")
+        if attempt is None:
+            result.changes.append(
+                StatusChange(None, invoice.number, PaymentStatus.PAID, reason, payment_id)
+            )
+            return result
+        result.merge(
+            self.set_status(
+                attempt, PaymentStatus.PAID, reason, session_id=session_id, payment_id=payment_id
+            )
+        )
+        result.outcome = "applied"
+        return result
+
+    def allocate(self, invoice: InvoiceRef, payment_id: int, amount: int, currency: str) -> int:
+        """Allocation rows for a new payment; returns the credit no component could take."""
+        if currency != invoice.currency.upper():
+            return amount  # never mix currencies: all of it is credit for a supervisor
+        due = [
+            ComponentDue(cid, total, int(paid), prio, due, pos)
+            for cid, total, prio, due, pos, paid in db.components_due(self.s, invoice.id)
+        ]
+        split = allocate(amount, due)
+        db.add_allocations(self.s, payment_id, split.parts)
+        return split.credit
+
+    def already_paid(
+        self, attempt: AttemptRow | None, pi_id: str, session_id: str | None, charge: Any
+    ) -> ApplyResult:
+        payment = db.payment_by_intent(self.s, pi_id)
+        payment_id = payment[0] if payment else None
+        result = ApplyResult("duplicate", payment_id=payment_id)
+        if payment is not None:
+            self.fill_card(payment, charge)
+            if session_id:  # first reported by its PaymentIntent, which names no session
+                db.run(
+                    self.s, db.SET_PAYMENT_SESSION, {"pid": payment[0], "session_id": session_id}
+                )
+        if attempt is not None and attempt.status != PaymentStatus.PAID:
+            result.merge(
+                self.set_status(
+                    attempt, PaymentStatus.PAID, "", session_id=session_id, payment_id=payment_id
+                )
+            )
+            result.outcome = "status"
+        return result
+
+    def fill_card(self, payment: Any, charge: Any) -> bool:
+        brand, last4 = _card(charge)
+        if not last4 or payment[1]:
+            return False
+        db.run(self.s, db.SET_CARD, {"pid": payment[0], "brand": brand, "last4": last4})
+        return True
+
+    def set_status(
+        self,
+        attempt: AttemptRow,
+        status: PaymentStatus,
+        reason: str = "",
+        *,
+        session_id: str | None = None,
+        payment_id: int | None = None,
+    ) -> ApplyResult:
+        """Move an attempt forward. Paid is never undone; a finished attempt only becomes paid
+        (money that arrives late is still money)."""
+        current = PaymentStatus(attempt.status)
+        if current == status and attempt.last_error == reason:
+            if session_id and not attempt.stripe_session_id:
+                db.set_status(self.s, attempt, status, reason, session_id, status in LIVE)
+            return ApplyResult("duplicate")
+        if current == PaymentStatus.PAID or (current not in LIVE and status != PaymentStatus.PAID):
+            return ApplyResult("ignored")
+        db.set_status(self.s, attempt, status.value, reason, session_id, status in LIVE)
+        result = ApplyResult("status")
+        link = attempt.channel in ("payment_link", "fee_slip") and attempt.stripe_id
+        if status not in LIVE and link:
+            followups.arm(
+                self.s, followups.DEACTIVATE_LINK, attempt.public_id, str(attempt.stripe_id)
+            )
+        change = StatusChange(attempt.public_id, attempt.invoice_number, status, reason, payment_id)
+        result.changes.append(change)
+        return result
+
+    def set_status_of(self, public_id: str, status: PaymentStatus, reason: str = "") -> ApplyResult:
+        return self.set_status(self.attempt_row(public_id), status, reason)
