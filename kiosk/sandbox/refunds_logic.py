@@ -68,6 +68,9 @@ def _charge_for(sb: Sandbox, obj_id: str, name: str) -> Obj:
 
 
 def _amount(ch: Obj, amount: int | None, remaining: int) -> int:
+    """Over-refund errors: codes `charge_already_refunded` (API-NOTES §3.3) and
+    `amount_too_large` (what integrations test for, e.g.
+    https://github.com/HealthByRo/aa-stripe/pull/77)."""
     if remaining <= 0:
         raise StripeError(
             f"Charge {ch['id']} has already been refunded.", code="charge_already_refunded"
@@ -80,6 +83,7 @@ def _amount(ch: Obj, amount: int | None, remaining: int) -> int:
             f"Refund amount ({currencies.display(amount, cur)}) is greater than unrefunded "
             f"amount on charge ({currencies.display(remaining, cur)})",
             param="amount",
+            code="amount_too_large",
         )
     return amount
 

@@ -118,7 +118,7 @@ def test_unknown_payment_method(stripe_client):
     pi = stripe_client.v1.payment_intents.create({"amount": 5000, "currency": "inr"})
     with pytest.raises(stripe.InvalidRequestError) as exc:
         stripe_client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_nope"})
-    assert exc.value.http_status == 404 and exc.value.param == "payment_method"
+    assert exc.value.http_status == 400 and exc.value.param == "payment_method"
 
 
 def test_payment_method_is_retrievable_and_expandable(stripe_client):
