@@ -68,6 +68,7 @@ class ApplyResult:
     links_to_deactivate: list[tuple[str, str]] = field(default_factory=list)  # (attempt, plink)
     balance_changed: list[int] = field(default_factory=list)  # invoice ids
     cards_to_fill: list[tuple[int, str]] = field(default_factory=list)  # (payment, pi)
+    charges_to_read: list[str] = field(default_factory=list)  # refunds not in the event
 
     def merge(self, other: ApplyResult) -> ApplyResult:
         order = ("ignored", "duplicate", "deferred", "status", "applied")
@@ -78,6 +79,7 @@ class ApplyResult:
         self.links_to_deactivate += other.links_to_deactivate
         self.balance_changed += other.balance_changed
         self.cards_to_fill += other.cards_to_fill
+        self.charges_to_read += other.charges_to_read
         return self
 
     @property
@@ -99,6 +101,8 @@ def finish(ctx: Any, gateway: StripeGateway | None, results: list[ApplyResult]) 
         for result in results:
             for payment_id, pi_id in result.cards_to_fill:
                 fill_card_from_stripe(ctx, gateway, payment_id, pi_id)
+            for charge_id in dict.fromkeys(result.charges_to_read):
+                read_charge_refunds(ctx, gateway, charge_id)
     for result in results:
         publish_result(result)
     if gateway is None:
@@ -131,6 +135,23 @@ def fill_card_from_stripe(ctx: Any, gateway: StripeGateway, payment_id: int, pi_
     if last4:
         with ctx.ledger.begin() as s:
             db.run(s, db.SET_CARD_IF_BLANK, {"pid": payment_id, "brand": brand, "last4": last4})
+
+
+def read_charge_refunds(ctx: Any, gateway: StripeGateway, charge_id: str) -> None:
+    """Apply the refunds of a charge whose `charge.refunded` event did not list them
+    (Stripe stopped including `charge.refunds` in API 2022-11-15)."""
+    from kiosk.payments.errors import PaymentError
+    from kiosk.payments.refunds import apply_refund_object
+
+    try:
+        found = list(gateway.list_refunds(charge=charge_id))
+    except PaymentError as exc:
+        log.info("refunds of %s not read: %s", charge_id, exc.message)
+        return
+    with ctx.ledger.begin() as s:
+        ap = Applier(s, "poll", ctx.desk, None, ctx.settings, trusted=True)
+        results = [apply_refund_object(ap, refund) for refund in found]
+    finish(ctx, gateway, results)
 
 
 # -- the entry points ------------------------------------------------------------------------
@@ -400,6 +421,8 @@ class Applier:
             return result
         if self.fill_card(payment, ch):
             result.outcome = "status"
+        if "refunds" not in ch and ch.get("amount_refunded"):
+            result.charges_to_read.append(str(ch["id"]))  # read after commit
         for refund in (ch.get("refunds") or {}).get("data") or []:
             result.merge(self.refund(refund))
         return result

@@ -219,6 +219,20 @@ class StripeGateway:
         with translated("read the refund"):
             return as_dict(self.v1.refunds.retrieve(refund_id))
 
+    def list_refunds(
+        self, *, charge: str | None = None, created_gte: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Refunds, newest first, of one charge or created since `created_gte` (a charge no
+        longer carries its refunds since API 2022-11-15)."""
+        params: dict[str, Any] = {"limit": 100}
+        if charge:
+            params["charge"] = charge
+        if created_gte:
+            params["created"] = {"gte": created_gte}
+        with translated("list refunds"):
+            for refund in self.v1.refunds.list(_params(params)).auto_paging_iter():
+                yield as_dict(refund)
+
     # Events ------------------------------------------------------------------------------
 
     def list_events(

@@ -45,7 +45,7 @@ def _new_charge(sb: Sandbox, pi: Obj, card: Card, pm_id: str, email: str | None)
     ok = card.decline is None
     manual = pi["capture_method"] == "manual"
     ch_id = ids.new_id("ch", 24)
-    return shapes.new(
+    ch = shapes.new(
         "charge",
         id=ch_id,
         created=sb.now(),
@@ -75,8 +75,11 @@ def _new_charge(sb: Sandbox, pi: Obj, card: Card, pm_id: str, email: str | None)
         outcome=_outcome(card),
         payment_method_details=_card_details(card),
         receipt_url=f"{sb.public_url}/receipts/{ch_id}" if ok else None,
-        refunds=shapes.list_object(f"/v1/charges/{ch_id}/refunds", [], False),
     )
+    # not included since API 2022-11-15: only `expand[]=refunds` or the refunds list gives
+    # them (https://docs.stripe.com/changelog/2022-11-15/deprecates-charges-auto-expand)
+    del ch["refunds"]
+    return ch
 
 
 def _outcome(card: Card) -> dict[str, Any]:

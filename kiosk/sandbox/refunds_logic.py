@@ -94,9 +94,6 @@ def _apply_to_charge(
     previous = {"amount_refunded": ch["amount_refunded"], "refunded": ch["refunded"]}
     ch["amount_refunded"] += sign * refund["amount"]
     ch["refunded"] = ch["amount_refunded"] >= ch["amount_captured"]
-    refunds = [r for r in ch["refunds"]["data"] if r["id"] != refund["id"]]
-    ch["refunds"]["data"] = [refund, *refunds][:10]
-    ch["refunds"]["has_more"] = len(refunds) >= 10
     sb.store.dirty = True
     sb.emit(event, ch, call, previous)
 
