@@ -32,6 +32,7 @@ stripe.enable_telemetry = False
 log = logging.getLogger(__name__)
 
 SESSION_EXPAND = ["payment_intent", "payment_intent.latest_charge"]
+RATE_LIMIT_RETRIES = 5  # 0.5 s, 1 s, 2 s, 4 s, 5 s (halved by jitter at most)
 
 
 def _params(params: dict[str, Any]) -> Any:
@@ -79,6 +80,26 @@ def translated(action: str) -> Iterator[None]:
         raise PaymentError(f"Stripe error while trying to {action}: {type(exc).__name__}") from None
 
 
+class _BackingOffClient(stripe.RequestsClient):
+    """stripe-python retries 409, 5xx and network errors but not 429: Stripe sends no
+    `Stripe-Should-Retry` on a real rate limit and leaves backing off to the integration
+    (https://github.com/stripe/stripe-dotnet/issues/1886). We retry it too, with the
+    library's own exponential backoff and jitter, and POSTs keep their Idempotency-Key."""
+
+    def _should_retry(
+        self,
+        response: Any,
+        api_connection_error: Any,
+        num_retries: int,
+        max_network_retries: int | None,
+    ) -> bool:
+        if response is not None and response[1] == 429:
+            return num_retries < max(max_network_retries or 0, RATE_LIMIT_RETRIES)
+        return super()._should_retry(
+            response, api_connection_error, num_retries, max_network_retries
+        )
+
+
 class StripeGateway:
     def __init__(
         self,
@@ -98,7 +119,7 @@ class StripeGateway:
             api_key,
             base_addresses=bases,  # type: ignore[arg-type]
             max_network_retries=max_retries,
-            http_client=stripe.RequestsClient(timeout=timeout),
+            http_client=_BackingOffClient(timeout=timeout),
         )
         self.v1 = self._client.v1
 

@@ -6,15 +6,18 @@ Every response is JSON with a `Request-Id`; errors use Stripe's shape and codes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
 import time
 from typing import Any
 
 from kiosk.sandbox import auth, expand, forms, ids, shapes
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import StripeError, invalid
-from kiosk.sandbox.idempotency import Stored
+from kiosk.sandbox.idempotency import Stored, key_in_use
+from kiosk.sandbox.limits import RateLimiter
 from kiosk.sandbox.routing import Router
 
 log = logging.getLogger("kiosk.sandbox.api")
@@ -29,6 +32,10 @@ class Api:
     def __init__(self, sb: Sandbox, router: Router) -> None:
         self.sb = sb
         self.router = router
+        rate = sb.settings.rate_limit
+        self.limiter = RateLimiter(rate) if rate else None
+        self._in_flight: set[str] = set()
+        self._keys = threading.Lock()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         request_id = ids.request_id()
@@ -37,7 +44,13 @@ class Api:
         try:
             auth.api_key(headers.get("authorization"))
             body = await _read_body(receive)
-            status, payload, extra = self._handle(scope, headers, body, request_id)
+            if self.limiter is not None:
+                self.limiter.check()
+            # in a worker thread: a request waiting for the engine lock never stalls the
+            # event loop, so requests really overlap (as the idempotency rules assume)
+            status, payload, extra = await asyncio.to_thread(
+                self._handle, scope, headers, body, request_id
+            )
         except StripeError as exc:
             status, payload = exc.status, json.dumps(exc.body(request_id)).encode()
         except Exception:
@@ -69,7 +82,20 @@ class Api:
                 return exc.status, json.dumps(exc.body(call.request_id)).encode()
 
     def _idempotent(self, handler: Any, call: Call) -> tuple[int, bytes, dict[str, str]]:
+        """Replay, refuse a mismatch, or run once. A key whose first request is still
+        running gets Stripe's 409 `idempotency_key_in_use` (not stored: safe to retry)."""
         key = call.idempotency_key or ""
+        with self._keys:
+            if key in self._in_flight:
+                raise key_in_use(key)
+            self._in_flight.add(key)
+        try:
+            return self._once(handler, call, key)
+        finally:
+            with self._keys:
+                self._in_flight.discard(key)
+
+    def _once(self, handler: Any, call: Call, key: str) -> tuple[int, bytes, dict[str, str]]:
         fingerprint = json.dumps(call.params, sort_keys=True)
         with self.sb.lock:
             stored = self.sb.idempotency.lookup(key, call.path, fingerprint)

@@ -42,6 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="keep state in FILE so it survives restarts",
     )
+    parser.add_argument(
+        "--rate-limit",
+        dest="sandbox_rate_limit",
+        metavar="N",
+        type=float,
+        default=None,
+        help="answer 429 rate_limit beyond N requests a second, as Stripe does (default: off)",
+    )
     parser.set_defaults(func=handler)
 
 
@@ -63,7 +71,10 @@ def handler(args: argparse.Namespace) -> int:
             f"{port} to reach the payment pages.",
             flush=True,
         )
-    _serve(args.sandbox_host, port, public, args.sandbox_state)
+    rate = args.sandbox_rate_limit
+    if rate is not None and not rate > 0:
+        raise CommandError(f"--rate-limit must be a positive number of requests a second: {rate}")
+    _serve(args.sandbox_host, port, public, args.sandbox_state, rate)
     return 0
 
 
@@ -71,7 +82,7 @@ def _display_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
-def _serve(host: str, port: int, public: str, state: str | None) -> None:
+def _serve(host: str, port: int, public: str, state: str | None, rate: float | None) -> None:
     import uvicorn
 
     from kiosk.cli.errors import CommandError
@@ -79,7 +90,7 @@ def _serve(host: str, port: int, public: str, state: str | None) -> None:
 
     sock = _bind(host, port)
     try:
-        app = create_app(public_url=public, state_file=state)
+        app = create_app(public_url=public, state_file=state, rate_limit=rate)
     except (OSError, ValueError) as exc:
         sock.close()
         raise CommandError(f"cannot use sandbox state {state}: {exc}") from exc

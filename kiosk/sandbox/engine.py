@@ -29,6 +29,7 @@ class Settings:
     refund_failure_delay: float = 1.0
     expiry_sweep_interval: float = 1.0
     save_interval: float = 0.5
+    rate_limit: float | None = None  # requests per second; None: no limit (429 when over)
 
 
 @dataclass
