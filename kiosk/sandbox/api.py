@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any
 
-from kiosk.sandbox import auth, expand, forms, ids, shapes
+from kiosk.sandbox import auth, expand, forms, ids, shapes, versions
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import StripeError, invalid
 from kiosk.sandbox.idempotency import Stored, key_in_use
@@ -43,14 +43,17 @@ class Api:
         extra: dict[str, str] = {}
         try:
             auth.api_key(headers.get("authorization"))
+            if "stripe-version" in headers:
+                extra["stripe-version"] = versions.check(headers["stripe-version"])
             body = await _read_body(receive)
             if self.limiter is not None:
                 self.limiter.check()
             # in a worker thread: a request waiting for the engine lock never stalls the
             # event loop, so requests really overlap (as the idempotency rules assume)
-            status, payload, extra = await asyncio.to_thread(
+            status, payload, more = await asyncio.to_thread(
                 self._handle, scope, headers, body, request_id
             )
+            extra.update(more)
         except StripeError as exc:
             status, payload = exc.status, json.dumps(exc.body(request_id)).encode()
         except Exception:
@@ -154,11 +157,11 @@ def _params(query: bytes, headers: dict[str, str], body: bytes) -> dict[str, Any
 async def _respond(
     send: Any, status: int, payload: bytes, request_id: str, extra: dict[str, str]
 ) -> None:
+    extra.setdefault("stripe-version", shapes.API_VERSION)  # the version the answer is in
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(payload)).encode()),
         (b"request-id", request_id.encode()),
-        (b"stripe-version", shapes.API_VERSION.encode()),
         *((k.encode(), v.encode("latin-1", "replace")) for k, v in extra.items()),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -127,10 +127,15 @@ class Sandbox:
     def _deliver(self, event: Obj, endpoints: list[Obj]) -> None:
         if not endpoints:
             return
-        body = json.dumps(event, indent=2).encode("utf-8")
+        bodies: dict[str, bytes] = {}  # one serialisation per API version
         for ep in endpoints:
+            version = ep.get("api_version") or event["api_version"]
+            if version not in bodies:  # the endpoint's version, as Stripe labels its payloads
+                bodies[version] = json.dumps({**event, "api_version": version}, indent=2).encode()
             secret = self.store.peek(ep["id"])["secret"]
-            self.deliverer.submit(Delivery(event["id"], ep["id"], ep["url"], secret, body))
+            self.deliverer.submit(
+                Delivery(event["id"], ep["id"], ep["url"], secret, bodies[version])
+            )
 
     def _endpoint_url(self, delivery: Delivery) -> str | None:
         endpoint = self.store.get("webhook_endpoint", delivery.endpoint_id)
