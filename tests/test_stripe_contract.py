@@ -12,13 +12,21 @@ import stripe
 from kiosk.sandbox import SandboxHandle, start_sandbox
 from tests.stripe_contract import check, check_error, fields_of
 
+RETURN = "https://kiosk.example/back"  # automatic payment methods need one
+
 
 @pytest.fixture(scope="module")
 def paid() -> Iterator[tuple[SandboxHandle, dict[str, Any]]]:
     with start_sandbox() as sb:
         client = stripe.StripeClient("sk_test_contract", base_addresses={"api": sb.url})
         pi = client.v1.payment_intents.create(
-            {"amount": 5000, "currency": "inr", "payment_method": "pm_card_visa", "confirm": True}
+            {
+                "amount": 5000,
+                "currency": "inr",
+                "payment_method": "pm_card_visa",
+                "confirm": True,
+                "return_url": RETURN,
+            }
         )
         yield sb, pi.to_dict()
 
