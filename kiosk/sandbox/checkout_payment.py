@@ -58,6 +58,10 @@ def _intent_for(sb: Sandbox, session: Obj, call: Call | None) -> Obj:
     )
     side["payment_intent"] = pi["id"]
     sb.store.side(pi["id"])["checkout_session"] = session["id"]
+    # Stripe creates the PaymentIntent when the payer confirms, so a declined session
+    # already names it (API-NOTES §1.3; changelog 2022-08-01 deferred PaymentIntent)
+    session["payment_intent"] = pi["id"]
+    sb.store.dirty = True
     return pi
 
 
