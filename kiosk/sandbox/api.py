@@ -78,7 +78,7 @@ class Api:
         return self._idempotent(handler, call)
 
     def _run(self, handler: Any, call: Call) -> tuple[int, bytes]:
-        with self.sb.lock:
+        with self.sb.request():
             try:
                 return 200, json.dumps(handler(self.sb, call)).encode()
             except StripeError as exc:
