@@ -56,9 +56,7 @@ def test_events_of_one_request_arrive_shuffled_and_spread(jittery):
     per_request = {}
     for event in created:
         per_request.setdefault(event.request.id, []).append(event.id)
-    shuffled = [
-        ids for ids in per_request.values() if [i for i in arrived if i in ids] != ids
-    ]
+    shuffled = [ids for ids in per_request.values() if [i for i in arrived if i in ids] != ids]
     assert len(intents) == PAYMENTS and shuffled  # P(all in order) < (1/24)^6
     times = [a["at"] for a in jittery.webhook_attempts()]
     assert max(times) - min(times) > JITTER / 3
