@@ -97,3 +97,16 @@ def test_events_are_checked_by_their_data_object(paid):
         "type": "payment_intent.succeeded",
     }
     assert any("data.object.status" in p for p in check(event))
+
+
+def test_the_suite_records_what_the_sandbox_answers(paid):
+    """The recorder in tests/conftest.py sees answers and webhook payloads alike."""
+    from tests.conftest import CONTRACT
+
+    sandbox, pi = paid
+    client = stripe.StripeClient("sk_test_contract", base_addresses={"api": sandbox.url})
+    before = len(CONTRACT.bodies)
+    client.v1.payment_intents.retrieve(pi["id"])
+    where, body = CONTRACT.bodies[-1]
+    assert len(CONTRACT.bodies) == before + 1
+    assert where == f"GET /v1/payment_intents/{pi['id']} → 200" and pi["id"].encode() in body
