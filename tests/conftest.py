@@ -135,3 +135,64 @@ def make_invoice(ledger):
             return inv.id
 
     return make
+
+
+# --- the Stripe contract: every object the sandbox hands the suite ------------------------
+class _Recorder:
+    """JSON bodies the sandbox answered (and webhook events it sent) during this run."""
+
+    def __init__(self) -> None:
+        self.bodies: list[tuple[str, bytes]] = []
+
+    def install(self) -> None:
+        from kiosk.sandbox.api import Api
+        from kiosk.sandbox.engine import Sandbox
+
+        handle, deliver, recorder = Api._handle, Sandbox._deliver, self
+
+        def recording_handle(api, scope, headers, body, request_id):  # type: ignore[no-untyped-def]
+            status, payload, extra = handle(api, scope, headers, body, request_id)
+            recorder.bodies.append((f"{scope['method']} {scope['path']} → {status}", payload))
+            return status, payload, extra
+
+        def recording_deliver(sb, event, endpoints):  # type: ignore[no-untyped-def]
+            import json
+
+            recorder.bodies.append((f"webhook {event['type']}", json.dumps(event).encode()))
+            return deliver(sb, event, endpoints)
+
+        Api._handle = recording_handle  # type: ignore[method-assign]
+        Sandbox._deliver = recording_deliver  # type: ignore[method-assign]
+
+    def problems(self) -> list[str]:
+        import json
+
+        from tests.stripe_contract import check, check_error
+
+        found: list[str] = []
+        for where, payload in self.bodies:
+            body = json.loads(payload)
+            issues = check_error(body["error"]) if "error" in body else check(body)
+            found.extend(f"{where}: {issue}" for issue in issues)
+        return found
+
+
+CONTRACT = _Recorder()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    CONTRACT.install()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any sandbox answer broke the installed stripe package's contract."""
+    problems = sorted(set(CONTRACT.problems()))
+    if not problems:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.section("Stripe contract (tests/stripe_contract.py)", red=True)
+        for line in problems[:200]:
+            reporter.write_line(line)
+        reporter.write_line(f"{len(problems)} contract problem(s) in sandbox answers")
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

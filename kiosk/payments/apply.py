@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.ledger.models import ProcessedEvent
 from kiosk.ledger.types import utcnow
-from kiosk.payments import held
+from kiosk.payments import followups, held
 from kiosk.payments import ledger_writes as db
 from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.recording import (  # noqa: F401  (re-exported for refunds and followups)
@@ -326,6 +326,10 @@ class Applier(Recorder):
             return ApplyResult("waiting", waits_for=pi_id) if refunded else result
         if self.fill_card(payment, ch):
             result.outcome = "status"
+        if "refunds" not in ch and ch.get("amount_refunded"):
+            # Stripe no longer lists a charge's refunds in it (API 2022-11-15): read them
+            # after commit, through the outbox.
+            followups.arm(self.s, followups.READ_REFUNDS, str(ch["id"]))
         for refund in (ch.get("refunds") or {}).get("data") or []:
             result.merge(self.refund(refund))
         return result

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.ledger.invoices import summary_select, to_row
-from kiosk.ledger.models import Invoice, KeyValue, PaymentAttempt
+from kiosk.ledger.models import KeyValue, PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.payments import attempts
 from kiosk.payments.apply import ApplyResult, event_work, finish
@@ -68,9 +67,9 @@ def watched_links(s: Session) -> dict[str, str]:
 
 def poll_fee_slips(ctx: Context, gateway: StripeGateway) -> list[StatusChange]:
     """Expire due links, then one events-list pass for every fee slip. Raises
-    StripeUnavailable (the caller retries later)."""
+    StripeUnavailable (the caller retries later). Slips made stale by a payment or refund
+    are closed by the outbox follow-up their cause armed (kiosk.payments.followups)."""
     expire_due_fee_slips(ctx, gateway)
-    close_stale_fee_slips(ctx, gateway)
     with ctx.ledger.begin() as s:
         links = watched_links(s)
         since = _since(s, ctx.desk)
@@ -106,32 +105,6 @@ def expire_due_fee_slips(ctx: Context, gateway: StripeGateway) -> list[attempts.
             )
         ]
     return _close_all(ctx, gateway, due, "fee slip link expired", EXPIRED_MESSAGE)
-
-
-def close_stale_fee_slips(ctx: Context, gateway: StripeGateway) -> list[attempts.AttemptView]:
-    """Deactivate live fee slips that no longer ask for their invoice's balance (one ledger
-    query for all of them; Stripe is called only for the stale ones). The apply path does
-    this after each payment; this catches what it could not (a crash, Stripe down)."""
-    with ctx.ledger.begin() as s:
-        live = list(
-            s.execute(
-                select(
-                    PaymentAttempt.public_id,
-                    PaymentAttempt.stripe_id,
-                    PaymentAttempt.amount,
-                    PaymentAttempt.invoice_id,
-                ).where(PaymentAttempt.channel == "fee_slip", PaymentAttempt.status.in_(_LIVE))
-            )
-        )
-        if not live:
-            return []
-        ids = {row.invoice_id for row in live}
-        balances = {
-            r.id: r.balance
-            for r in map(to_row, s.execute(summary_select().where(Invoice.id.in_(ids))))
-        }
-    stale = [(r.public_id, r.stripe_id) for r in live if balances.get(r.invoice_id) != r.amount]
-    return _close_all(ctx, gateway, stale, "fee slip out of date: the balance changed")
 
 
 def _close_all(

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEACTIVATE_LINK, STALE_FEE_SLIPS, FILL_CARD = "deactivate_link", "stale_fee_slips", "fill_card"
+READ_REFUNDS = "read_refunds"  # a charge.refunded event without its refunds: list them
 GIVE_UP_AFTER = 12  # tries (about a day of backoff) before a refused follow-up is dropped
 BATCH = 100
 _ARM: dict[str, Any] = {}
@@ -147,6 +148,8 @@ def _do(ctx: Context, gateway: StripeGateway, kind: str, target: str, detail: st
         attempts.deactivate_stale_fee_slips(ctx, gateway, int(target))
     elif kind == FILL_CARD:
         fill_card_from_stripe(ctx, gateway, int(target), detail)
+    elif kind == READ_REFUNDS:
+        read_charge_refunds(ctx, gateway, target)
     else:
         log.warning("unknown follow-up %r for %s: dropped", kind, target)
 
@@ -196,3 +199,17 @@ def fill_card_from_stripe(
     if last4:
         with ctx.ledger.begin() as s:
             run(s, db.SET_CARD_IF_BLANK, {"pid": payment_id, "brand": brand, "last4": last4})
+
+
+def read_charge_refunds(ctx: Context, gateway: StripeGateway, charge_id: str) -> None:
+    """Apply the refunds of a charge whose `charge.refunded` event did not list them."""
+    from kiosk.payments.apply import Applier
+    from kiosk.payments.refund_apply import apply_refund_object
+    from kiosk.payments.results import publish_result
+
+    found = list(gateway.list_refunds(charge=charge_id))
+    with ctx.ledger.begin() as s:
+        ap = Applier(s, "poll", ctx.desk, None, ctx.settings, trusted=True)
+        results = [apply_refund_object(ap, refund) for refund in found]
+    for result in results:
+        publish_result(result)

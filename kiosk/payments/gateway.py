@@ -33,6 +33,7 @@ stripe.enable_telemetry = False
 log = logging.getLogger(__name__)
 
 SESSION_EXPAND = ["payment_intent", "payment_intent.latest_charge"]
+RATE_LIMIT_RETRIES = 5  # 0.5 s, 1 s, 2 s, 4 s, 5 s (halved by jitter at most)
 
 
 def _params(params: dict[str, Any]) -> Any:
@@ -81,6 +82,26 @@ def translated(action: str) -> Iterator[None]:
         raise PaymentError(f"Stripe error while trying to {action}: {type(exc).__name__}") from None
 
 
+class _BackingOffClient(stripe.RequestsClient):
+    """stripe-python retries 409, 5xx and network errors but not 429: Stripe sends no
+    `Stripe-Should-Retry` on a real rate limit and leaves backing off to the integration
+    (https://github.com/stripe/stripe-dotnet/issues/1886). We retry it too, with the
+    library's own exponential backoff and jitter, and POSTs keep their Idempotency-Key."""
+
+    def _should_retry(
+        self,
+        response: Any,
+        api_connection_error: Any,
+        num_retries: int,
+        max_network_retries: int | None,
+    ) -> bool:
+        if response is not None and response[1] == 429:
+            return num_retries < max(max_network_retries or 0, RATE_LIMIT_RETRIES)
+        return super()._should_retry(
+            response, api_connection_error, num_retries, max_network_retries
+        )
+
+
 class StripeGateway:
     def __init__(
         self,
@@ -100,7 +121,7 @@ class StripeGateway:
             api_key,
             base_addresses=bases,  # type: ignore[arg-type]
             max_network_retries=max_retries,
-            http_client=stripe.RequestsClient(timeout=timeout),
+            http_client=_BackingOffClient(timeout=timeout),
         )
         self.v1 = self._client.v1
 
@@ -219,16 +240,29 @@ class StripeGateway:
             )
         return as_dict(refund)
 
-    def list_refunds(self, payment_intent: str) -> Iterator[dict[str, Any]]:
-        """The PaymentIntent's refunds, newest first."""
-        params: dict[str, Any] = {"limit": 100, "payment_intent": payment_intent}
-        with translated("list the payment's refunds"):
-            for refund in self.v1.refunds.list(_params(params)).auto_paging_iter():
-                yield as_dict(refund)
-
     def retrieve_refund(self, refund_id: str) -> dict[str, Any]:
         with translated("read the refund"):
             return as_dict(self.v1.refunds.retrieve(refund_id))
+
+    def list_refunds(
+        self,
+        payment_intent: str | None = None,
+        *,
+        charge: str | None = None,
+        created_gte: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Refunds, newest first: of one PaymentIntent or charge, or created since
+        `created_gte` (a charge no longer carries its refunds since API 2022-11-15)."""
+        params: dict[str, Any] = {"limit": 100}
+        if payment_intent:
+            params["payment_intent"] = payment_intent
+        if charge:
+            params["charge"] = charge
+        if created_gte:
+            params["created"] = {"gte": created_gte}
+        with translated("list refunds"):
+            for refund in self.v1.refunds.list(_params(params)).auto_paging_iter():
+                yield as_dict(refund)
 
     # Events ------------------------------------------------------------------------------
 

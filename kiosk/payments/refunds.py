@@ -223,6 +223,8 @@ def poll_refunds(ctx: Context, gateway: StripeGateway, recent_days: int = 3) -> 
             continue
         if stripe_id:
             answers.append(gateway.retrieve_refund(stripe_id))
+    # and refunds made outside the desk (e.g. in the Dashboard) on payments it knows
+    answers.extend(gateway.list_refunds(created_gte=int(since.timestamp())))
     before = {r[0]: r[2] for r in rows}
     _apply_answers(ctx, gateway, answers)
     with ctx.ledger.begin() as s:

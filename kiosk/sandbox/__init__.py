@@ -18,7 +18,9 @@ returns a `SandboxHandle` with `.url` (the API base), `.public_url` (base of hos
 pages), `.app`, `.engine`, `.webhook_attempts()` and `.stop()`. Defaults: retries after
 60 s, 10 min and 1 h (tests pass e.g. `(0.05, 0.1, 0.2)`); refunds of the 5126 card fail
 1 s after they are made. Other `settings` (see engine.Settings): `webhook_timeout`,
-`expiry_sweep_interval`, `save_interval`.
+`expiry_sweep_interval`, `save_interval`, `rate_limit` (requests a second; over it a 429
+`rate_limit`; off by default) and `event_jitter` (seconds; the webhooks of one request go
+out shuffled, each up to this late; 0 by default).
 
 Sandbox-only test helpers (POST, form-encoded, any sk_test_/rk_test_ key):
 - `/v1/test_helpers/checkout/sessions/{id}/pay` with `card_number` (and optional

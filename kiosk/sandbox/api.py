@@ -6,15 +6,18 @@ Every response is JSON with a `Request-Id`; errors use Stripe's shape and codes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
 import time
 from typing import Any
 
-from kiosk.sandbox import auth, expand, forms, ids, shapes
+from kiosk.sandbox import auth, expand, forms, ids, shapes, versions
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import StripeError, invalid
-from kiosk.sandbox.idempotency import Stored
+from kiosk.sandbox.idempotency import Stored, key_in_use
+from kiosk.sandbox.limits import RateLimiter
 from kiosk.sandbox.routing import Router
 
 log = logging.getLogger("kiosk.sandbox.api")
@@ -29,6 +32,10 @@ class Api:
     def __init__(self, sb: Sandbox, router: Router) -> None:
         self.sb = sb
         self.router = router
+        rate = sb.settings.rate_limit
+        self.limiter = RateLimiter(rate) if rate else None
+        self._in_flight: set[str] = set()
+        self._keys = threading.Lock()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         request_id = ids.request_id()
@@ -36,8 +43,17 @@ class Api:
         extra: dict[str, str] = {}
         try:
             auth.api_key(headers.get("authorization"))
+            if "stripe-version" in headers:
+                extra["stripe-version"] = versions.check(headers["stripe-version"])
             body = await _read_body(receive)
-            status, payload, extra = self._handle(scope, headers, body, request_id)
+            if self.limiter is not None:
+                self.limiter.check()
+            # in a worker thread: a request waiting for the engine lock never stalls the
+            # event loop, so requests really overlap (as the idempotency rules assume)
+            status, payload, more = await asyncio.to_thread(
+                self._handle, scope, headers, body, request_id
+            )
+            extra.update(more)
         except StripeError as exc:
             status, payload = exc.status, json.dumps(exc.body(request_id)).encode()
         except Exception:
@@ -62,14 +78,27 @@ class Api:
         return self._idempotent(handler, call)
 
     def _run(self, handler: Any, call: Call) -> tuple[int, bytes]:
-        with self.sb.lock:
+        with self.sb.request():
             try:
                 return 200, json.dumps(handler(self.sb, call)).encode()
             except StripeError as exc:
                 return exc.status, json.dumps(exc.body(call.request_id)).encode()
 
     def _idempotent(self, handler: Any, call: Call) -> tuple[int, bytes, dict[str, str]]:
+        """Replay, refuse a mismatch, or run once. A key whose first request is still
+        running gets Stripe's 409 `idempotency_key_in_use` (not stored: safe to retry)."""
         key = call.idempotency_key or ""
+        with self._keys:
+            if key in self._in_flight:
+                raise key_in_use(key)
+            self._in_flight.add(key)
+        try:
+            return self._once(handler, call, key)
+        finally:
+            with self._keys:
+                self._in_flight.discard(key)
+
+    def _once(self, handler: Any, call: Call, key: str) -> tuple[int, bytes, dict[str, str]]:
         fingerprint = json.dumps(call.params, sort_keys=True)
         with self.sb.lock:
             stored = self.sb.idempotency.lookup(key, call.path, fingerprint)
@@ -128,11 +157,11 @@ def _params(query: bytes, headers: dict[str, str], body: bytes) -> dict[str, Any
 async def _respond(
     send: Any, status: int, payload: bytes, request_id: str, extra: dict[str, str]
 ) -> None:
+    extra.setdefault("stripe-version", shapes.API_VERSION)  # the version the answer is in
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(payload)).encode()),
         (b"request-id", request_id.encode()),
-        (b"stripe-version", shapes.API_VERSION.encode()),
         *((k.encode(), v.encode("latin-1", "replace")) for k, v in extra.items()),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -120,7 +120,7 @@ def from_payment_method(pm: str, param: str = "payment_method") -> Card:
     number = PAYMENT_METHODS.get(pm)
     if number is None:
         raise StripeError(
-            f"No such PaymentMethod: '{pm}'", status=404, code="resource_missing", param=param
+            f"No such PaymentMethod: '{pm}'", status=400, code="resource_missing", param=param
         )
     return BY_NUMBER[number]
 

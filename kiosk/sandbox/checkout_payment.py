@@ -60,6 +60,10 @@ def _intent_for(sb: Sandbox, session: Obj, call: Call | None) -> Obj:
     )
     side["payment_intent"] = pi["id"]
     sb.store.side(pi["id"])["checkout_session"] = session["id"]
+    # Stripe creates the PaymentIntent when the payer confirms, so a declined session
+    # already names it (API-NOTES §1.3; changelog 2022-08-01 deferred PaymentIntent)
+    session["payment_intent"] = pi["id"]
+    sb.store.dirty = True
     return pi
 
 
@@ -86,7 +90,7 @@ def _complete(sb: Sandbox, session: Obj, pi: Obj, email: str | None, call: Call 
         url=None,
     )
     sb.open_sessions.discard(session["id"])
-    _count_link_completion(sb, session)
+    _count_link_completion(sb, session, call)
     sb.emit("checkout.session.completed", session, call)
     return session
 
@@ -104,7 +108,16 @@ def _create_customer(sb: Sandbox, email: str | None, call: Call | None) -> str:
     return customer["id"]
 
 
-def _count_link_completion(sb: Sandbox, session: Obj) -> None:
+def _count_link_completion(sb: Sandbox, session: Obj, call: Call | None) -> None:
+    """Count the completed session; at the limit the link deactivates itself: "When the
+    payment link reaches the limit, it automatically deactivates"
+    (https://docs.stripe.com/payment-links/customize, "Limit the number of times a payment
+    link can be paid")."""
     link = sb.store.objects.get(session["payment_link"] or "")
-    if link and link.get("restrictions"):
-        link["restrictions"]["completed_sessions"]["count"] += 1
+    if not link or not link.get("restrictions"):
+        return
+    limits = link["restrictions"]["completed_sessions"]
+    limits["count"] += 1
+    if limits["count"] >= limits["limit"] and link["active"]:
+        link["active"] = False
+        sb.emit("payment_link.updated", link, call, {"active": True})

@@ -65,6 +65,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="fee schedule in basis points, e.g. card=200,upi=200,card_international=300,"
         "tax=1800 (default: Stripe India's published pricing, GST 18%%)",
     )
+    parser.add_argument(
+        "--rate-limit",
+        dest="sandbox_rate_limit",
+        metavar="N",
+        type=float,
+        default=None,
+        help="answer 429 rate_limit beyond N requests a second, as Stripe does (default: off)",
+    )
     parser.set_defaults(func=handler)
 
 
@@ -86,9 +94,13 @@ def handler(args: argparse.Namespace) -> int:
             f"{port} to reach the payment pages.",
             flush=True,
         )
+    rate = args.sandbox_rate_limit
+    if rate is not None and not rate > 0:
+        raise CommandError(f"--rate-limit must be a positive number of requests a second: {rate}")
     if args.sandbox_payout_delay_days < 0 or args.sandbox_payout_interval < 0:
         raise CommandError("--payout-delay-days and --payout-interval can't be negative")
-    _serve(args.sandbox_host, port, public, args.sandbox_state, _payout_settings(args))
+    settings = {**_payout_settings(args), "rate_limit": rate}
+    _serve(args.sandbox_host, port, public, args.sandbox_state, settings)
     return 0
 
 

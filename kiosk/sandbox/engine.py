@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,8 @@ class Settings:
     payout_delay_days: int = 0
     payout_interval: float = 86_400.0  # automatic payouts, sandbox clock; 0: off
     fee_schedule: FeeSchedule = field(default_factory=FeeSchedule)
+    rate_limit: float | None = None  # requests per second; None: no limit (429 when over)
+    event_jitter: float = 0.0  # each webhook delivery waits a random 0..event_jitter s
 
 
 @dataclass
@@ -62,6 +66,8 @@ class Sandbox:
             self._endpoint_url,
         )
         self.open_sessions: set[str] = set()
+        self._batch: list[Delivery] | None = None  # deliveries of the request in progress
+        self._random = random.Random()
         self._load()
 
     # lifecycle -----------------------------------------------------------
@@ -94,6 +100,31 @@ class Sandbox:
 
     def now(self) -> int:
         return int(time.time())
+
+    @contextlib.contextmanager
+    def request(self) -> Iterator[None]:
+        """One API or page request: holds the lock; the webhooks of the events it emits
+        go out together, in a shuffled order (Stripe does not guarantee order), after it."""
+        with self.lock:
+            outer = self._batch is None
+            if outer:
+                self._batch = []
+            try:
+                yield
+            finally:
+                if outer:
+                    batch, self._batch = self._batch or [], None
+                    self._random.shuffle(batch)
+                    for delivery in batch:
+                        self._submit(delivery)
+
+    def _submit(self, delivery: Delivery) -> None:
+        jitter = self.settings.event_jitter
+        if jitter > 0:
+            delay = self._random.uniform(0, jitter)
+            self.scheduler.call_later(delay, lambda: self.deliverer.submit(delivery))
+        else:
+            self.deliverer.submit(delivery)
 
     # events --------------------------------------------------------------
     def emit(
@@ -132,10 +163,17 @@ class Sandbox:
     def _deliver(self, event: Obj, endpoints: list[Obj]) -> None:
         if not endpoints:
             return
-        body = json.dumps(event, indent=2).encode("utf-8")
+        bodies: dict[str, bytes] = {}  # one serialisation per API version
         for ep in endpoints:
+            version = ep.get("api_version") or event["api_version"]
+            if version not in bodies:  # the endpoint's version, as Stripe labels its payloads
+                bodies[version] = json.dumps({**event, "api_version": version}, indent=2).encode()
             secret = self.store.peek(ep["id"])["secret"]
-            self.deliverer.submit(Delivery(event["id"], ep["id"], ep["url"], secret, body))
+            delivery = Delivery(event["id"], ep["id"], ep["url"], secret, bodies[version])
+            if self._batch is not None:
+                self._batch.append(delivery)
+            else:  # outside a request (timers): now, or after the jitter
+                self._submit(delivery)
 
     def _endpoint_url(self, delivery: Delivery) -> str | None:
         endpoint = self.store.get("webhook_endpoint", delivery.endpoint_id)

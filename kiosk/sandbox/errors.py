@@ -63,13 +63,16 @@ def only_one_of(*params: str) -> StripeError:
     return StripeError(
         f"You may only specify one of these parameters: {names}.",
         param=params[-1],
-        code="parameter_unknown",
+        code="parameters_exclusive",
     )
 
 
 def no_such(noun: str, obj_id: str, param: str | None = "id") -> StripeError:
+    """404 for the object a URL names; 400 for one a parameter names (Stripe answers
+    `customer=cus_nope` with 400 resource_missing, param `customer`)."""
+    status = 404 if param == "id" else 400
     return StripeError(
-        f"No such {noun}: '{obj_id}'", status=404, code="resource_missing", param=param
+        f"No such {noun}: '{obj_id}'", status=status, code="resource_missing", param=param
     )
 
 

@@ -22,6 +22,7 @@ TARGETS: dict[str, str | None] = {
     "default_price": "price",
     "price": "price",
     "line_items": "list:item",
+    "refunds": "list:refund",
     "balance_transaction": "balance_transaction",
     "failure_balance_transaction": "balance_transaction",
     "payment_method": "payment_method",
@@ -42,7 +43,9 @@ BY_KIND: dict[str, frozenset[str]] = {
         }
     ),
     "payment_intent": frozenset({"customer", "latest_charge", "payment_method", "invoice"}),
-    "charge": frozenset({"customer", "payment_intent", "balance_transaction", "invoice"}),
+    "charge": frozenset(
+        {"customer", "payment_intent", "balance_transaction", "invoice", "refunds"}
+    ),
     "payment_method": frozenset({"customer"}),
     "refund": frozenset(
         {"charge", "payment_intent", "balance_transaction", "failure_balance_transaction"}
@@ -88,6 +91,8 @@ def _kind_for(method: str, path: str) -> str:
         if path.startswith(prefix):
             if path.endswith("/line_items"):
                 return "list:item"
+            if path.endswith("/refunds") and prefix == "/v1/charges":
+                return "list:refund"
             if path.endswith("/search"):
                 return f"list:{kind}"
             return f"list:{kind}" if method == "GET" and path == prefix else kind
@@ -142,6 +147,8 @@ def _expand(sb: Sandbox, obj: Any, parts: list[str], path: str) -> Any:
 def _lookup(sb: Sandbox, obj: dict[str, Any], head: str, path: str) -> Any:
     if head == "line_items" and obj.get("object") == "checkout.session":
         return line_items_list(sb, obj["id"], sb.store.peek(obj["id"]).get("line_items", []))
+    if head == "refunds" and obj.get("object") == "charge":
+        return charge_refunds(sb, obj["id"])
     if head not in EXPANDABLE or head not in obj:
         raise invalid(f"This property cannot be expanded ({path}).", param="expand")
     value = obj[head]
@@ -153,3 +160,9 @@ def _lookup(sb: Sandbox, obj: dict[str, Any], head: str, path: str) -> Any:
 def line_items_list(sb: Sandbox, session_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     url = f"/v1/checkout/sessions/{session_id}/line_items"
     return shapes.list_object(url, items[:10], len(items) > 10)
+
+
+def charge_refunds(sb: Sandbox, charge_id: str) -> dict[str, Any]:
+    """`charge.refunds` when expanded: the 10 most recent refunds of the charge."""
+    found, more = sb.store.page("refund", lambda r: r["charge"] == charge_id, 10)
+    return shapes.list_object(f"/v1/charges/{charge_id}/refunds", found, more)

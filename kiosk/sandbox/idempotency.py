@@ -6,11 +6,24 @@ import collections
 import time
 from dataclasses import dataclass
 
-from kiosk.sandbox.errors import idempotency_error, invalid
+from kiosk.sandbox.errors import StripeError, idempotency_error, invalid
 
 MAX_KEY_LENGTH = 255
 RETENTION = 24 * 3600
 MAX_ENTRIES = 20_000  # enough for client retries; bounds memory
+
+
+def key_in_use(key: str) -> StripeError:
+    """409 while the key's first request runs (code from stripe-go
+    `ErrorCodeIdempotencyKeyInUse`; API-NOTES §5)."""
+    return StripeError(
+        "There is currently another in-progress request using this Idempotent Key (that "
+        "probably means you submitted twice, and the other request is still going "
+        f"through): {key}. Please try again later.",
+        status=409,
+        type="idempotency_error",
+        code="idempotency_key_in_use",
+    )
 
 
 @dataclass

@@ -55,7 +55,7 @@ class Pages:
         form = await _form(request) if request.method == "POST" else None
         sid = request.path_params["session_id"]
         lang = pick_locale(None, request.headers.get("accept-language"))
-        with self.sb.lock:
+        with self.sb.request():
             session = self.sb.store.get("checkout.session", sid)
             if session is None or session["ui_mode"] != "hosted_page":
                 return self._message(
@@ -72,7 +72,7 @@ class Pages:
 
     async def link(self, request: Request) -> Response:
         lang = pick_locale(None, request.headers.get("accept-language"))
-        with self.sb.lock:
+        with self.sb.request():
             link = self.sb.store.get("payment_link", request.path_params["link_id"])
             if link is None:
                 return self._message(
@@ -102,7 +102,7 @@ class Pages:
     async def receipt(self, request: Request) -> Response:
         """The page a charge's `receipt_url` points at."""
         lang = pick_locale(None, request.headers.get("accept-language"))
-        with self.sb.lock:
+        with self.sb.request():
             charge = self.sb.store.get("charge", request.path_params["charge_id"])
             if charge is None or charge["status"] != "succeeded":
                 return self._message(

@@ -3,6 +3,13 @@ each get a 400 naming the `param` (`line_items[0][price_data][currency]`).
 
 A spec is a dict of name -> validator; a validator is `fn(value, param) -> value`.
 Form values arrive as strings, dicts and lists (see forms.py); validators convert them.
+
+Error codes are Stripe's (https://docs.stripe.com/error-codes; the same list is in
+stripe-rust's `ErrorCode`): `parameter_unknown`, `parameter_missing`,
+`parameter_invalid_integer`, `parameter_invalid_boolean`, `parameter_invalid_empty`,
+`parameter_invalid_string_empty`, `parameters_exclusive`. `""` means "unset": a param that
+names an object or takes a number or flag cannot be unset, so `customer=` is a 400;
+`metadata[key]=` removes the key.
 """
 
 from __future__ import annotations
@@ -20,6 +27,21 @@ from kiosk.sandbox.errors import (
 )
 
 Validator = Callable[[Any, str], Any]
+# params that name an object: "" cannot unset them (Stripe's "You passed an empty string")
+ID_PARAMS = frozenset(
+    {
+        "customer",
+        "price",
+        "product",
+        "payment_intent",
+        "charge",
+        "payment_method",
+        "payment_link",
+        "starting_after",
+        "ending_before",
+        "currency",
+    }
+)
 Spec = dict[str, Validator]
 
 MAX_STRING = 5000
@@ -37,6 +59,8 @@ def validate(
         check = spec.get(name)
         if check is None:
             raise unknown_param(param)
+        if value == "" and name in ID_PARAMS:
+            raise empty_string(param)
         out[name] = check(value, param)
     for name in required:
         if out.get(name) in (None, "", [], {}):
@@ -47,7 +71,7 @@ def validate(
 def string(max_length: int = MAX_STRING) -> Validator:
     def check(value: Any, param: str) -> str | None:
         if not isinstance(value, str):
-            raise invalid(f"Invalid string: {_show(value)}", param)
+            raise invalid(f"Invalid string: {_show(value)}", param, code="parameter_invalid_string")
         if len(value) > max_length:
             raise invalid(
                 f"Invalid {param}: must be at most {max_length} characters",
@@ -86,15 +110,39 @@ def enum(*choices: str) -> Validator:
     return check
 
 
-def integer(minimum: int | None = None, maximum: int = INT_LIMIT) -> Validator:
+def empty_string(param: str) -> StripeError:
+    return invalid(
+        f"You passed an empty string for '{param}'. We assume empty values are an attempt "
+        f"to unset a parameter; however '{param}' cannot be unset. You should remove "
+        f"'{param}' from your request or supply a non-empty value.",
+        param,
+        code="parameter_invalid_empty",
+    )
+
+
+def integer(
+    minimum: int | None = None, maximum: int = INT_LIMIT, *, unset: bool = False
+) -> Validator:
+    """An integer; `""` is a 400 unless `unset` (then it means None)."""
+
     def check(value: Any, param: str) -> int | None:
         if value == "":
+            if not unset:
+                raise empty_string(param)
             return None
         number = _to_int(value, param)
         if minimum is not None and number < minimum:
-            raise invalid(f"Invalid {param}: must be greater than or equal to {minimum}", param)
+            raise invalid(
+                f"Invalid {param}: must be greater than or equal to {minimum}",
+                param,
+                code="parameter_invalid_integer",
+            )
         if number > maximum:
-            raise invalid(f"Invalid {param}: must be less than or equal to {maximum}", param)
+            raise invalid(
+                f"Invalid {param}: must be less than or equal to {maximum}",
+                param,
+                code="parameter_invalid_integer",
+            )
         return number
 
     return check
@@ -102,12 +150,12 @@ def integer(minimum: int | None = None, maximum: int = INT_LIMIT) -> Validator:
 
 def boolean(value: Any, param: str) -> bool | None:
     if value == "":
-        return None
+        raise empty_string(param)
     if value in ("true", True):
         return True
     if value in ("false", False):
         return False
-    raise invalid(f"Invalid boolean: {_show(value)}", param)
+    raise invalid(f"Invalid boolean: {_show(value)}", param, code="parameter_invalid_boolean")
 
 
 def obj(spec: Spec, required: Iterable[str] = ()) -> Validator:
@@ -200,10 +248,10 @@ def fresh_metadata(changes: dict[str, str | None] | None) -> dict[str, str]:
 
 def _to_int(value: Any, param: str) -> int:
     if not isinstance(value, str) or not _DIGITS.fullmatch(value) or len(value) > 20:
-        raise invalid(f"Invalid integer: {_show(value)}", param)
+        raise invalid(f"Invalid integer: {_show(value)}", param, code="parameter_invalid_integer")
     number = int(value)
     if abs(number) > INT_LIMIT:
-        raise invalid(f"Invalid integer: {_show(value)}", param)
+        raise invalid(f"Invalid integer: {_show(value)}", param, code="parameter_invalid_integer")
     return number
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from kiosk.sandbox import balance, ids, shapes
 from kiosk.sandbox.cards import Card
 from kiosk.sandbox.engine import Call, Sandbox
-from kiosk.sandbox.errors import StripeError, card_error
+from kiosk.sandbox.errors import DOC_BASE, StripeError, card_error
 from kiosk.sandbox.store import Obj
 
 ADDRESS = {k: None for k in ("city", "country", "line1", "line2", "postal_code", "state")}
@@ -47,7 +47,7 @@ def _new_charge(sb: Sandbox, pi: Obj, card: Card, pm_id: str, email: str | None)
     ok = card.decline is None
     manual = pi["capture_method"] == "manual"
     ch_id = ids.new_id("ch", 24)
-    return shapes.new(
+    ch = shapes.new(
         "charge",
         id=ch_id,
         created=sb.now(),
@@ -77,8 +77,11 @@ def _new_charge(sb: Sandbox, pi: Obj, card: Card, pm_id: str, email: str | None)
         outcome=_outcome(card),
         payment_method_details=_card_details(card),
         receipt_url=f"{sb.public_url}/receipts/{ch_id}" if ok else None,
-        refunds=shapes.list_object(f"/v1/charges/{ch_id}/refunds", [], False),
     )
+    # not included since API 2022-11-15: only `expand[]=refunds` or the refunds list gives
+    # them (https://docs.stripe.com/changelog/2022-11-15/deprecates-charges-auto-expand)
+    del ch["refunds"]
+    return ch
 
 
 def _outcome(card: Card) -> dict[str, Any]:
@@ -109,7 +112,6 @@ def _outcome(card: Card) -> dict[str, Any]:
 
 def _new_payment_method(sb: Sandbox, card: Card, customer: str | None, email: str | None) -> Obj:
     """The card the payer used, as a PaymentMethod (retrievable, expandable)."""
-    details = _card_details(card)["card"]
     pm = shapes.new(
         "payment_method",
         id=ids.new_id("pm", 24),
@@ -122,23 +124,28 @@ def _new_payment_method(sb: Sandbox, card: Card, customer: str | None, email: st
             "phone": None,
             "tax_id": None,
         },
-        card={
-            k: details[k]
-            for k in (
-                "brand",
-                "checks",
-                "country",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "last4",
-                "wallet",
-            )
-        }
-        | {"display_brand": card.brand, "networks": {"available": [card.brand], "preferred": None}},
+        card=_pm_card(card),
     )
     return sb.store.add(pm)
+
+
+def _pm_card(card: Card) -> dict[str, Any]:
+    """`payment_method.card`: every field stripe-python 16 knows, null where Stripe gives
+    null for a plain test card (no wallet, not generated from a card-present payment)."""
+    details = _card_details(card)["card"]
+    keep = ("brand", "checks", "country", "exp_month", "exp_year", "fingerprint", "funding")
+    return {k: details[k] for k in keep} | {
+        "description": None,
+        "display_brand": card.brand,
+        "generated_from": None,
+        "iin": None,
+        "issuer": None,
+        "last4": card.last4,
+        "networks": {"available": [card.brand], "preferred": None},
+        "regulated_status": "unregulated",
+        "three_d_secure_usage": {"supported": True},
+        "wallet": None,
+    }
 
 
 def _card_details(card: Card) -> dict[str, Any]:
@@ -182,27 +189,24 @@ def _succeeded(sb: Sandbox, pi: Obj, ch: Obj, call: Call | None) -> None:
 
 def _declined(sb: Sandbox, pi: Obj, ch: Obj, card: Card, call: Call | None, prev: dict) -> None:
     code, decline_code, message = card.decline  # type: ignore[misc]
+    pm = shapes.snapshot(sb.store.objects[pi["payment_method"]])
     error = {
         "type": "card_error",
         "code": code,
         "decline_code": decline_code,
         "message": message,
         "charge": ch["id"],
-        "doc_url": None,
+        "doc_url": DOC_BASE + code.replace("_", "-"),
         "param": None,
-        "payment_method": {
-            "id": pi["payment_method"],
-            "object": "payment_method",
-            "type": "card",
-            "card": {"brand": card.brand, "last4": card.last4},
-        },
+        "payment_method": pm,  # Stripe gives the whole PaymentMethod here
     }
     pi["status"] = "requires_payment_method"
     pi["last_payment_error"] = error
     pi["payment_method"] = None
     sb.emit("charge.failed", ch, call)
     sb.emit("payment_intent.payment_failed", pi, call)
-    raise card_error(message, code, decline_code, {"charge": ch["id"], "payment_intent": pi})
+    extra = {"charge": ch["id"], "payment_intent": pi, "payment_method": pm}
+    raise card_error(message, code, decline_code, extra)
 
 
 def capture(sb: Sandbox, pi: Obj, amount: int | None, call: Call) -> Obj:

@@ -69,6 +69,9 @@ def _charge_for(sb: Sandbox, obj_id: str, name: str) -> Obj:
 
 
 def _amount(ch: Obj, amount: int | None, remaining: int) -> int:
+    """Over-refund errors: codes `charge_already_refunded` (API-NOTES §3.3) and
+    `amount_too_large` (what integrations test for, e.g.
+    https://github.com/HealthByRo/aa-stripe/pull/77)."""
     if remaining <= 0:
         raise StripeError(
             f"Charge {ch['id']} has already been refunded.", code="charge_already_refunded"
@@ -81,6 +84,7 @@ def _amount(ch: Obj, amount: int | None, remaining: int) -> int:
             f"Refund amount ({currencies.display(amount, cur)}) is greater than unrefunded "
             f"amount on charge ({currencies.display(remaining, cur)})",
             param="amount",
+            code="amount_too_large",
         )
     return amount
 
@@ -91,9 +95,6 @@ def _apply_to_charge(
     previous = {"amount_refunded": ch["amount_refunded"], "refunded": ch["refunded"]}
     ch["amount_refunded"] += sign * refund["amount"]
     ch["refunded"] = ch["amount_refunded"] >= ch["amount_captured"]
-    refunds = [r for r in ch["refunds"]["data"] if r["id"] != refund["id"]]
-    ch["refunds"]["data"] = [refund, *refunds][:10]
-    ch["refunds"]["has_more"] = len(refunds) >= 10
     sb.store.dirty = True
     sb.emit(event, ch, call, previous)
 

@@ -15,6 +15,7 @@ import stripe
 
 from kiosk.payments.gateway import StripeGateway
 from kiosk.sandbox import SandboxHandle, start_sandbox
+from tests.sandbox.conftest import EVENT_JITTER
 from tests.waiting import wait_for  # noqa: F401  (re-exported for the tests)
 
 KEY = "sk_test_payments_suite"
@@ -24,7 +25,9 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxHandle]:
-    handle = start_sandbox(webhook_retry_delays=(0.05, 0.1), refund_failure_delay=0.2)
+    handle = start_sandbox(
+        webhook_retry_delays=(0.05, 0.1), refund_failure_delay=0.2, event_jitter=EVENT_JITTER
+    )
     yield handle
     handle.stop()
 
@@ -37,7 +40,9 @@ def client(sandbox: SandboxHandle) -> stripe.StripeClient:
 @pytest.fixture
 def own_sandbox() -> Iterator[SandboxHandle]:
     """A sandbox for one test, for tests that read Stripe's whole events list."""
-    handle = start_sandbox(webhook_retry_delays=(0.05, 0.1), refund_failure_delay=0.2)
+    handle = start_sandbox(
+        webhook_retry_delays=(0.05, 0.1), refund_failure_delay=0.2, event_jitter=EVENT_JITTER
+    )
     yield handle
     handle.stop()
 

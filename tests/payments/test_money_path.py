@@ -165,19 +165,26 @@ def payment_intent(ctx, amount: int) -> str:
 # -- 5. post-commit work survives a crash ------------------------------------------------------
 
 
-def test_crash_after_commit_before_deactivating_the_paid_link_then_next_poll_does_it(
+def slip_then_paid_and_crashed(ctx, gateway, client, invoice):
+    """A fee slip's link is live; the invoice is then paid at the desk and the payment is
+    committed, but the desk dies before it deactivates the now-stale slip. (A single-use
+    desk link deactivates itself at Stripe when paid; a slip's link has no such limit.)"""
+    from kiosk.payments.attempts import create_fee_slip_link
+
+    slip = create_fee_slip_link(ctx, gateway, invoice)
+    view = start_payment(ctx, gateway, invoice, 100_000)
+    pay(client, view.stripe_id)
+    committed_then_crashed(ctx, events_for(client, view.public_id, view.stripe_id))
+    assert client.v1.payment_links.retrieve(slip.stripe_id).active is True  # the crash
+    return slip
+
+
+def test_crash_after_commit_before_deactivating_the_stale_slip_then_next_poll_does_it(
     ctx, gateway, client, invoice
 ):
-    import requests
-
-    view = start_payment(ctx, gateway, invoice, 100_000, channel="payment-link")
-    page = requests.get(view.url, allow_redirects=False, timeout=5)
-    session_id = page.headers["location"].rstrip("/").rsplit("/", 1)[-1]
-    pay(client, session_id)
-    committed_then_crashed(ctx, events_for(client, view.public_id, view.stripe_id, session_id))
-    assert client.v1.payment_links.retrieve(view.stripe_id).active is True  # the crash
+    slip = slip_then_paid_and_crashed(ctx, gateway, client, invoice)
     poll_once(ctx, gateway)  # the desk's next run
-    assert client.v1.payment_links.retrieve(view.stripe_id).active is False
+    assert client.v1.payment_links.retrieve(slip.stripe_id).active is False
 
 
 # -- 6. an event that overtook its payment is applied once the payment is known -------------
@@ -233,33 +240,32 @@ def test_follow_up_stripe_cannot_take_now_is_retried_with_backoff(
 ):
     from datetime import timedelta
 
-    import requests
-
-    from kiosk.ledger.models import FollowUp
+    from kiosk.ledger.models import FollowUp, Invoice
     from kiosk.ledger.types import utcnow
+    from kiosk.payments.followups import STALE_FEE_SLIPS
 
-    view = start_payment(ctx, gateway, invoice, 100_000, channel="payment-link")
-    page = requests.get(view.url, allow_redirects=False, timeout=5)
-    session_id = page.headers["location"].rstrip("/").rsplit("/", 1)[-1]
-    pay(client, session_id)
-    committed_then_crashed(ctx, events_for(client, view.public_id, view.stripe_id, session_id))
-    proxy = FaultyProxy(sandbox.url, path_prefix=f"/v1/payment_links/{view.stripe_id}")
+    slip = slip_then_paid_and_crashed(ctx, gateway, client, invoice)
+    proxy = FaultyProxy(sandbox.url, path_prefix=f"/v1/payment_links/{slip.stripe_id}")
     try:
         proxy.fail_first = 5
         poll_once(ctx, StripeGateway(KEY, proxy.url, timeout=5, max_retries=0))
     finally:
         proxy.close()
-    assert client.v1.payment_links.retrieve(view.stripe_id).active is True
-    follow_up = select(FollowUp).where(FollowUp.target == view.public_id)
+    assert client.v1.payment_links.retrieve(slip.stripe_id).active is True
+    with ctx.ledger.begin() as s:
+        invoice_id = s.scalar(select(Invoice.id).where(Invoice.number == invoice))
+    follow_up = select(FollowUp).where(
+        FollowUp.kind == STALE_FEE_SLIPS, FollowUp.target == str(invoice_id)
+    )
     with ctx.ledger.begin() as s:
         row = s.scalar(follow_up)
         assert row.done_at is None and row.tries == 1 and "HTTP 500" in row.last_error
         assert row.next_attempt_at > utcnow()
     poll_once(ctx, gateway)  # not due yet: backing off
-    assert client.v1.payment_links.retrieve(view.stripe_id).active is True
+    assert client.v1.payment_links.retrieve(slip.stripe_id).active is True
     with ctx.ledger.begin() as s:
         s.scalar(follow_up).next_attempt_at = utcnow() - timedelta(seconds=1)  # time passes
     poll_once(ctx, gateway)
-    assert client.v1.payment_links.retrieve(view.stripe_id).active is False
+    assert client.v1.payment_links.retrieve(slip.stripe_id).active is False
     with ctx.ledger.begin() as s:
         assert s.scalar(follow_up).done_at is not None

@@ -22,13 +22,14 @@ from kiosk.sandbox import SandboxHandle, start_sandbox
 from tests.receipts.conftest import pdf_text
 from tests.receipts.ledger_data import pay
 from tests.receipts.test_verification import qr_matrix_from_pdf
+from tests.sandbox.conftest import EVENT_JITTER
 
 KEY = "sk_test_fee_slips"
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxHandle]:
-    handle = start_sandbox()
+    handle = start_sandbox(event_jitter=EVENT_JITTER)
     yield handle
     handle.stop()
 

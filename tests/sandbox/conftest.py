@@ -22,6 +22,8 @@ stripe.enable_telemetry = False
 
 API_KEY = "sk_test_sandbox_suite"
 FAST_RETRIES = (0.05, 0.1, 0.2)
+# webhooks of one request arrive shuffled and up to this late, so no test can lean on order
+EVENT_JITTER = 0.05
 
 
 def make_client(url: str, key: str = API_KEY) -> stripe.StripeClient:
@@ -31,7 +33,9 @@ def make_client(url: str, key: str = API_KEY) -> stripe.StripeClient:
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxHandle]:
     """One sandbox for the whole run (fast webhook retries, fast async refund failures)."""
-    handle = start_sandbox(webhook_retry_delays=FAST_RETRIES, refund_failure_delay=0.2)
+    handle = start_sandbox(
+        webhook_retry_delays=FAST_RETRIES, refund_failure_delay=0.2, event_jitter=EVENT_JITTER
+    )
     yield handle
     handle.stop()
 
@@ -39,7 +43,9 @@ def sandbox() -> Iterator[SandboxHandle]:
 @pytest.fixture
 def fresh_sandbox() -> Iterator[SandboxHandle]:
     """A sandbox of its own, for tests that need empty state."""
-    handle = start_sandbox(webhook_retry_delays=FAST_RETRIES, refund_failure_delay=0.2)
+    handle = start_sandbox(
+        webhook_retry_delays=FAST_RETRIES, refund_failure_delay=0.2, event_jitter=EVENT_JITTER
+    )
     yield handle
     handle.stop()
 

@@ -7,6 +7,8 @@ import stripe
 
 from tests.sandbox.conftest import pay
 
+RETURN = "https://kiosk.example/back"  # automatic payment methods need one
+
 
 def test_create_shape(stripe_client):
     pi = stripe_client.v1.payment_intents.create(
@@ -20,7 +22,9 @@ def test_create_shape(stripe_client):
 
 def test_confirm_success(stripe_client):
     pi = stripe_client.v1.payment_intents.create({"amount": 5000, "currency": "usd"})
-    done = stripe_client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa"})
+    done = stripe_client.v1.payment_intents.confirm(
+        pi.id, {"return_url": RETURN, "payment_method": "pm_card_visa"}
+    )
     assert (done.status, done.amount_received) == ("succeeded", 5000)
     charge = stripe_client.v1.charges.retrieve(done.latest_charge)
     assert charge.payment_method_details.card.last4 == "4242" and charge.captured
@@ -33,6 +37,7 @@ def test_create_and_confirm_in_one_call(stripe_client):
             "currency": "usd",
             "payment_method": "pm_card_mastercard",
             "confirm": True,
+            "return_url": RETURN,
             "expand": ["latest_charge"],
         }
     )
@@ -51,13 +56,17 @@ def test_create_and_confirm_in_one_call(stripe_client):
 def test_confirm_declines(stripe_client, pm, decline_code):
     pi = stripe_client.v1.payment_intents.create({"amount": 5000, "currency": "inr"})
     with pytest.raises(stripe.CardError) as exc:
-        stripe_client.v1.payment_intents.confirm(pi.id, {"payment_method": pm})
+        stripe_client.v1.payment_intents.confirm(
+            pi.id, {"return_url": RETURN, "payment_method": pm}
+        )
     assert exc.value.http_status == 402 and exc.value.error.decline_code == decline_code
     assert exc.value.error.payment_intent.id == pi.id
     after = stripe_client.v1.payment_intents.retrieve(pi.id)
     assert after.status == "requires_payment_method"
     assert after.last_payment_error.decline_code == decline_code
-    retry = stripe_client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa"})
+    retry = stripe_client.v1.payment_intents.confirm(
+        pi.id, {"return_url": RETURN, "payment_method": "pm_card_visa"}
+    )
     assert retry.status == "succeeded"
 
 
@@ -70,7 +79,9 @@ def test_cancel(stripe_client):
         stripe_client.v1.payment_intents.cancel(pi.id)
     assert exc.value.code == "payment_intent_unexpected_state"
     with pytest.raises(stripe.InvalidRequestError):
-        stripe_client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa"})
+        stripe_client.v1.payment_intents.confirm(
+            pi.id, {"return_url": RETURN, "payment_method": "pm_card_visa"}
+        )
 
 
 def test_manual_capture(stripe_client):
@@ -81,6 +92,7 @@ def test_manual_capture(stripe_client):
             "capture_method": "manual",
             "payment_method": "pm_card_visa",
             "confirm": True,
+            "return_url": RETURN,
         }
     )
     assert (pi.status, pi.amount_capturable) == ("requires_capture", 8000)
@@ -117,8 +129,10 @@ def test_create_validation(stripe_client, params, param, code):
 def test_unknown_payment_method(stripe_client):
     pi = stripe_client.v1.payment_intents.create({"amount": 5000, "currency": "inr"})
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        stripe_client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_nope"})
-    assert exc.value.http_status == 404 and exc.value.param == "payment_method"
+        stripe_client.v1.payment_intents.confirm(
+            pi.id, {"return_url": RETURN, "payment_method": "pm_nope"}
+        )
+    assert exc.value.http_status == 400 and exc.value.param == "payment_method"
 
 
 def test_payment_method_is_retrievable_and_expandable(stripe_client):
@@ -128,6 +142,7 @@ def test_payment_method_is_retrievable_and_expandable(stripe_client):
             "currency": "inr",
             "payment_method": "pm_card_amex",
             "confirm": True,
+            "return_url": RETURN,
             "expand": ["payment_method"],
         }
     )
@@ -138,3 +153,27 @@ def test_payment_method_is_retrievable_and_expandable(stripe_client):
     assert got.id == pm.id
     charge = stripe_client.v1.charges.retrieve(pi.latest_charge)
     assert charge.payment_method == pm.id
+
+
+def test_automatic_payment_methods_need_a_return_url(stripe_client):
+    """Issue 13 item 6: refused as Stripe refuses it; nothing is charged."""
+    pi = stripe_client.v1.payment_intents.create({"amount": 5000, "currency": "inr"})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa"})
+    assert exc.value.http_status == 400
+    assert exc.value.user_message.startswith("A `return_url` must be specified because this")
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.payment_intents.create(
+            {"amount": 5000, "currency": "inr", "payment_method": "pm_card_visa", "confirm": True}
+        )
+    after = stripe_client.v1.payment_intents.retrieve(pi.id)
+    assert after.status == "requires_payment_method" and after.latest_charge is None
+    for params in (
+        {"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}},
+        {"payment_method_types": ["card"]},
+    ):
+        ok = stripe_client.v1.payment_intents.create(
+            {"amount": 5000, "currency": "inr", "payment_method": "pm_card_visa", "confirm": True}
+            | params
+        )
+        assert ok.status == "succeeded"

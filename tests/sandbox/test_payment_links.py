@@ -149,3 +149,23 @@ def test_link_to_an_inactive_price_shows_an_error_page(stripe_client, price):
     resp = _visit(link.url)
     assert resp.status_code == 400 and "not active" in resp.text
     assert stripe_client.v1.checkout.sessions.list({"payment_link": link.id}).data == []
+
+
+def test_link_deactivates_itself_at_its_limit(stripe_client, price):
+    """Issue 13 item 11: "When the payment link reaches the limit, it automatically
+    deactivates" (https://docs.stripe.com/payment-links/customize)."""
+    link = stripe_client.v1.payment_links.create(
+        {
+            "line_items": [{"price": price.id, "quantity": 1}],
+            "restrictions": {"completed_sessions": {"limit": 2}},
+        }
+    )
+    pay(stripe_client, _session_from(_visit(link.url)))
+    assert stripe_client.v1.payment_links.retrieve(link.id).active is True
+    pay(stripe_client, _session_from(_visit(link.url)))
+    after = stripe_client.v1.payment_links.retrieve(link.id)
+    assert after.active is False and after.restrictions.completed_sessions.count == 2
+    updates = stripe_client.v1.events.list({"type": "payment_link.updated", "limit": 10}).data
+    mine = [e for e in updates if e.data.object.id == link.id]
+    assert mine and mine[0].data.previous_attributes.to_dict() == {"active": True}
+    assert link.id in [x.id for x in stripe_client.v1.payment_links.list({"active": False}).data]

@@ -142,6 +142,7 @@ def test_cli_reports_a_busy_port(capsys):
     [
         (["--port", "70000"], "invalid port"),
         (["--public-url", "192.168.1.20:12111"], "--public-url must start with http"),
+        (["--rate-limit", "0"], "--rate-limit must be a positive number"),
     ],
 )
 def test_cli_rejects_bad_arguments(capsys, args, message):

@@ -67,7 +67,9 @@ def objects(stripe_client, sandbox):
 def test_every_fixture_field_is_present(objects, resource):
     obj = objects[resource]
     assert obj.object == resource
-    missing = set(shapes.fields(resource)) - set(obj.to_dict())
+    # `charge.refunds` is only there when expanded (API 2022-11-15 and later).
+    expand_only = {"charge": {"refunds"}}.get(resource, set())
+    missing = set(shapes.fields(resource)) - set(obj.to_dict()) - expand_only
     assert not missing
 
 

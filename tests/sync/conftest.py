@@ -16,6 +16,7 @@ from kiosk.context import Context
 from kiosk.demo import create_webhook_endpoint, free_port
 from kiosk.relay.embedded import RunningRelay, start_relay
 from kiosk.sandbox import SandboxHandle, start_sandbox
+from tests.sandbox.conftest import EVENT_JITTER
 from tests.waiting import wait_for  # noqa: F401  (re-exported for the tests)
 
 KEY = "sk_test_sync_suite"
@@ -46,7 +47,9 @@ class Wiring:
 
 @pytest.fixture
 def wiring(ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wiring]:
-    sandbox = start_sandbox(webhook_retry_delays=(0.2, 0.4, 0.8, 1.6, 3.2))
+    sandbox = start_sandbox(
+        webhook_retry_delays=(0.2, 0.4, 0.8, 1.6, 3.2), event_jitter=EVENT_JITTER
+    )
     relay_port = free_port()
     whsec = create_webhook_endpoint(
         sandbox.url, KEY, f"http://127.0.0.1:{relay_port}/stripe/webhook"

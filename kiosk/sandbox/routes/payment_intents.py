@@ -22,6 +22,15 @@ CANCELABLE = (
     "processing",
 )
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation")
+# Stripe's words (https://github.com/woocommerce/woocommerce-gateway-stripe/issues/2982)
+RETURN_URL_REQUIRED = (
+    "A `return_url` must be specified because this Payment Intent is configured to "
+    "automatically accept the payment methods enabled in the Dashboard, some of which may "
+    "require a full page redirect to succeed. If you do not want to accept redirect-based "
+    "payment methods, set `automatic_payment_methods[enabled]` to `true` and "
+    "`automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents "
+    "and Payment Intents."
+)
 CREATE: params.Spec = {
     "amount": params.integer(),
     "currency": params.string(3),
@@ -70,6 +79,8 @@ def create(sb: Sandbox, call: Call) -> dict[str, Any]:
         cards.from_payment_method(v["payment_method"])
     elif v.get("confirm"):
         raise missing_param("payment_method")
+    if v.get("confirm"):  # refused before anything is created
+        _check_return_url(_apm(v), v.get("return_url"))
     pi = payments.new_intent(
         sb,
         call,
@@ -89,8 +100,13 @@ def create(sb: Sandbox, call: Call) -> dict[str, Any]:
         status="requires_confirmation" if v.get("payment_method") else "requires_payment_method",
     )
     if v.get("confirm"):
-        _confirm(sb, pi, v.get("payment_method"), call)
+        _confirm(sb, pi, v.get("payment_method"), call, return_url=v.get("return_url"))
     return expand.render(sb, pi, v.get("expand"))
+
+
+def _check_return_url(apm: dict[str, Any] | None, return_url: str | None) -> None:
+    if apm and apm.get("enabled") and apm.get("allow_redirects") != "never" and not return_url:
+        raise StripeError(RETURN_URL_REQUIRED)
 
 
 def _apm(v: dict[str, Any]) -> dict[str, Any] | None:
@@ -108,16 +124,22 @@ def _apm(v: dict[str, Any]) -> dict[str, Any] | None:
 def confirm(sb: Sandbox, call: Call) -> dict[str, Any]:
     v = params.validate(CONFIRM, call.params)
     pi = _own(sb, call, "confirm")
-    _confirm(sb, pi, v.get("payment_method"), call, v.get("receipt_email"))
+    _confirm(sb, pi, v.get("payment_method"), call, v.get("receipt_email"), v.get("return_url"))
     return expand.render(sb, pi, v.get("expand"))
 
 
 def _confirm(
-    sb: Sandbox, pi: Obj, pm: str | None, call: Call, receipt_email: str | None = None
+    sb: Sandbox,
+    pi: Obj,
+    pm: str | None,
+    call: Call,
+    receipt_email: str | None = None,
+    return_url: str | None = None,
 ) -> None:
     """Charge the PaymentIntent (a decline is a 402 that leaves its record behind)."""
     if pi["status"] not in CONFIRMABLE:
         raise _unexpected(pi, "confirm", CONFIRMABLE)
+    _check_return_url(pi["automatic_payment_methods"], return_url)
     pm = pm or pi["payment_method"]
     if not pm:
         raise missing_param("payment_method")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.sandbox import event_types, expand, ids, params, shapes
+from kiosk.sandbox import event_types, expand, ids, params, shapes, versions
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import invalid
 from kiosk.sandbox.routes.common import LIST_SPEC, given, list_page, retrieve, update
@@ -36,7 +36,9 @@ def create(sb: Sandbox, call: Call) -> dict[str, Any]:
         enabled_events=_events(v["enabled_events"]),
         description=v.get("description"),
         metadata=params.fresh_metadata(v.get("metadata")),
-        api_version=v.get("api_version"),
+        api_version=versions.check(v["api_version"], "api_version")
+        if v.get("api_version")
+        else None,
     )
     sb.store.add(endpoint, secret=secret)
     return {**expand.render(sb, endpoint, v.get("expand")), "secret": secret}
