@@ -3,7 +3,7 @@ refunds and any credit, with the actions that apply to them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -25,6 +25,9 @@ from ui.column_fit import fit_tree
 from ui.operations import QueryOp
 from ui.statuses import invoice_look
 
+_THEME_EVENTS = frozenset(
+    {QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.StyleChange}
+)
 HOLD_MAX = 520  # the widest the pane insists on being (px): the list needs its room too
 
 
@@ -191,11 +194,8 @@ class DetailWidget(QFrame):
 
     def _fill(self, d: InvoiceDetail) -> None:
         r = d.row
-        look = invoice_look(r.status)
         self.number.setText(r.number)
-        colour = look.colour(theme.current())
-        self.status.setText(f'<span style="color:{colour}; font-weight:700">● {look.label}</span>')
-        self.status.setAccessibleDescription(look.label)
+        self._paint_status()
         phone = d.student_phone.replace(" ", "\u00a0")  # wraps before the number, never inside
         email = r.student_email.replace("@", "@\u200b")  # a long address may wrap after @
         extra = "<br>".join(x for x in (d.programme, email, phone) if x)
@@ -268,6 +268,20 @@ class DetailWidget(QFrame):
         self._hold_width(widest)
         self.pay_button.setEnabled(r.balance > 0 and r.status != "void")
         self._update_buttons()
+
+    def _paint_status(self) -> None:
+        """The status badge in the current theme's colour (again after a theme switch)."""
+        if self.detail is None:
+            return
+        look = invoice_look(self.detail.row.status)
+        colour = look.colour(theme.current())
+        self.status.setText(f'<span style="color:{colour}; font-weight:700">● {look.label}</span>')
+        self.status.setAccessibleDescription(look.label)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in _THEME_EVENTS:
+            self._paint_status()
+        super().changeEvent(event)
 
     def _hold_width(self, tables: int) -> None:
         """Wide enough for every column of every table: the splitter gives the list less,

@@ -216,6 +216,15 @@ class InvoiceListWidget(QWidget):
 
     @Slot()
     def on_table_current_changed(self, current, _previous) -> None:
+        sel = self.table.selectionModel()
+        if current.isValid() and not sel.isRowSelected(current.row(), current.parent()):
+            # Qt makes the first row current without selecting it when the table takes
+            # focus: the detail pane would show an invoice no row is marked for.
+            sel.select(
+                current,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
         self.selected.emit(self.model.row_at(current.row()) if current.isValid() else None)
 
     @Slot()
