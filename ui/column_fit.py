@@ -9,6 +9,8 @@ total, in that order) and, as a last resort, scrolls sideways: it never squeezes
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QTreeWidget
@@ -30,11 +32,14 @@ class TableColumns:
         free: int,
         drop_order: tuple[int, ...] = (),
         bold: frozenset[int] = frozenset(),
+        text: Callable[[int, int], str] | None = None,
     ) -> None:
+        """`text(row, col)`: the cell's display text, faster than the model's data()."""
         self.table, self.samples, self.free = table, samples, free
+        model = table.model()
+        self.text = text or (lambda r, c: str(model.data(model.index(r, c)) or ""))
         self.drop_order, self.bold = drop_order, bold
         self.widest = [0] * len(samples)  # widest text loaded so far, per column
-        model = table.model()
         model.modelReset.connect(self.forget)
         model.rowsInserted.connect(lambda _p, first, last: self.measure(first, last))
         model.dataChanged.connect(lambda a, b, *_r: self.measure(a.row(), b.row()))
@@ -45,18 +50,21 @@ class TableColumns:
         self.widest = [0] * len(self.samples)
 
     def measure(self, first: int, last: int) -> None:
-        """Note the width of rows first..last (a page as it arrives: a few hundred calls)."""
-        model = self.table.model()
+        """Note the width of rows first..last (a page as it arrives). Only the longest
+        strings of a column are measured: a few dozen font-metric calls per page."""
+        text = self.text
         plain, bold = _metrics(self.table, False), _metrics(self.table, True)
         grew = False
+        rows = range(max(first, 0), last + 1)
         for col in range(len(self.samples)):
-            if col == self.free:
+            if col == self.free or not rows:
                 continue
             fm = bold if col in self.bold else plain
-            for row in range(max(first, 0), last + 1):
-                w = fm.horizontalAdvance(str(model.data(model.index(row, col)) or ""))
-                if w > self.widest[col]:
-                    self.widest[col], grew = w, True
+            texts = {text(row, col) for row in rows}
+            longest = max(map(len, texts))
+            w = max(fm.horizontalAdvance(t) for t in texts if len(t) >= longest - 1)
+            if w > self.widest[col]:
+                self.widest[col], grew = w, True
         if grew:
             self.fit()
 

@@ -83,7 +83,12 @@ class InvoiceListWidget(QWidget):
         # The student's name gives way; student number, due date, paid and total (which
         # the detail pane repeats) are dropped before any amount would be squeezed.
         self.columns = TableColumns(
-            t, self.SAMPLES, free=1, drop_order=(2, 3, 5, 4), bold=frozenset({STATUS_COLUMN})
+            t,
+            self.SAMPLES,
+            free=1,
+            drop_order=(2, 3, 5, 4),
+            bold=frozenset({STATUS_COLUMN}),
+            text=self.model.text_at,
         )
 
     # The narrowest each column may be; widths follow the font (kiosk mode, high DPI) and
