@@ -301,8 +301,10 @@ def attach(win, forced: bool = False) -> CustomerDisplay | None:
     win.payment_opened.connect(display.follow)
     screen = screens[index]
     display.setScreen(screen)
-    if screen is win.screen():  # one screen: a window beside the desk's
+    if screen is win.screen():  # one screen: a window in its far corner, beside the desk's
         display.resize(1024, 640)
+        room = screen.availableGeometry()
+        display.move(room.right() - display.width(), room.top())
         display.show()
     else:
         display.setGeometry(screen.geometry())
