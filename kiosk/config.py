@@ -91,6 +91,11 @@ OPTIONS: dict[str, Option] = {
         Option("ui.kiosk_mode", False, "full-screen kiosk mode with large touch targets"),
         Option("ui.theme", "light", "light or dark"),
         Option(
+            "ui.customer_display",
+            "off",
+            "display facing the student: off, or the screen's index (0 = first screen)",
+        ),
+        Option(
             "accounts.components",
             "",
             "ledger account per fee component for the journal: Tuition=4100,Hostel=4200",
@@ -202,6 +207,8 @@ def _validate(key: str, value: Any) -> None:
         _check_locale(value)
     if key == "fee_slips.link_days" and not 1 <= value <= 366:
         raise ConfigError("fee_slips.link_days must be between 1 and 366")
+    if key == "ui.customer_display" and not (value == "off" or value.isdigit()):
+        raise ConfigError("ui.customer_display takes off or a screen index (0, 1, …)")
     if key == "ui.idle_lock_minutes" and not 1 <= value <= 240:
         raise ConfigError("ui.idle_lock_minutes must be between 1 and 240")
     if key.startswith("signin.") and not 1 <= value <= 1440:

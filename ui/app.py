@@ -49,11 +49,17 @@ def prewarm(ctx) -> None:
     taskman().run_in_background(warm, None)
 
 
-def build_window(ctx):
+def build_window(ctx, customer_display: bool = False):
+    """`customer_display`: open the student's display even if Settings have it off."""
     from ui import early
     from ui.main_window import MainWindow
 
     win = MainWindow(ctx)
+    win.customer_display = None
+    if customer_display or str(ctx.settings.get("ui.customer_display")) != "off":
+        from ui.customer_display import attach  # only then: start-up stays lean
+
+        win.customer_display = attach(win, forced=customer_display)
     if early.fast_start():
         _open_ledger_after_first_page(ctx, win)
     if ctx.settings.get("ui.kiosk_mode"):
@@ -117,10 +123,14 @@ def quit_on_termination(app: QApplication, stop: Termination) -> None:
 
 
 def run(
-    ctx, credentials: tuple[str, str] | None = None, termination: Termination | None = None
+    ctx,
+    credentials: tuple[str, str] | None = None,
+    termination: Termination | None = None,
+    customer_display: bool = False,
 ) -> int:
     """Run the desk until its window closes, or until Ctrl+C / SIGTERM when `termination`
-    (installed by the caller, who also restores it) is given."""
+    (installed by the caller, who also restores it) is given; `customer_display` opens the
+    student's display whatever Settings say (demo's --customer-display)."""
     from ui.errors import install_excepthook
 
     install_excepthook()
@@ -128,7 +138,7 @@ def run(
     if termination is not None:
         quit_on_termination(app, termination)
     prewarm(ctx)
-    win = build_window(ctx)
+    win = build_window(ctx, customer_display)
     if credentials:
         sign_in_in_background(win, *credentials)
     from ui.taskman import BlockWatch

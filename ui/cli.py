@@ -35,6 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="serve the sandbox on 127.0.0.1 only (no phone can reach it)",
     )
     p.add_argument(
+        "--customer-display",
+        dest="customer_display",
+        action="store_true",
+        help="open the display facing the student (on the second screen, or beside the desk)",
+    )
+    p.add_argument(
         "--no-gui",
         action="store_true",
         help="start the servers and print their addresses only (Ctrl-C stops)",
@@ -76,7 +82,12 @@ def run_demo(args: argparse.Namespace) -> int:
             return stop.exit_code()
         from ui.app import run
 
-        code = run(demo.ctx, credentials=demo.cashier, termination=stop)
+        code = run(
+            demo.ctx,
+            credentials=demo.cashier,
+            termination=stop,
+            customer_display=args.customer_display,
+        )
         return stop.exit_code(default=code)
     finally:
         if demo is not None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
+    QStyle,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -24,8 +24,14 @@ from kiosk.clock import desk_today, desk_zone, local
 from kiosk.ledger.views import InvoiceDetail, InvoiceRow
 from kiosk.money import format_money
 from ui import icons, theme
+from ui.column_fit import fit_tree
 from ui.operations import QueryOp
 from ui.statuses import invoice_look
+
+_THEME_EVENTS = frozenset(
+    {QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.StyleChange}
+)
+HOLD_MAX = 520  # the widest the pane insists on being (px): the list needs its room too
 
 
 def load_detail(ctx, number: str) -> InvoiceDetail:
@@ -79,6 +85,7 @@ class DetailWidget(QFrame):
             self.figure_labels[name] = value
         self.components = _tree(("Component", "Fee", "Paid", "Outstanding"), "Fee components")
         self.payments = _tree(("Received", "Amount", "Method", "Receipt"), "Payments")
+        self.payments.setIndentation(0)
         self.refunds = _tree(("Requested", "Amount", "Status", "Reason"), "Refunds")
         self.receipts = _tree(("Receipt", "Kind", "Issued"), "Receipts")
         self.pay_button = QPushButton(icons.icon("payment"), "Take payment  (Ctrl+P)")
@@ -132,7 +139,6 @@ class DetailWidget(QFrame):
         self.body = body
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer = QVBoxLayout(self)
@@ -173,8 +179,12 @@ class DetailWidget(QFrame):
             self.load(number)
 
     def _on_loaded(self, d: InvoiceDetail) -> None:
-        if d.row.number != self._wanted:
-            return
+        if d.row.number == self._wanted:
+            self.show_detail(d)
+
+    def show_detail(self, d: InvoiceDetail) -> None:
+        """Show `d` (read on a worker) and stop waiting for any other invoice."""
+        self._wanted = d.row.number
         self.detail = d
         self._fill(d)
         self.empty.hide()
@@ -192,16 +202,11 @@ class DetailWidget(QFrame):
 
     def _fill(self, d: InvoiceDetail) -> None:
         r = d.row
-        look = invoice_look(r.status)
         self.number.setText(r.number)
-        colour = look.colour(theme.current())
-        self.status.setText(f'<span style="color:{colour}; font-weight:700">● {look.label}</span>')
-        self.status.setAccessibleDescription(look.label)
-        extra = "<br>".join(
-            x
-            for x in (d.programme, " · ".join(y for y in (r.student_email, d.student_phone) if y))
-            if x
-        )
+        self._paint_status()
+        phone = d.student_phone.replace(" ", "\u00a0")  # wraps before the number, never inside
+        email = r.student_email.replace("@", "@\u200b")  # a long address may wrap after @
+        extra = "<br>".join(x for x in (d.programme, email, phone) if x)
         self.student.setText(
             f"<b>{r.student_name}</b> ({r.student_number})<br>{extra}<br>Due {r.due_date:%d %b %Y}"
         )
@@ -234,25 +239,19 @@ class DetailWidget(QFrame):
             )
             if p.flag:
                 method += f" ⚑ {p.flag}"
-            amount = self._fmt(p.amount) + (f" (−{self._fmt(p.refunded)})" if p.refunded else "")
             when = f"{local(p.received_at, self.zone):%d %b %H:%M}"
-            item = (when, amount, method, p.receipt_number or "pending")
-            _add(self.payments, item, p).setToolTip(
-                2, f"{p.channel.replace('_', ' ')} via {p.source}, {p.desk}"
-            )
+            item = (when, self._fmt(p.amount), method, p.receipt_number or "pending")
+            row = _add(self.payments, item, p)
+            row.setToolTip(2, f"{p.channel.replace('_', ' ')} via {p.source}, {p.desk}")
+            if p.refunded:  # on a line of its own: the amount column stays one amount wide
+                _add(row, ("", f"−{self._fmt(p.refunded)}", "refunded", ""), p)
+        self.payments.expandAll()
         self.refunds.clear()
         for f in d.refunds:
-            status = f.status + (f": {f.failure_reason}" if f.failure_reason else "")
-            _add(
-                self.refunds,
-                (
-                    f"{local(f.created_at, self.zone):%d %b %H:%M}",
-                    self._fmt(f.amount),
-                    status,
-                    f.reason,
-                ),
-                f,
-            )
+            # the status stays one word wide; why it failed goes with the free text
+            why = f"{f.failure_reason} · {f.reason}" if f.failure_reason else f.reason
+            when = f"{local(f.created_at, self.zone):%d %b %H:%M}"
+            _add(self.refunds, (when, self._fmt(f.amount), f.status, why), f)
         self.receipts.clear()
         for rc in d.receipts:
             _add(
@@ -261,13 +260,47 @@ class DetailWidget(QFrame):
                 rc,
                 (),
             )
-        for tree in (self.components, self.payments, self.refunds, self.receipts):
+        widest = 0
+        for tree, free in (
+            (self.components, 0),  # the component's name
+            (self.payments, 2),  # the method
+            (self.refunds, 3),  # the reason
+            (self.receipts, 1),  # the kind
+        ):
+            widest = max(widest, fit_tree(tree, free))
             _fit(tree)
             empty = tree.topLevelItemCount() == 0
             tree.setVisible(not empty)
             self.none_labels[id(tree)].setVisible(empty)
+        self._hold_width(widest)
         self.pay_button.setEnabled(r.balance > 0 and r.status != "void")
         self._update_buttons()
+
+    def _paint_status(self) -> None:
+        """The status badge in the current theme's colour (again after a theme switch)."""
+        if self.detail is None:
+            return
+        look = invoice_look(self.detail.row.status)
+        colour = look.colour(theme.current())
+        self.status.setText(f'<span style="color:{colour}; font-weight:700">● {look.label}</span>')
+        self.status.setAccessibleDescription(look.label)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in _THEME_EVENTS:
+            self._paint_status()
+        super().changeEvent(event)
+
+    def _hold_width(self, tables: int) -> None:
+        """Wide enough for every column of every table: the splitter gives the list less,
+        up to HOLD_MAX; beyond that (amounts in crores) the pane scrolls sideways rather
+        than squeeze a number."""
+        layout = self.body.layout()
+        assert layout is not None
+        margins = layout.contentsMargins()
+        need = tables + margins.left() + margins.right()
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        self.body.setMinimumWidth(need)
+        self.setMinimumWidth(min(max(400, need + bar + 4), HOLD_MAX))
 
     def _update_buttons(self, *_args) -> None:
         pay = self.payments.currentItem()
@@ -315,30 +348,32 @@ def _tree(columns: tuple[str, ...], name: str) -> QTreeWidget:
     t.setAlternatingRowColors(True)
     t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     t.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    t.setTextElideMode(Qt.TextElideMode.ElideRight)
-    header = t.header()
-    # Amounts and receipt numbers keep their full width; when the pane is narrow, the
-    # first (descriptive) column gives way and elides instead.
-    header.setStretchLastSection(False)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    header.setMinimumSectionSize(40)
+    # Amounts, dates, receipt numbers and statuses keep their full width; the one
+    # descriptive column gives way and elides (ui.column_fit.fit_tree, when filled).
+    t.header().setMinimumSectionSize(40)
     return t
 
 
 def _add(
-    tree: QTreeWidget, texts: tuple[str, ...], data: object, money: tuple[int, ...] = (1,)
+    parent: QTreeWidget | QTreeWidgetItem,
+    texts: tuple[str, ...],
+    data: object,
+    money: tuple[int, ...] = (1,),
 ) -> QTreeWidgetItem:
     item = QTreeWidgetItem(list(texts))
     item.setData(0, Qt.ItemDataRole.UserRole, data)
     for col in money:
         item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    tree.addTopLevelItem(item)
+    if isinstance(parent, QTreeWidget):
+        parent.addTopLevelItem(item)
+    else:
+        parent.addChild(item)
     return item
 
 
 def _fit(tree: QTreeWidget) -> None:
-    rows = max(tree.topLevelItemCount(), 1)
+    top = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    rows = max(len(top) + sum(item.childCount() for item in top if item is not None), 1)
     row_h = tree.sizeHintForRow(0) if tree.topLevelItemCount() else 24
     tree.setFixedHeight(tree.header().sizeHint().height() + rows * max(row_h, 24) + 6)
 

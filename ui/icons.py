@@ -1,6 +1,8 @@
 """SVG icons from resources/icons, drawn crisply at any device pixel ratio.
 
-Icons that use `currentColor` take the theme's text colour.
+Icons that use `currentColor` take the theme's text colour when they are painted (so an
+icon made before a theme switch follows it), and its muted colour when disabled, as
+disabled text does: visible in both themes.
 """
 
 from __future__ import annotations
@@ -11,30 +13,40 @@ from PySide6.QtSvg import QSvgRenderer
 
 from ui.paths import ICONS
 
-_cache: dict[tuple[str, str], QIcon] = {}
+_cache: dict[str, QIcon] = {}
 
 
 class _SvgEngine(QIconEngine):
     """Renders the SVG once per size, pixel ratio and mode; paints from that cache."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: str) -> None:
         super().__init__()
         self._data = data
-        self._renderer: QSvgRenderer | None = None
-        self._pixmaps: dict[tuple[int, int, float, int], QPixmap] = {}
+        self._renderers: dict[str, QSvgRenderer] = {}  # by colour
+        self._pixmaps: dict[tuple[int, int, float, int, str], QPixmap] = {}
+
+    def _renderer(self, mode) -> tuple[QSvgRenderer, str]:
+        from ui import theme
+
+        token = "muted" if mode == QIcon.Mode.Disabled else "fg"
+        colour = theme.colours(theme.current())[token]
+        r = self._renderers.get(colour)
+        if r is None:
+            svg = self._data.replace("currentColor", colour).encode()
+            r = self._renderers[colour] = QSvgRenderer(QByteArray(svg))
+        return r, colour
 
     def _render(self, size: QSize, mode, scale: float) -> QPixmap:
-        key = (size.width(), size.height(), scale, int(mode.value))
+        renderer, colour = self._renderer(mode)
+        key = (size.width(), size.height(), scale, int(mode.value), colour)
         pm = self._pixmaps.get(key)
         if pm is None:
-            if self._renderer is None:
-                self._renderer = QSvgRenderer(QByteArray(self._data))
             pm = QPixmap(size * scale)
             pm.fill(Qt.GlobalColor.transparent)
             p = QPainter(pm)
-            if mode == QIcon.Mode.Disabled:
-                p.setOpacity(0.4)
-            self._renderer.render(p, QRectF(pm.rect()))
+            if mode == QIcon.Mode.Disabled and "currentColor" not in self._data:
+                p.setOpacity(0.4)  # a coloured icon: fade it
+            renderer.render(p, QRectF(pm.rect()))
             p.end()
             pm.setDevicePixelRatio(scale)
             self._pixmaps[key] = pm
@@ -55,15 +67,11 @@ class _SvgEngine(QIconEngine):
 
 
 def icon(name: str) -> QIcon:
-    from ui import theme
-
-    key = (name, theme.current())
-    if key not in _cache:
+    if name not in _cache:
         path = ICONS / f"{name}.svg"
         text = path.read_text(encoding="utf-8") if path.exists() else ""
-        text = text.replace("currentColor", theme.colours(theme.current())["fg"])
-        _cache[key] = QIcon(_SvgEngine(text.encode())) if text else QIcon()
-    return _cache[key]
+        _cache[name] = QIcon(_SvgEngine(text)) if text else QIcon()
+    return _cache[name]
 
 
 def clear_cache() -> None:

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -18,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.ledger.views import InvoiceRow
-from ui.invoice_model import InvoiceTableModel, Query
+from ui.column_fit import TableColumns
+from ui.invoice_model import STATUS_COLUMN, InvoiceTableModel, Query
 from ui.statuses import FILTERS
 
 DEBOUNCE_MS = 200
@@ -79,10 +79,20 @@ class InvoiceListWidget(QWidget):
         t.setTabKeyNavigation(False)
         header = t.horizontalHeader()
         header.setHighlightSections(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setMinimumSectionSize(60)
+        # The student's name gives way; student number, due date, paid and total (which
+        # the detail pane repeats) are dropped before any amount would be squeezed.
+        self.columns = TableColumns(
+            t,
+            self.SAMPLES,
+            free=1,
+            drop_order=(2, 3, 5, 4),
+            bold=frozenset({STATUS_COLUMN}),
+            text=self.model.text_at,
+        )
 
-    # The widest text each column shows; widths follow the font (kiosk mode, high DPI).
+    # The narrowest each column may be; widths follow the font (kiosk mode, high DPI) and
+    # the widest text loaded (ui.column_fit): money and numbers are never cut off.
     SAMPLES = (
         "INV-DEMO-0000",
         "Student Name",
@@ -95,35 +105,8 @@ class InvoiceListWidget(QWidget):
     )
 
     def fit_columns(self) -> None:
-        from PySide6.QtGui import QFont, QFontMetrics
-
-        from ui.invoice_model import COLUMNS
-
-        self.table.ensurePolished()
+        self.columns.fit()
         fm = self.table.fontMetrics()
-        bold = QFont(self.table.font())
-        bold.setBold(True)
-        bm = QFontMetrics(bold)
-        pad = 20
-        want = [
-            max(
-                fm.horizontalAdvance(t) if c != 7 else bm.horizontalAdvance(t) + 22,
-                bm.horizontalAdvance(COLUMNS[c].title) + 14,
-            )
-            + pad
-            for c, t in enumerate(self.SAMPLES)
-        ]
-        room = self.table.viewport().width() or sum(want)
-        fixed = sum(want) - want[1]
-        student = room - fixed
-        if student < want[1] * 0.7:  # too narrow: shrink every column alike
-            scale = room / sum(want)
-            want = [int(w * scale) for w in want]
-            student = want[1]
-        for col, width in enumerate(want):
-            if col != 1:
-                self.table.setColumnWidth(col, width)
-        self.table.setColumnWidth(1, max(int(student), 60))
         self.table.verticalHeader().setDefaultSectionSize(max(fm.height() + 16, 32))
 
     def changeEvent(self, event) -> None:
@@ -157,11 +140,16 @@ class InvoiceListWidget(QWidget):
             self.filters.addButton(b, i)
             chips.addWidget(b)
         chips.addStretch(1)
-        chips.addWidget(self.count)
+        # The count sits beside the search box (which gives way), so the chips alone set
+        # how narrow the list can get: the desk fits 1024 px with the detail pane.
+        search = QHBoxLayout()
+        search.setSpacing(10)
+        search.addWidget(self.search, 1)
+        search.addWidget(self.count)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(8)
-        lay.addWidget(self.search)
+        lay.addLayout(search)
         lay.addLayout(chips)
         lay.addWidget(self.table, 1)
 
@@ -233,6 +221,15 @@ class InvoiceListWidget(QWidget):
 
     @Slot()
     def on_table_current_changed(self, current, _previous) -> None:
+        sel = self.table.selectionModel()
+        if current.isValid() and not sel.isRowSelected(current.row(), current.parent()):
+            # Qt makes the first row current without selecting it when the table takes
+            # focus: the detail pane would show an invoice no row is marked for.
+            sel.select(
+                current,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
         self.selected.emit(self.model.row_at(current.row()) if current.isValid() else None)
 
     @Slot()

@@ -264,6 +264,10 @@ class InvoiceTableModel(QAbstractTableModel):
             return inv
         return None
 
+    def text_at(self, row: int, col: int) -> str:
+        """What cell (row, col) shows (row loaded), without building a QModelIndex."""
+        return self._text(self.rows[row], col)
+
     def _text(self, inv: InvoiceRow, col: int) -> str:
         if col == 0:
             return inv.number

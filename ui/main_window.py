@@ -48,12 +48,14 @@ class MainWindow(QMainWindow):
     locked = Signal()
     list_ready = Signal()  # the first page of invoices is on screen
     rows_refreshed = Signal(int)  # rows re-read after payment events
+    payment_opened = Signal(object)  # a new PaymentDialog (the student's display follows it)
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.user: StaffUser | None = None
         self.payment_dialog: PaymentDialog | None = None
+        self.customer_display: object | None = None  # ui.customer_display, when attached
         self.receipt_dialog: ReceiptDialog | None = None
         self.summary_dialog: SummaryDialog | None = None
         self._dialog_hidden_by_lock = False
@@ -334,6 +336,7 @@ class MainWindow(QMainWindow):
             self.payment_dialog.deleteLater()
         self.payment_dialog = PaymentDialog(self, self.ctx, d, self.user, self.events)
         self.payment_dialog.finished.connect(self.on_payment_dialog_finished)
+        self.payment_opened.emit(self.payment_dialog)
         self.payment_dialog.open()
 
     @Slot(int)

@@ -45,6 +45,11 @@ class QrWidget(QWidget):
         self.update()
 
     @property
+    def matrix(self) -> list[list[bool]]:
+        """The modules on show (another QrWidget can show the same code without segno)."""
+        return self._matrix
+
+    @property
     def modules(self) -> int:
         return len(self._matrix)
 

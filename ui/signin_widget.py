@@ -76,6 +76,7 @@ class SignInWidget(QWidget):
         inner.addLayout(form)
         inner.addWidget(self.error)
         inner.addWidget(self.button)
+        self.form = form
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -104,6 +105,21 @@ class SignInWidget(QWidget):
         self.password.clear()
         self.error.hide()
         self.button.setEnabled(True)
+        self._fit_card()
+
+    def _fit_card(self) -> None:
+        """The card as tall as its wrapped text needs at its fixed width: left to its size
+        hint (one unwrapped line), Qt squeezes the password field under the button."""
+        layout = self.card.layout()
+        assert layout is not None
+        self.card.setFixedHeight(layout.totalHeightForWidth(self.card.width()))
+
+    def changeEvent(self, event) -> None:
+        from PySide6.QtCore import QEvent
+
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_card()
+        super().changeEvent(event)
 
     # -- signing in ---------------------------------------------------------------------------
     @Slot()
@@ -131,5 +147,6 @@ class SignInWidget(QWidget):
 
         self.error.setText(sentence(text))
         self.error.show()
+        self._fit_card()
         self.password.selectAll()
         self.password.setFocus()

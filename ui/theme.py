@@ -8,7 +8,7 @@ from functools import cache
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from ui.paths import STYLESHEETS
+from ui.paths import ICONS, STYLESHEETS
 
 THEMES = ("light", "dark")
 _TOKEN = re.compile(r"^\s*@([\w-]+)\s*:\s*([^;]+);", re.M)
@@ -24,6 +24,7 @@ def colours(theme: str) -> dict[str, str]:
 @cache
 def stylesheet(theme: str) -> str:
     base = (STYLESHEETS / "base.qss").read_text(encoding="utf-8")
+    base = base.replace("@icons/", ICONS.as_posix() + "/")  # arrows and check marks
     tokens = colours(theme)
     # longest first, so @surface-alt is not read as @surface followed by "-alt"
     for name in sorted(tokens, key=len, reverse=True):

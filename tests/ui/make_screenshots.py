@@ -104,6 +104,7 @@ def main(out: Path) -> None:
     dlg.accept()
     pump(app, 0.8)
     save(win, "main-after-payment.png")
+    display = student_display_shots(app, win, demo, save)
 
     # an expired attempt
     from kiosk.ledger.search import search_invoices
@@ -184,12 +185,21 @@ def main(out: Path) -> None:
     select("INV-DEMO-0002")
     pump(app, 0.5)
     save(win, "dark.png")
+    select(_open_invoice(ctx, _used))  # INV-DEMO-0002 is paid by now
     win.take_payment()
     dlg = win.payment_dialog
     pump(app, 0.3)
     save(dlg, "dark-payment.png")
     dlg.reject()
+    dark_display_shot(app, win, display, save)
     theme.apply(app, "light")
+    win.invoices.search.clear()
+    win.status.clearMessage()
+    until(app, lambda: len(win.invoices.model.rows) > 10)
+    win.invoices.select_row(7)
+    win.resize(1024, 700)
+    pump(app, 0.8)
+    save(win, "main-1024.png")
     win.resize(1920, 1080)
     win.invoices.search.clear()
     until(app, lambda: len(win.invoices.model.rows) > 10)
@@ -205,6 +215,74 @@ def main(out: Path) -> None:
     save(win, "kiosk.png")
     win.close()
     demo.stop()
+
+
+def _open_invoice(ctx, used: set[str]) -> str:
+    from kiosk.ledger.search import search_invoices
+
+    with ctx.ledger.begin() as s:
+        rows = search_invoices(s, "", status="open", limit=50)
+    number = next(r.number for r in rows if r.number not in used and r.currency == "INR")
+    used.add(number)
+    return number
+
+
+_used: set[str] = {"INV-DEMO-0002"}
+
+
+def _start_payment(app, win, number: str):
+    win.invoices.search.setText(number)
+    until(app, lambda: win.detail.detail is not None and win.detail.detail.row.number == number)
+    win.take_payment()
+    dlg = win.payment_dialog
+    attempt: list = []
+    dlg.started.connect(attempt.append)
+    dlg.amount_page.start.click()
+    until(app, lambda: attempt)
+    pump(app, 1.0)
+    return dlg, attempt[0]
+
+
+def student_display_shots(app, win, demo, save):
+    """The display facing the student through one payment: idle, QR, declined, paid."""
+    import contextlib
+
+    from kiosk.demo import pay_with_test_card
+    from ui.customer_display import attach
+
+    api, key = demo.env["STRIPE_API_BASE"], demo.env["STRIPE_SECRET_KEY"]
+    display = attach(win, forced=True)
+    display.resize(1280, 720)
+    pump(app, 0.5)
+    save(display, "student-display-idle.png")
+    dlg, attempt = _start_payment(app, win, _open_invoice(win.ctx, _used))
+    save(display, "student-display-qr.png")
+    save(dlg, "payment-qr-student-screen.png")
+    with contextlib.suppress(Exception):
+        pay_with_test_card(api, key, attempt.stripe_id, "4000000000000002")
+    until(app, lambda: display.state == "declined")
+    pump(app, 0.2)
+    save(display, "student-display-declined.png")
+    pay_with_test_card(api, key, attempt.stripe_id)
+    until(app, lambda: dlg.receipt_number is not None)
+    pump(app, 0.5)
+    save(display, "student-display-paid.png")
+    dlg.accept()
+    display.show_idle()
+    win.payment_opened.disconnect(display.follow)  # the other shots show the desk alone
+    display.hide()
+    return display
+
+
+def dark_display_shot(app, win, display, save):
+    win.payment_opened.connect(display.follow)
+    display.show()
+    dlg, _attempt = _start_payment(app, win, _open_invoice(win.ctx, _used))
+    save(display, "dark-student-display.png")
+    dlg.wait_page.cancel.click()
+    until(app, lambda: dlg.wait_page.state == "cancelled")
+    dlg.reject()
+    display.close()
 
 
 if __name__ == "__main__":
