@@ -39,6 +39,9 @@ WEBHOOK_EVENTS = (
     "refund.created",
     "refund.updated",
     "refund.failed",
+    "payout.created",
+    "payout.paid",
+    "payout.failed",
 )
 
 

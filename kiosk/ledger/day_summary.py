@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -32,6 +33,9 @@ class CurrencyDay:
     by_channel: list[Line] = field(default_factory=list)
     by_component: list[Line] = field(default_factory=list)
     refunds: list[Line] = field(default_factory=list)
+    stripe_payments: int = 0  # of the day's payments, those through Stripe
+    stripe_fees: int = 0  # Stripe's fees (GST included) on them, as far as known
+    fees_unknown: int = 0  # Stripe payments whose fee `payouts sync` has not seen yet
 
     @property
     def collected(self) -> int:
@@ -44,6 +48,21 @@ class CurrencyDay:
     @property
     def net(self) -> int:
         return self.collected - self.refunded
+
+    @property
+    def expected_net(self) -> int:
+        """What should reach the bank: the net less Stripe's fees."""
+        return self.net - self.stripe_fees
+
+    def fee_rows(self) -> list[tuple[str, int, int]]:
+        """(label, count, amount) for the Stripe fee lines, when there were Stripe payments."""
+        if not self.stripe_payments:
+            return []
+        known = self.stripe_payments - self.fees_unknown
+        rows = [("Stripe fees, GST included", known, self.stripe_fees)]
+        if self.fees_unknown:
+            rows.append(("Fees not known yet (run payouts sync)", self.fees_unknown, 0))
+        return [*rows, ("Expected net after fees", 0, self.expected_net)]
 
 
 @dataclass
@@ -70,6 +89,7 @@ class DaySummary:
             out.append(("Total", "Collected", c.currency, 0, fmt(c.collected)))
             out.append(("Total", "Refunded", c.currency, 0, fmt(c.refunded)))
             out.append(("Total", "Net", c.currency, 0, fmt(c.net)))
+            out += [("Stripe", label, c.currency, n, fmt(v)) for label, n, v in c.fee_rows()]
         return out
 
 
@@ -122,10 +142,35 @@ def day_summary(ctx, day: date | None = None) -> DaySummary:
             .group_by(Refund.currency, Refund.status)
         ):
             _cur(by_cur, cur).refunds.append(Line("Refunds confirmed", int(n), int(total)))
+        _stripe_fees(s, by_cur, in_day)
     currencies = sorted(by_cur.values(), key=lambda c: c.currency)
     if not currencies:
         currencies = [CurrencyDay(str(ctx.settings.get("desk.currency")))]
     return DaySummary(day, ctx.desk, tz, currencies)
+
+
+def _stripe_fees(s: Any, by_cur: dict[str, CurrencyDay], in_day: Any) -> None:
+    """Stripe's fees on the day's Stripe payments, from the balance transactions
+    `payouts sync` has stored (a charge's fee is known before it is paid out)."""
+    from kiosk.ledger.models import Payment, PayoutLine
+
+    charge = (PayoutLine.payment_intent == Payment.stripe_payment_intent) & PayoutLine.type.in_(
+        ("charge", "payment")
+    )
+    for cur, n, known, fees in s.execute(
+        select(
+            Payment.currency,
+            func.count(Payment.id),
+            func.count(PayoutLine.balance_transaction),
+            func.coalesce(func.sum(PayoutLine.fee), 0),
+        )
+        .outerjoin(PayoutLine, charge)
+        .where(in_day, Payment.stripe_payment_intent.like("pi\\_%", escape="\\"))
+        .where(Payment.source != "demo")
+        .group_by(Payment.currency)
+    ):
+        c = _cur(by_cur, cur)
+        c.stripe_payments, c.fees_unknown, c.stripe_fees = int(n), int(n) - int(known), int(fees)
 
 
 def _cur(by_cur: dict[str, CurrencyDay], currency: str) -> CurrencyDay:
@@ -159,7 +204,10 @@ def write_csv(summary: DaySummary, out: Path, locale: str) -> Path:
                         format_money(ln.amount, c.currency, locale),
                     ]
                 )
-        for label, minor in (("collected", c.collected), ("refunded", c.refunded), ("net", c.net)):
+        totals = [("collected", c.collected), ("refunded", c.refunded), ("net", c.net)]
+        if c.stripe_payments:
+            totals += [("stripe_fees", c.stripe_fees), ("expected_net", c.expected_net)]
+        for label, minor in totals:
             w.writerow(
                 [
                     summary.day.isoformat(),

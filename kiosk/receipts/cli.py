@@ -150,6 +150,16 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _payout_of(ctx: Any, payment_intent: str | None) -> str | None:
+    """The Stripe payout that took this payment to the bank, once `payouts sync` saw it."""
+    from kiosk.ledger.settlement import settled_payouts
+
+    if not payment_intent:
+        return None
+    with ctx.ledger.read() as s:
+        return settled_payouts(s, [payment_intent]).get(payment_intent)
+
+
 def run_show(args: argparse.Namespace) -> int:
     from kiosk.receipts.listing import facts_json, mail_log
     from kiosk.receipts.service import file_status
@@ -158,6 +168,7 @@ def run_show(args: argparse.Namespace) -> int:
     ctx, w = args.ctx, _wording(args.ctx)
     f = _facts(ctx, args.number)
     data = {**facts_json(f, w), "file_status": file_status(f), "email": mail_log(ctx, f.number)}
+    data["payout"] = _payout_of(ctx, f.payment_intent) if f.kind == "payment" else None
     lines = [
         f"{title(f).title()} {f.number}   {w.when(f.issued_at)}   {f.desk} · {f.cashier}",
         f"{f.student_name} ({f.student_number}) {f.student_email}   invoice {f.invoice_number}",
@@ -170,6 +181,8 @@ def run_show(args: argparse.Namespace) -> int:
         f"code {f.verification_code or '(not rendered)'}   printed {f.print_count}x   "
         f"file {data['file_status']}: {f.file_path or '-'}",
     ]
+    if f.kind == "payment":
+        lines.append(f"settled in Stripe payout {data['payout'] or '(none yet)'}")
     lines += [
         f"email to {m['to']}: {m['status']} ({m['attempts']} attempt(s))"
         f"{' - ' + m['last_error'] if m['last_error'] else ''}"

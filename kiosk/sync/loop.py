@@ -137,6 +137,22 @@ class SyncLoop:
             results += retry_transient(self._page_work(part), what="relay page")
         finish(self.ctx, self.gateway, results)
         self._publish(cursor=events[-1].cursor, last_event_at=utcnow(), pending=0)
+        if any(e.type.startswith("payout.") for e in events):
+            self._sync_payouts()
+
+    def _sync_payouts(self) -> None:
+        """A payout was created, paid or failed: fetch it and its lines now. Missed (Stripe
+        down, or a crash first), the next payout event or `payouts sync` catches up: the
+        sync is idempotent and covers every payout."""
+        from kiosk.payments.errors import PaymentError
+        from kiosk.payouts.sync import sync_payouts
+
+        if self.gateway is None:
+            return
+        try:
+            sync_payouts(self.ctx, self.gateway)
+        except PaymentError as exc:
+            log.info("payouts sync after a payout event failed: %s", exc.message)
 
     def _page_work(self, part: list[Any]) -> Callable[[], list[Any]]:
         """Apply `part` in short ledger transactions (Stripe reads between them)."""

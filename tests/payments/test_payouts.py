@@ -96,6 +96,8 @@ def test_payments_refund_and_a_failed_then_retried_payout_reconcile(
 
     invoice = cli_json(home, capsys, "invoices", "show", "INV-PO-2")
     assert [p["payout"] for p in invoice["payments"]] == [second.id]
+    receipt = invoice["payments"][0]["receipt"]
+    assert cli_json(home, capsys, "receipts", "show", receipt)["payout"] == second.id
 
     listed = cli_json(home, capsys, "payouts", "list")
     assert [p["id"] for p in listed["payouts"]] == [second.id, first.id]
@@ -188,3 +190,27 @@ def test_journal_is_balanced_per_day_and_maps_components(
     monkeypatch.setenv("FEE_KIOSK_ACCOUNTS_COMPONENTS", "Tuition")
     assert main(args) == 1
     assert "is not NAME=ACCOUNT" in capsys.readouterr().err
+
+
+def test_the_days_summary_shows_stripe_fees_and_the_expected_net(
+    ctx, gateway, client, make_invoice
+):
+    from kiosk.ledger.day_summary import day_summary
+
+    make_invoice("INV-PO-6", [("Exam", 200_000, 1)])
+    make_invoice("INV-PO-7", [("Exam", 200_000, 1)])
+    take(ctx, gateway, client, "INV-PO-6", 100_000)
+    take(ctx, gateway, client, "INV-PO-7", 100_000)
+    (before,) = day_summary(ctx).currencies
+    assert (before.stripe_payments, before.fees_unknown, before.stripe_fees) == (2, 2, 0)
+    assert ("Fees not known yet (run payouts sync)", 2, 0) in before.fee_rows()
+    result = sync_payouts(ctx, gateway)  # no payout yet: the fees are known all the same
+    assert result.fetched == 0 and result.recent >= 2
+    summary = day_summary(ctx)
+    (day,) = summary.currencies
+    fee = 2 * (2_000 + 360)  # 2% of ₹1,000 and 18% GST on it, twice
+    assert (day.fees_unknown, day.stripe_fees) == (0, fee)
+    assert day.expected_net == day.net - fee == 200_000 - fee
+    labels = [(label, amount) for section, label, _c, _n, amount in summary.rows("en_IN")]
+    assert ("Expected net after fees", "₹1,952.80") in labels
+    assert sync_payouts(ctx, gateway).recent == 0  # seen before: nothing new
