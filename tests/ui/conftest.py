@@ -58,7 +58,7 @@ def demo_servers(tmp_path_factory) -> Iterator[object]:
 
     saved = dict(os.environ)
     demo = start_demo(
-        tmp_path_factory.mktemp("demo-home"), lan=False, students=60, memory_keyring=False
+        tmp_path_factory.mktemp("demo-home"), lan=False, students=120, memory_keyring=False
     )
     os.environ.clear()
     os.environ.update(saved)

@@ -62,7 +62,7 @@ def _cut_cells(view: QAbstractItemView) -> list[str]:
 
 def _labels_cut(pane) -> list[str]:
     """Money and identifier labels of the detail pane that are clipped or out of view."""
-    view = pane.scroll.viewport()
+    view = pane.scroll_area.viewport()
     bad = []
     for label in [pane.number, pane.status, *pane.figure_labels.values()]:
         left = label.mapTo(view, label.rect().topLeft()).x()
