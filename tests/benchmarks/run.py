@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import operator
+import os
 import re
 import subprocess
 import sys
@@ -171,6 +172,14 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _load_average() -> str:
+    """The 1, 5 and 15 minute load averages, where the system has them."""
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except (AttributeError, OSError):
+        return "unknown"
+
+
 def main(argv: Sequence[str] | None = None, folder: Path = HERE, isolated: bool = True) -> int:
     names = list(sys.argv[1:] if argv is None else argv)
     if names[:1] == ["--one"]:
@@ -179,7 +188,12 @@ def main(argv: Sequence[str] | None = None, folder: Path = HERE, isolated: bool 
     if not paths:
         print(f"no benchmark modules match {names}", file=sys.stderr)
         return 2
+    started, load_before = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), _load_average()
     rows = [row for path in paths for row in run_module(path, isolated)]
+    print(
+        f"Run of {started} on {os.cpu_count()} cores; load average {load_before} before, "
+        f"{_load_average()} after (other work on a shared machine slows every figure)."
+    )
     print(table(rows))
     failed = [r for r in rows if r.get("ok") is False]
     print(f"\n{len(rows)} figures, {len(failed)} failed", flush=True)
