@@ -26,16 +26,7 @@ def approve(
     """The supervisor's credentials, checked on the spot; the approval is audited."""
     from kiosk.ledger import signin
 
-    return signin.approve(
-        ctx.ledger,
-        username,
-        password,
-        rules=signin.ThrottleRules.from_settings(ctx.settings),
-        action=action,
-        desk=ctx.desk,
-        target=target,
-        requested_by=requested_by,
-    )
+    return signin.approve_at_desk(ctx, username, password, action, target, requested_by)
 
 
 def audit(ctx, action: str, username: str = "", target: str = "", **details) -> None:

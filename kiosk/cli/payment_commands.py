@@ -258,15 +258,7 @@ def _approved_by(ctx: Any, username: str, password: str, action: str, target: st
     from kiosk.ledger.users import AuthError
 
     try:
-        return signin.approve(
-            ctx.ledger,
-            username,
-            password,
-            rules=signin.ThrottleRules.from_settings(ctx.settings),
-            action=action,
-            desk=ctx.desk,
-            target=target,
-        )
+        return signin.approve_at_desk(ctx, username, password, action, target)
     except AuthError as exc:
         raise CommandError(str(exc)) from None
 

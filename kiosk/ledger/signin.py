@@ -205,3 +205,19 @@ def approve(
     if not user.is_supervisor:
         raise AuthError(f"{user.username} is a cashier; a supervisor must approve this")
     return user
+
+
+def approve_at_desk(
+    ctx: Any, username: str, password: str, action: str, target: str = "", requested_by: str = ""
+) -> StaffUser:
+    """`approve` with this desk's ledger, throttle settings and name (desk dialog, `--as`)."""
+    return approve(
+        ctx.ledger,
+        username,
+        password,
+        rules=ThrottleRules.from_settings(ctx.settings),
+        action=action,
+        desk=ctx.desk,
+        target=target,
+        requested_by=requested_by,
+    )

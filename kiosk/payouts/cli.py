@@ -48,19 +48,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=run_show)
     ex = verbs.add_parser("export", help="one CSV row per payout line, for the accounts office")
-    ex.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE")
-    ex.add_argument("--to", dest="date_to", type=_date, required=True, metavar="DATE")
-    ex.add_argument("--format", choices=("csv",), default="csv")
-    ex.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
-    ex.set_defaults(func=run_export)
+    _export_args(ex, run_export)
     j = sub.add_parser("journal", help="double-entry journal by fee component (accounts)")
     jverbs = j.add_subparsers(dest="journal_verb", metavar="VERB", required=True)
-    je = jverbs.add_parser("export", help="debit/credit rows per day and account")
-    je.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE")
-    je.add_argument("--to", dest="date_to", type=_date, required=True, metavar="DATE")
-    je.add_argument("--format", choices=("csv",), default="csv")
-    je.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
-    je.set_defaults(func=run_journal)
+    _export_args(
+        jverbs.add_parser("export", help="debit/credit rows per day and account"), run_journal
+    )
+
+
+def _export_args(p: argparse.ArgumentParser, func: Any) -> None:
+    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE")
+    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="DATE")
+    p.add_argument("--format", choices=("csv",), default="csv")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    p.set_defaults(func=func)
 
 
 def _date(text: str) -> date:
