@@ -1,5 +1,6 @@
-"""The day's figures for the end-of-day summary: collections by channel and by fee
-component, refunds, and the net; with CSV and PDF exports. The desk's summary screen
+"""The day's figures for the end-of-day summary: collections by channel, by way of
+paying (card, UPI) and by fee component, refunds (and refunds that failed later, whose
+money stayed with us), and the net; with CSV and PDF exports. The desk's summary screen
 shows it; the figures come from the ledger alone.
 """
 
@@ -32,6 +33,8 @@ class CurrencyDay:
     by_channel: list[Line] = field(default_factory=list)
     by_component: list[Line] = field(default_factory=list)
     refunds: list[Line] = field(default_factory=list)
+    by_method: list[Line] = field(default_factory=list)
+    failed_refunds: list[Line] = field(default_factory=list)  # not in `refunded`
 
     @property
     def collected(self) -> int:
@@ -63,8 +66,10 @@ class DaySummary:
 
             for section, lines in (
                 ("Channel", c.by_channel),
+                ("Method", c.by_method),
                 ("Fee component", c.by_component),
                 ("Refunds", c.refunds),
+                ("Refunds failed", c.failed_refunds),
             ):
                 out += [(section, ln.label, c.currency, ln.count, fmt(ln.amount)) for ln in lines]
             out.append(("Total", "Collected", c.currency, 0, fmt(c.collected)))
@@ -79,6 +84,7 @@ CHANNELS = {
     "fee_slip": "Fee slip QR",
     "terminal": "Card reader",
 }
+METHODS = {"card": "Card", "upi": "UPI"}
 
 
 def day_summary(ctx, day: date | None = None) -> DaySummary:
@@ -122,10 +128,31 @@ def day_summary(ctx, day: date | None = None) -> DaySummary:
             .group_by(Refund.currency, Refund.status)
         ):
             _cur(by_cur, cur).refunds.append(Line("Refunds confirmed", int(n), int(total)))
+        _methods_and_failed_refunds(s, start, end, by_cur)
     currencies = sorted(by_cur.values(), key=lambda c: c.currency)
     if not currencies:
         currencies = [CurrencyDay(str(ctx.settings.get("desk.currency")))]
     return DaySummary(day, ctx.desk, tz, currencies)
+
+
+def _methods_and_failed_refunds(s, start, end, by_cur: dict[str, CurrencyDay]) -> None:
+    from kiosk.ledger.models import Payment, Refund
+
+    for cur, method, n, total in s.execute(
+        select(Payment.currency, Payment.method, func.count(), func.sum(Payment.amount))
+        .where(Payment.received_at >= start, Payment.received_at < end)
+        .group_by(Payment.currency, Payment.method)
+        .order_by(Payment.currency, Payment.method)
+    ):
+        _cur(by_cur, cur).by_method.append(Line(METHODS.get(method, method), int(n), int(total)))
+    for cur, n, total in s.execute(
+        select(Refund.currency, func.count(), func.sum(Refund.amount))
+        .where(Refund.updated_at >= start, Refund.updated_at < end, Refund.status == "failed")
+        .group_by(Refund.currency)
+    ):
+        _cur(by_cur, cur).failed_refunds.append(
+            Line("Failed after confirming: money kept", int(n), int(total))
+        )
 
 
 def _cur(by_cur: dict[str, CurrencyDay], currency: str) -> CurrencyDay:
@@ -143,8 +170,10 @@ def write_csv(summary: DaySummary, out: Path, locale: str) -> Path:
     for c in summary.currencies:
         for section, lines in (
             ("channel", c.by_channel),
+            ("method", c.by_method),
             ("component", c.by_component),
             ("refunds", c.refunds),
+            ("refunds_failed", c.failed_refunds),
         ):
             for ln in lines:
                 w.writerow(

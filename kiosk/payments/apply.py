@@ -31,6 +31,7 @@ from kiosk.ledger.allocation import ComponentDue, allocate
 from kiosk.ledger.models import Payment, ProcessedEvent
 from kiosk.ledger.types import utcnow
 from kiosk.payments import ledger_writes as db
+from kiosk.payments import methods as pay_methods
 from kiosk.payments.lateness import late_after_close
 from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange, publish_all
@@ -132,6 +133,7 @@ def fill_card_from_stripe(ctx: Any, gateway: StripeGateway, payment_id: int, pi_
     if last4:
         with ctx.ledger.begin() as s:
             db.run(s, db.SET_CARD_IF_BLANK, {"pid": payment_id, "brand": brand, "last4": last4})
+    fill_method(ctx, payment_id, charge)
 
 
 # -- the entry points ------------------------------------------------------------------------
@@ -222,6 +224,20 @@ def _id(value: Any) -> str | None:
     if isinstance(value, dict):
         return value.get("id")
     return value
+
+
+def fill_method(ctx: Any, payment_id: int, charge: Any) -> None:
+    """Record a UPI payment's method and masked VPA once its charge is known."""
+    if pay_methods.of_charge(charge)[0] == "upi":
+        with ctx.ledger.begin() as s:
+            fill_upi(s, payment_id, charge)
+
+
+def fill_upi(s: Any, payment_id: int, charge: Any) -> bool:
+    method, vpa = pay_methods.of_charge(charge)
+    if method != "upi":
+        return False
+    return bool(db.run(s, db.SET_UPI_IF_BLANK, {"pid": payment_id, "vpa": vpa}).rowcount)
 
 
 def _card(charge: Any) -> tuple[str, str]:
@@ -433,6 +449,7 @@ class Applier:
         currency = currency.upper()
         late = late_after_close(self.s, attempt, charge, self.event_created)
         brand, last4 = _card(charge)
+        method, vpa = pay_methods.of_charge(charge)
         row = {
             "invoice_id": invoice.id,
             "attempt_id": attempt.id if attempt else None,
@@ -444,6 +461,8 @@ class Applier:
             "channel": attempt.channel if attempt else "checkout",
             "card_brand": brand,
             "card_last4": last4,
+            "method": method or "card",
+            "upi_vpa": vpa,
             "source": self.source,
             "desk": self.desk,
             "staff_user_id": attempt.staff_user_id if attempt else None,
@@ -479,7 +498,7 @@ class Applier:
             flag=flag,
         )
         result = ApplyResult("applied", payment_id=payment_id, balance_changed=[invoice.id])
-        if not last4:
+        if not last4 and not vpa:
             result.cards_to_fill.append((payment_id, pi_id))
         reason = {
             "late_after_cancel": "paid after the desk cancelled: refund or keep",
@@ -532,6 +551,8 @@ class Applier:
         return result
 
     def fill_card(self, payment: Any, charge: Any) -> bool:
+        if fill_upi(self.s, payment[0], charge):
+            return True
         brand, last4 = _card(charge)
         if not last4 or payment[1]:
             return False
