@@ -249,6 +249,8 @@ def _card(charge: Any) -> tuple[str, str]:
 
 def decline_reason(pi: dict[str, Any] | None) -> str:
     err = (pi or {}).get("last_payment_error") or {}
+    if (err.get("payment_method") or {}).get("type") == "upi":
+        return pay_methods.upi_decline(err)
     code = err.get("decline_code") or err.get("code") or ""
     return f"card declined: {code.replace('_', ' ')}" if code else "card declined"
 
@@ -375,6 +377,10 @@ class Applier:
         if status == "open" and isinstance(pi, dict) and pi.get("last_payment_error"):
             return self.set_status(
                 attempt, PaymentStatus.DECLINED, decline_reason(pi), session_id=cs.get("id")
+            )
+        if status == "open" and pay_methods.awaiting_upi(pi):
+            return self.set_status(
+                attempt, PaymentStatus.OPEN, pay_methods.UPI_PENDING, session_id=cs.get("id")
             )
         return ApplyResult("ignored")
 

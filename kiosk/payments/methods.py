@@ -16,6 +16,7 @@ METHODS = ("card", "upi")
 LABELS = {"card": "Card", "upi": "UPI"}
 UPI_CURRENCIES = frozenset({"INR"})
 MASK = "•••"
+UPI_PENDING = "Waiting for the student to approve in their UPI app"
 
 
 def parse(text: str | Iterable[str], where: str = "--methods") -> tuple[str, ...]:
@@ -76,6 +77,19 @@ def of_charge(charge: Any) -> tuple[str, str]:
         vpa = str((details.get("upi") or {}).get("vpa") or "")
         return "upi", mask_vpa(vpa)[:80] if vpa else ""
     return ("card", "") if kind == "card" else ("", "")
+
+
+def awaiting_upi(pi: Any) -> bool:
+    """A PaymentIntent waiting for the payer to approve in their UPI app."""
+    if not isinstance(pi, dict) or pi.get("status") != "requires_action":
+        return False
+    return str((pi.get("next_action") or {}).get("type") or "").startswith("upi_")
+
+
+def upi_decline(err: dict[str, Any]) -> str:
+    """The reason a UPI payment was not approved, as the desk shows it."""
+    message = str(err.get("message") or "").strip().rstrip(".")
+    return f"UPI payment not approved: {message}" if message else "UPI payment not approved"
 
 
 def label(method: str, upi_vpa: str, card_brand: str, card_last4: str) -> str:

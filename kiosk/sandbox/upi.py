@@ -84,6 +84,7 @@ def _await_approval(sb: Sandbox, session: Obj, pi: Obj, call: Call | None) -> No
         },
     }
     sb.store.side(session["id"])["upi_pending"] = pi["id"]
+    session["payment_intent"] = pi["id"]  # confirmed, as Stripe shows it once submitted
     sb.store.dirty = True
     sb.emit("payment_intent.requires_action", pi, call, previous)
 
