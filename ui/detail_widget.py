@@ -232,6 +232,8 @@ class DetailWidget(QFrame):
                 if p.card_last4
                 else (p.channel.replace("_", " ").capitalize())
             )
+            if p.method == "upi":
+                method = f"UPI · {p.upi_vpa}" if p.upi_vpa else "UPI"
             if p.flag:
                 method += f" ⚑ {p.flag}"
             amount = self._fmt(p.amount) + (f" (−{self._fmt(p.refunded)})" if p.refunded else "")

@@ -9,10 +9,11 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from kiosk import clock
 from kiosk.atomic import write_bytes, write_text
@@ -135,7 +136,9 @@ def day_summary(ctx, day: date | None = None) -> DaySummary:
     return DaySummary(day, ctx.desk, tz, currencies)
 
 
-def _methods_and_failed_refunds(s, start, end, by_cur: dict[str, CurrencyDay]) -> None:
+def _methods_and_failed_refunds(
+    s: Session, start: datetime, end: datetime, by_cur: dict[str, CurrencyDay]
+) -> None:
     from kiosk.ledger.models import Payment, Refund
 
     for cur, method, n, total in s.execute(

@@ -7,6 +7,8 @@ import uuid
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from kiosk.ledger.day_summary import day_summary
@@ -175,3 +177,14 @@ def invoice(make_invoice) -> str:
     number = f"INV-{uuid.uuid4().hex[:8].upper()}"
     make_invoice(number, [("Tuition", 5_000_000, 1), ("Hostel", 1_100_000, 2)])
     return number
+
+
+@given(
+    handle=st.from_regex(r"[a-z0-9][a-z0-9._-]{0,30}", fullmatch=True),
+    bank=st.from_regex(r"[a-z][a-z0-9]{1,15}", fullmatch=True),
+)
+def test_mask_never_shows_more_than_three_characters(handle: str, bank: str):
+    masked = methods.mask_vpa(f"{handle}@{bank}")
+    assert masked == f"{handle[:3]}•••@{bank}"
+    if len(handle) > 3:
+        assert f"{handle}@{bank}" not in masked
