@@ -165,6 +165,7 @@ class Pages:
             button=_e(f"Pay {total}"),
             cancel=f'<a class="back" href="{_e(cancel)}">← Back</a>' if cancel else "",
             upi=upi_page.form_html(session, f"/checkout/{session['id']}", form),
+            card_hidden="" if "card" in session["payment_method_types"] else " hidden",
         )
         return _html(f"Pay {total}", content, lang, status)
 

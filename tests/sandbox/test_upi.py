@@ -236,3 +236,9 @@ def test_hosted_page_upi_failure_then_retry(new_session):
     assert 'name="vpa"' in failed.text  # the same page, to try again
     paid = _submit_upi(s.url, SUCCESS)
     assert paid.status_code == 303 and s.id in paid.headers["location"]
+
+
+def test_hosted_page_without_card_hides_the_card_form(new_session):
+    page = requests.get(new_session(payment_method_types=["upi"]).url, timeout=5).text
+    assert '<form method="post" action="/checkout/' in page and 'autocomplete="on" hidden>' in page
+    assert 'name="vpa"' in page
