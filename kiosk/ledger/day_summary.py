@@ -147,7 +147,8 @@ def _methods_and_failed_refunds(
         .group_by(Payment.currency, Payment.method)
         .order_by(Payment.currency, Payment.method)
     ):
-        _cur(by_cur, cur).by_method.append(Line(METHODS.get(method, method), int(n), int(total)))
+        label = METHODS.get(method) or method or "Not known yet"
+        _cur(by_cur, cur).by_method.append(Line(label, int(n), int(total)))
     for cur, n, total in s.execute(
         select(Refund.currency, func.count(), func.sum(Refund.amount))
         .where(Refund.updated_at >= start, Refund.updated_at < end, Refund.status == "failed")

@@ -148,6 +148,8 @@ class Payment(Base):
     channel: Mapped[str] = mapped_column(String(20), default="checkout")
     card_brand: Mapped[str] = mapped_column(String(30), default="")
     card_last4: Mapped[str] = mapped_column(String(4), default="")
+    # card | upi; the apply path writes "" until it has read the charge. Rows from before
+    # 0008 were all cards.
     method: Mapped[str] = mapped_column(String(10), default="card", server_default="card")
     # UPI only, masked (pay•••@okaxis): the full VPA is never stored.
     upi_vpa: Mapped[str] = mapped_column(String(80), default="", server_default="")

@@ -182,7 +182,7 @@ def detail_json(d: InvoiceDetail, locale: str = "en_IN") -> dict[str, Any]:
             "formatted": fmt(p.amount),
             "refunded": p.refunded,
             "channel": p.channel,
-            "method": p.method,
+            "method": p.method or None,
             "card": {"brand": p.card_brand, "last4": p.card_last4}
             if p.card_last4 and p.method == "card"
             else None,

@@ -467,7 +467,7 @@ class Applier:
             "channel": attempt.channel if attempt else "checkout",
             "card_brand": brand,
             "card_last4": last4,
-            "method": method or "card",
+            "method": method,  # "" until the charge is read (fill_card_from_stripe)
             "upi_vpa": vpa,
             "source": self.source,
             "desk": self.desk,

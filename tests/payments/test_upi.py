@@ -188,3 +188,28 @@ def test_mask_never_shows_more_than_three_characters(handle: str, bank: str):
     assert masked == f"{handle[:3]}•••@{bank}"
     if len(handle) > 3:
         assert f"{handle}@{bank}" not in masked
+
+
+def test_upi_details_learnt_after_an_event_without_the_charge(ctx, gateway, client, invoice):
+    """checkout.session.completed carries the PaymentIntent as an id only: the method and
+    masked VPA are read from Stripe after the commit, as card details are."""
+    from kiosk.payments.apply import apply_event, finish
+    from tests.payments.conftest import events_for
+
+    view = start_payment(ctx, gateway, invoice, 100_000)
+    pay_upi(client, view.stripe_id)
+    [event] = [
+        e
+        for e in events_for(client, view.stripe_id, view.public_id)
+        if e["type"] == "checkout.session.completed"
+    ]
+    with ctx.ledger.begin() as s:
+        result = apply_event(
+            s, event, source="relay", desk=ctx.desk, gateway=gateway, settings=ctx.settings
+        )
+        payment = s.scalar(select(Payment))
+        assert (payment.method, payment.upi_vpa) == ("", "")  # not known yet
+    finish(ctx, gateway, [result])
+    with ctx.ledger.begin() as s:
+        payment = s.scalar(select(Payment))
+        assert (payment.method, payment.upi_vpa) == ("upi", MASKED)
