@@ -133,7 +133,7 @@ def fill_card_from_stripe(ctx: Any, gateway: StripeGateway, payment_id: int, pi_
     if last4:
         with ctx.ledger.begin() as s:
             db.run(s, db.SET_CARD_IF_BLANK, {"pid": payment_id, "brand": brand, "last4": last4})
-    fill_method(ctx, payment_id, charge)
+    pay_methods.fill_method(ctx, payment_id, charge)
 
 
 # -- the entry points ------------------------------------------------------------------------
@@ -224,20 +224,6 @@ def _id(value: Any) -> str | None:
     if isinstance(value, dict):
         return value.get("id")
     return value
-
-
-def fill_method(ctx: Any, payment_id: int, charge: Any) -> None:
-    """Record a UPI payment's method and masked VPA once its charge is known."""
-    if pay_methods.of_charge(charge)[0] == "upi":
-        with ctx.ledger.begin() as s:
-            fill_upi(s, payment_id, charge)
-
-
-def fill_upi(s: Any, payment_id: int, charge: Any) -> bool:
-    method, vpa = pay_methods.of_charge(charge)
-    if method != "upi":
-        return False
-    return bool(db.run(s, db.SET_UPI_IF_BLANK, {"pid": payment_id, "vpa": vpa}).rowcount)
 
 
 def _card(charge: Any) -> tuple[str, str]:
@@ -557,7 +543,7 @@ class Applier:
         return result
 
     def fill_card(self, payment: Any, charge: Any) -> bool:
-        if fill_upi(self.s, payment[0], charge):
+        if pay_methods.fill_upi(self.s, payment[0], charge):
             return True
         brand, last4 = _card(charge)
         if not last4 or payment[1]:

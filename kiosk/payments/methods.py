@@ -92,11 +92,18 @@ def upi_decline(err: dict[str, Any]) -> str:
     return f"UPI payment not approved: {message}" if message else "UPI payment not approved"
 
 
-def label(method: str, upi_vpa: str, card_brand: str, card_last4: str) -> str:
-    """How a receipt or screen names the payment: "UPI · pay•••@okaxis", "Visa •••• 4242"."""
-    if method == "upi":
-        return f"UPI · {upi_vpa}" if upi_vpa else "UPI"
-    if card_last4:
-        brand = (card_brand or "card").replace("_", " ").title()
-        return f"{brand} •••• {card_last4}"
-    return ""
+def fill_upi(s: Any, payment_id: int, charge: Any) -> bool:
+    """Record a UPI payment's method and masked VPA from its charge (once)."""
+    from kiosk.payments import ledger_writes as db
+
+    method, vpa = of_charge(charge)
+    if method != "upi":
+        return False
+    return bool(db.run(s, db.SET_UPI_IF_BLANK, {"pid": payment_id, "vpa": vpa}).rowcount)
+
+
+def fill_method(ctx: Any, payment_id: int, charge: Any) -> None:
+    """After commit, when the charge was read from Stripe: see fill_upi."""
+    if of_charge(charge)[0] == "upi":
+        with ctx.ledger.begin() as s:
+            fill_upi(s, payment_id, charge)
