@@ -39,6 +39,9 @@ class Option:
             if text.lower() in {"0", "false", "no", "off"}:
                 return False
             raise ValueError(f"{self.key} takes true or false, not {text!r}")
+        if kind is list:  # `card,upi` typed in, or a TOML list
+            items = raw if isinstance(raw, list) else text.split(",")
+            return [str(i).strip() for i in items if str(i).strip()]
         if kind is int:
             try:
                 return int(text)
@@ -65,6 +68,11 @@ OPTIONS: dict[str, Option] = {
             "stripe.success_url",
             "https://example.edu/fees/paid?session={CHECKOUT_SESSION_ID}",
             "where Checkout sends the payer after paying",
+        ),
+        Option(
+            "payments.methods",
+            ["card", "upi"],
+            "ways to pay Checkout and links offer: card, upi (UPI for INR only)",
         ),
         Option("stripe.cancel_url", "https://example.edu/fees/cancelled", "Checkout's back link"),
         Option("relay.url", "", "webhook relay base URL", "FEE_KIOSK_RELAY_URL"),
@@ -205,6 +213,8 @@ def _validate(key: str, value: Any) -> None:
         currency_exponent(value)
     if key == "desk.locale":
         _check_locale(value)
+    if key == "payments.methods" and (not value or set(value) - {"card", "upi"}):
+        raise ConfigError("payments.methods takes card, upi or card,upi")
     if key == "fee_slips.link_days" and not 1 <= value <= 366:
         raise ConfigError("fee_slips.link_days must be between 1 and 366")
     if key == "ui.customer_display" and not (value == "off" or value.isdigit()):

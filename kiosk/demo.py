@@ -196,6 +196,33 @@ def pay_with_test_card(
     return client.deserialize(resp, api_mode="V1")
 
 
+def pay_with_test_vpa(
+    api_base: str, api_key: str, session_id: str, vpa: str = "payment.success@stripeupi"
+) -> Any:
+    """What paying by UPI on the sandbox's hosted page does: payment.success@stripeupi
+    pays, payment.failure@stripeupi fails, payment.pending@stripeupi waits for approval."""
+    import stripe
+
+    client = stripe.StripeClient(api_key, base_addresses={"api": api_base}, max_network_retries=0)
+    resp = client.raw_request(
+        "post",
+        f"/v1/test_helpers/checkout/sessions/{session_id}/pay",
+        payment_method_type="upi",
+        vpa=vpa,
+    )
+    return client.deserialize(resp, api_mode="V1")
+
+
+def decide_upi(api_base: str, api_key: str, session_id: str, approve: bool = True) -> Any:
+    """Sandbox test helper: the student approves (or refuses) a pending UPI payment."""
+    import stripe
+
+    client = stripe.StripeClient(api_key, base_addresses={"api": api_base}, max_network_retries=0)
+    action = "approve_upi" if approve else "fail_upi"
+    resp = client.raw_request("post", f"/v1/test_helpers/checkout/sessions/{session_id}/{action}")
+    return client.deserialize(resp, api_mode="V1")
+
+
 def describe(demo: DemoEnv) -> str:
     user, password = demo.cashier
     sup, sup_pw = demo.supervisor
@@ -208,6 +235,8 @@ def describe(demo: DemoEnv) -> str:
             f"  cashier:    {user} / {password}",
             f"  supervisor: {sup} / {sup_pw}",
             "  test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined",
+            "  test UPI:   payment.success@stripeupi pays; payment.failure@stripeupi fails;"
+            " payment.pending@stripeupi waits for approval",
         )
     )
 

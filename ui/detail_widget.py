@@ -237,6 +237,8 @@ class DetailWidget(QFrame):
                 if p.card_last4
                 else (p.channel.replace("_", " ").capitalize())
             )
+            if p.method == "upi":
+                method = f"UPI · {p.upi_vpa}" if p.upi_vpa else "UPI"
             if p.flag:
                 method += f" ⚑ {p.flag}"
             when = f"{local(p.received_at, self.zone):%d %b %H:%M}"

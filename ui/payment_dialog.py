@@ -159,8 +159,8 @@ class PaymentDialog(QDialog):
         self._show_status(str(change.status), change.reason, change)
 
     def _show_status(self, status: str, reason: str = "", change=None) -> None:
-        if status == self.wait_page.state and status != "declined":
-            return
+        if status == self.wait_page.state and status not in ("declined", "open"):
+            return  # open again: the reason may have changed (waiting for UPI approval)
         if status == "paid":
             self.wait_page.set_state("paid")
             self.paid.emit(change)

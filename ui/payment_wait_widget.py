@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.money import format_money
+from kiosk.payments.methods import UPI_PENDING, describe
 from ui import icons
 from ui.qr_widget import QrWidget
 from ui.statuses import payment_look
@@ -45,6 +46,7 @@ class PaymentWaitWidget(QWidget):
         self.money_locale = locale
         self.expires_at: datetime | None = None
         self.state = "created"
+        self.upi_pending = False  # the student is approving in their UPI app
         self.due_after: tuple[int, str] | None = None  # balance left once paid, currency
         self.qr = QrWidget()
         self.qr.setMinimumSize(340, 340)
@@ -62,6 +64,8 @@ class PaymentWaitWidget(QWidget):
         self.student.setWordWrap(True)
         self.invoice = QLabel()
         self.invoice.setObjectName("muted")
+        self.methods = QLabel()
+        self.methods.setAccessibleName("Ways to pay")
         self.amount = QLabel()
         self.amount.setObjectName("bigAmount")
         self.amount.setAccessibleName("Amount")
@@ -77,7 +81,8 @@ class PaymentWaitWidget(QWidget):
         self.reason.setAccessibleName("Status details")
         self.test_hint = QLabel(
             "Test mode: card 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined "
-            "(any future expiry, any CVC)."
+            "(any future expiry, any CVC). UPI: payment.success@stripeupi pays; "
+            "payment.failure@stripeupi fails; payment.pending@stripeupi waits for approval."
         )
         self.test_hint.setObjectName("muted")
         self.test_hint.setWordWrap(True)
@@ -141,6 +146,7 @@ class PaymentWaitWidget(QWidget):
         right.setSpacing(8)
         right.addWidget(self.student)
         right.addWidget(self.invoice)
+        right.addWidget(self.methods)
         right.addSpacing(8)
         right.addWidget(self.amount)
         right.addWidget(self.countdown)
@@ -172,6 +178,8 @@ class PaymentWaitWidget(QWidget):
             + ("Checkout page" if view.channel == "checkout" else "Single-use payment link")
         )
         self.amount.setText(format_money(view.amount, view.currency, self.money_locale))
+        methods = getattr(view, "methods", ())
+        self.methods.setText(f"The student can pay by {describe(methods)}" if methods else "")
         self.expires_at = view.expires_at
         if show_qr and view.url:
             self.qr.set_data(view.url, matrix)
@@ -188,6 +196,9 @@ class PaymentWaitWidget(QWidget):
         look = payment_look(status)
         live = status in LIVE
         text = {"open": "Waiting for payment…", "created": "Starting…"}.get(status, look.label)
+        self.upi_pending = status == "open" and reason == UPI_PENDING
+        if self.upi_pending:
+            text = UPI_PENDING
         if status == "paid" and self.due_after is not None:
             due, currency = self.due_after
             text, reason = paid_words(due, currency, self.money_locale)
@@ -213,6 +224,8 @@ class PaymentWaitWidget(QWidget):
             )
         else:
             self.qr.set_placeholder("")
+        if live:
+            self.on_tick_timeout()
         self.state_changed.emit(status)
 
     def set_busy(self, busy: bool) -> None:
@@ -230,12 +243,19 @@ class PaymentWaitWidget(QWidget):
             return
         m, s = divmod(left, 60)
         h, m = divmod(m, 60)
-        self.countdown.setText(
-            f"Expires in {h}:{m:02d}:{s:02d}" if h else f"Expires in {m}:{s:02d}"
-        )
+        lead = "Approve within" if self.upi_pending else "Expires in"
+        self.countdown.setText(f"{lead} {h}:{m:02d}:{s:02d}" if h else f"{lead} {m}:{s:02d}")
 
 
 def _explain(status: str, reason: str) -> str:
+    if status == "declined" and reason.startswith("UPI"):
+        why = reason.strip().rstrip(".")
+        return f"{why}. The student can try again on the same page, by UPI or by card."
+    if status == "open" and reason == UPI_PENDING:
+        return (
+            "The student approves the payment request with their UPI PIN (GPay, PhonePe, "
+            "Paytm or their bank's app) before the time runs out."
+        )
     if status == "declined":
         why = reason.replace("_", " ").strip().rstrip(".") if reason else "the bank said no"
         if not why.lower().startswith("card declined"):

@@ -81,6 +81,8 @@ def _payments(d: InvoiceDetail, fmt: Formatter, tz: ZoneInfo) -> list[str]:
     for p in d.payments:
         split = ", ".join(f"{a.component} {fmt(a.amount)}" for a in p.allocations)
         card = f"{p.card_brand} {p.card_last4}".strip() or "-"
+        if p.method == "upi":
+            card = f"UPI {p.upi_vpa}".strip()
         rows.append(
             [
                 stamp(p.received_at, tz),

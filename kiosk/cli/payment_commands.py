@@ -33,6 +33,9 @@ def register(sub: Any) -> None:
     p.add_argument("--amount", help="amount in major units (default: the whole balance)")
     p.add_argument("--channel", choices=["checkout", "payment-link"], default="checkout")
     p.add_argument("--no-wait", action="store_true", help="print the link and return")
+    p.add_argument(
+        "--methods", help="ways to pay offered: card, upi or card,upi (default: payments.methods)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_pay)
 
@@ -131,7 +134,9 @@ def cmd_pay(args: Any) -> int:
     ctx = args.ctx
     gateway = _gateway(ctx)
     amount = _amount(ctx, args.number, args.amount)
-    view = _run(lambda: start_payment(ctx, gateway, args.number, amount, args.channel))
+    view = _run(
+        lambda: start_payment(ctx, gateway, args.number, amount, args.channel, methods=args.methods)
+    )
     if not args.json:
         _show_link(ctx, view)
     if args.no_wait:
@@ -164,7 +169,11 @@ def cmd_pay(args: Any) -> int:
 def _show_link(ctx: Any, view: Any) -> None:
     import segno
 
+    from kiosk.payments.methods import describe
+
     print(f"{view.invoice_number}: {_fmt(ctx, view.amount, view.currency)} by {view.channel}")
+    if view.methods:
+        print(f"the student can pay by {describe(view.methods)}")
     print(view.url)
     if view.url:
         segno.make(view.url).terminal(compact=True)

@@ -1,5 +1,6 @@
-"""The day's figures for the end-of-day summary: collections by channel and by fee
-component, refunds, and the net; with CSV and PDF exports. The desk's summary screen
+"""The day's figures for the end-of-day summary: collections by channel, by way of
+paying (card, UPI) and by fee component, refunds (and refunds that failed later, whose
+money stayed with us), and the net; with CSV and PDF exports. The desk's summary screen
 shows it; the figures come from the ledger alone.
 """
 
@@ -8,11 +9,12 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from kiosk import clock
 from kiosk.atomic import write_bytes, write_text
@@ -36,6 +38,8 @@ class CurrencyDay:
     stripe_payments: int = 0  # of the day's payments, those through Stripe
     stripe_fees: int = 0  # Stripe's fees (GST included) on them, as far as known
     fees_unknown: int = 0  # Stripe payments whose fee `payouts sync` has not seen yet
+    by_method: list[Line] = field(default_factory=list)
+    failed_refunds: list[Line] = field(default_factory=list)  # not in `refunded`
 
     @property
     def collected(self) -> int:
@@ -82,8 +86,10 @@ class DaySummary:
 
             for section, lines in (
                 ("Channel", c.by_channel),
+                ("Method", c.by_method),
                 ("Fee component", c.by_component),
                 ("Refunds", c.refunds),
+                ("Refunds failed", c.failed_refunds),
             ):
                 out += [(section, ln.label, c.currency, ln.count, fmt(ln.amount)) for ln in lines]
             out.append(("Total", "Collected", c.currency, 0, fmt(c.collected)))
@@ -99,6 +105,7 @@ CHANNELS = {
     "fee_slip": "Fee slip QR",
     "terminal": "Card reader",
 }
+METHODS = {"card": "Card", "upi": "UPI"}
 
 
 def day_summary(ctx, day: date | None = None) -> DaySummary:
@@ -143,6 +150,7 @@ def day_summary(ctx, day: date | None = None) -> DaySummary:
         ):
             _cur(by_cur, cur).refunds.append(Line("Refunds confirmed", int(n), int(total)))
         _stripe_fees(s, by_cur, in_day)
+        _methods_and_failed_refunds(s, start, end, by_cur)
     currencies = sorted(by_cur.values(), key=lambda c: c.currency)
     if not currencies:
         currencies = [CurrencyDay(str(ctx.settings.get("desk.currency")))]
@@ -173,6 +181,29 @@ def _stripe_fees(s: Any, by_cur: dict[str, CurrencyDay], in_day: Any) -> None:
         c.stripe_payments, c.fees_unknown, c.stripe_fees = int(n), int(n) - int(known), int(fees)
 
 
+def _methods_and_failed_refunds(
+    s: Session, start: datetime, end: datetime, by_cur: dict[str, CurrencyDay]
+) -> None:
+    from kiosk.ledger.models import Payment, Refund
+
+    for cur, method, n, total in s.execute(
+        select(Payment.currency, Payment.method, func.count(), func.sum(Payment.amount))
+        .where(Payment.received_at >= start, Payment.received_at < end)
+        .group_by(Payment.currency, Payment.method)
+        .order_by(Payment.currency, Payment.method)
+    ):
+        label = METHODS.get(method) or method or "Not known yet"
+        _cur(by_cur, cur).by_method.append(Line(label, int(n), int(total)))
+    for cur, n, total in s.execute(
+        select(Refund.currency, func.count(), func.sum(Refund.amount))
+        .where(Refund.updated_at >= start, Refund.updated_at < end, Refund.status == "failed")
+        .group_by(Refund.currency)
+    ):
+        _cur(by_cur, cur).failed_refunds.append(
+            Line("Failed after confirming: money kept", int(n), int(total))
+        )
+
+
 def _cur(by_cur: dict[str, CurrencyDay], currency: str) -> CurrencyDay:
     c = by_cur[currency]
     c.currency = currency
@@ -188,8 +219,10 @@ def write_csv(summary: DaySummary, out: Path, locale: str) -> Path:
     for c in summary.currencies:
         for section, lines in (
             ("channel", c.by_channel),
+            ("method", c.by_method),
             ("component", c.by_component),
             ("refunds", c.refunds),
+            ("refunds_failed", c.failed_refunds),
         ):
             for ln in lines:
                 w.writerow(

@@ -164,6 +164,8 @@ def invoice_detail(session: Session, number: str, today: date | None = None) -> 
                 rec.number if rec else None,
                 [AllocationView(names[a.component_id], a.amount) for a in p.allocations],
                 payout=settled.get(p.stripe_payment_intent),
+                method=p.method,
+                upi_vpa=p.upi_vpa,
             )
         )
         for r in p.refunds:

@@ -126,6 +126,8 @@ class PaymentAttempt(Base):
     # When Stripe confirmed it closed (session expired, link deactivated): only money that
     # completed after it is "late". None while Stripe may still take a payment on it.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the session or link offers ("card,upi"); empty: Stripe's dynamic payment methods.
+    methods: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     invoice: Mapped[Invoice] = relationship(foreign_keys=[invoice_id])
 
@@ -156,6 +158,11 @@ class Payment(Base):
     channel: Mapped[str] = mapped_column(String(20), default="checkout")
     card_brand: Mapped[str] = mapped_column(String(30), default="")
     card_last4: Mapped[str] = mapped_column(String(4), default="")
+    # card | upi; the apply path writes "" until it has read the charge. Rows from before
+    # 0008 were all cards.
+    method: Mapped[str] = mapped_column(String(10), default="card", server_default="card")
+    # UPI only, masked (pay•••@okaxis): the full VPA is never stored.
+    upi_vpa: Mapped[str] = mapped_column(String(80), default="", server_default="")
     source: Mapped[str] = mapped_column(String(20), default="poll")  # poll | relay | reconcile
     desk: Mapped[str] = mapped_column(String(80), default="")
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -87,6 +87,8 @@ class PaymentView:
     receipt_number: str | None
     allocations: list[AllocationView]
     payout: str | None = None  # the Stripe payout that took it to the bank, once synced
+    method: str = "card"  # card | upi
+    upi_vpa: str = ""  # masked: pay•••@okaxis
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,11 @@ def detail_json(d: InvoiceDetail, locale: str = "en_IN") -> dict[str, Any]:
             "formatted": fmt(p.amount),
             "refunded": p.refunded,
             "channel": p.channel,
-            "card": {"brand": p.card_brand, "last4": p.card_last4} if p.card_last4 else None,
+            "method": p.method or None,
+            "card": {"brand": p.card_brand, "last4": p.card_last4}
+            if p.card_last4 and p.method == "card"
+            else None,
+            "upi": {"vpa": p.upi_vpa} if p.method == "upi" else None,
             "source": p.source,
             "desk": p.desk,
             "flag": p.flag or None,

@@ -34,6 +34,7 @@ from kiosk.ledger.models import ProcessedEvent
 from kiosk.ledger.types import utcnow
 from kiosk.payments import followups, held
 from kiosk.payments import ledger_writes as db
+from kiosk.payments import methods as pay_methods
 from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.recording import (  # noqa: F401  (re-exported for refunds and followups)
     InvoiceRef,
@@ -279,6 +280,10 @@ class Applier(Recorder):
         if status == "open" and isinstance(pi, dict) and pi.get("last_payment_error"):
             return self.set_status(
                 attempt, PaymentStatus.DECLINED, decline_reason(pi), session_id=cs.get("id")
+            )
+        if status == "open" and pay_methods.awaiting_upi(pi):
+            return self.set_status(
+                attempt, PaymentStatus.OPEN, pay_methods.UPI_PENDING, session_id=cs.get("id")
             )
         return ApplyResult("ignored")
 

@@ -38,6 +38,7 @@ from kiosk.ledger.models import (
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import StaffUser
 from kiosk.money import MAX_AMOUNT, format_money, minimum_charge
+from kiosk.payments import methods as pay_methods
 from kiosk.payments import stripe_params
 from kiosk.payments.apply import Applier, apply_checkout_session, finish
 from kiosk.payments.errors import (
@@ -77,6 +78,7 @@ class AttemptView:
     status: PaymentStatus
     reason: str
     created_at: datetime
+    methods: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -92,6 +94,7 @@ class AttemptView:
             "reason": self.reason or None,
             "student": self.student_name,
             "created_at": self.created_at.isoformat(),
+            "methods": list(self.methods),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -114,6 +117,7 @@ def _view(s: Session, a: PaymentAttempt) -> AttemptView:
         PaymentStatus(a.status),
         a.last_error or "",
         a.created_at,
+        pay_methods.stored(a.methods),
     )
 
 
@@ -181,13 +185,16 @@ def start_payment(
     amount_minor: int | None = None,
     channel: str = "checkout",
     staff: StaffUser | None = None,
+    methods: str | None = None,
 ) -> AttemptView:
-    """Start a Checkout Session or single-use Payment Link for (part of) an invoice."""
+    """Start a Checkout Session or single-use Payment Link for (part of) an invoice;
+    `methods` ("card,upi") overrides what `payments.methods` offers."""
     kind = CHANNELS.get(channel)
     if kind is None:
         raise PaymentError(f"unknown channel {channel!r}: use checkout or payment-link")
     with ctx.ledger.begin() as s:
-        _balance(ctx, s, invoice_number, amount_minor)
+        inv, _ = _balance(ctx, s, invoice_number, amount_minor)
+        offer = pay_methods.offered(ctx.settings.get("payments.methods"), inv.currency, methods)
         live = s.scalar(
             select(PaymentAttempt.public_id)
             .join(Invoice, Invoice.id == PaymentAttempt.live_invoice_id)
@@ -197,7 +204,7 @@ def start_payment(
         cancel_attempt(ctx, gateway, live, staff, reason="replaced by a new payment")
     if kind == "checkout":  # Payment Links take no customer: don't make one for them
         ensure_customer(ctx, gateway, invoice_number)
-    public_id = _record(ctx, invoice_number, amount_minor, kind, staff, live=True)
+    public_id = _record(ctx, invoice_number, amount_minor, kind, staff, live=True, methods=offer)
     return open_attempt(ctx, gateway, public_id)
 
 
@@ -242,7 +249,13 @@ def ensure_customer(ctx: Context, gateway: StripeGateway, invoice_number: str) -
 
 
 def _record(
-    ctx: Context, number: str, amount: int | None, kind: str, staff: StaffUser | None, live: bool
+    ctx: Context,
+    number: str,
+    amount: int | None,
+    kind: str,
+    staff: StaffUser | None,
+    live: bool,
+    methods: tuple[str, ...] | None = None,
 ) -> str:
     """Write the attempt before Stripe hears of it."""
     minutes = int(ctx.settings.get("stripe.session_minutes"))
@@ -268,6 +281,10 @@ def _record(
                 else expires,
                 desk=ctx.desk,
                 staff_user_id=staff.id if staff else None,
+                methods=",".join(
+                    methods
+                    or pay_methods.offered(ctx.settings.get("payments.methods"), inv.currency)
+                ),
                 created_at=now,
                 updated_at=now,
             )
@@ -334,6 +351,7 @@ def charge_for(s: Session, a: PaymentAttempt) -> stripe_params.Charge:
         expires,
         st.stripe_customer_id,
         st.email,
+        pay_methods.stored(a.methods),
     )
 
 

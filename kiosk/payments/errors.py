@@ -60,3 +60,19 @@ class NotRefundable(PaymentError):
 
 class AttemptBusy(PaymentError):
     """Another desk changed the same invoice's attempt at the same moment."""
+
+
+UPI_REFUND_WINDOW = (
+    "this UPI payment is more than 60 days old, and UPI payments can be refunded only "
+    "within 60 days of payment; return the money another way (for example by bank transfer)"
+)
+
+
+def plain_refusal(code: str | None, message: str) -> str | None:
+    """Stripe's refusal in a cashier's words, for the codes that need more than Stripe's
+    sentence; None: Stripe's own message will do."""
+    if code == "charge_not_refundable":
+        if "UPI" in message and "60 days" in message:
+            return UPI_REFUND_WINDOW
+        return f"Stripe cannot refund this payment: {message}"
+    return None

@@ -96,14 +96,14 @@ def adopt_payments(ctx: Context) -> None:
     while True:
         with ctx.ledger.begin() as s:
             rows = s.execute(
-                select(p.id, p.invoice_id, p.stripe_payment_intent, p.card_last4)
+                select(p.id, p.invoice_id, p.stripe_payment_intent, p.card_last4, p.upi_vpa)
                 .where(p.followed_up_at.is_(None))
                 .order_by(p.id)
                 .limit(BATCH)
             ).all()
             for row in rows:
                 arm(s, STALE_FEE_SLIPS, row.invoice_id)
-                if not row.card_last4:
+                if not row.card_last4 and not row.upi_vpa:  # how it was paid: read it
                     arm(s, FILL_CARD, row.id, row.stripe_payment_intent)
             s.execute(
                 update(p).where(p.id.in_([r.id for r in rows])).values(followed_up_at=utcnow())
@@ -192,6 +192,7 @@ def fill_card_from_stripe(
     """Read the card's brand and last 4 from the PaymentIntent's charge (events about a
     Checkout Session carry the PaymentIntent only as an id)."""
     from kiosk.payments import ledger_writes as db
+    from kiosk.payments import methods as pay_methods
     from kiosk.payments.recording import _card
 
     charge = gateway.retrieve_payment_intent(pi_id).get("latest_charge")
@@ -199,6 +200,7 @@ def fill_card_from_stripe(
     if last4:
         with ctx.ledger.begin() as s:
             run(s, db.SET_CARD_IF_BLANK, {"pid": payment_id, "brand": brand, "last4": last4})
+    pay_methods.fill_method(ctx, payment_id, charge)
 
 
 def read_charge_refunds(ctx: Context, gateway: StripeGateway, charge_id: str) -> None:

@@ -24,6 +24,7 @@ from kiosk.payments.errors import (
     PaymentError,
     StripeRejected,
     StripeUnavailable,
+    plain_refusal,
 )
 
 if TYPE_CHECKING:
@@ -74,6 +75,9 @@ def translated(action: str) -> Iterator[None]:
         message = exc.user_message or "invalid request"
         if exc.code == "resource_missing":
             raise NotFound(f"Stripe has no such object ({message})") from None
+        plain = plain_refusal(exc.code, message)
+        if plain:
+            raise StripeRejected(plain) from None
         raise StripeRejected(f"Stripe refused to {action}: {message}") from None
     except stripe.APIError as exc:
         status = exc.http_status or "no status"

@@ -78,9 +78,14 @@ SET_STATUS_DONE = (
 SET_CARD = (
     update(PAYMENTS_T)
     .where(PAYMENTS_T.c.id == bindparam("pid"))
-    .values(card_brand=bindparam("brand"), card_last4=bindparam("last4"))
+    .values(card_brand=bindparam("brand"), card_last4=bindparam("last4"), method="card")
 )
 SET_CARD_IF_BLANK = SET_CARD.where(PAYMENTS_T.c.card_last4 == "")
+SET_UPI_IF_BLANK = (
+    update(PAYMENTS_T)
+    .where(PAYMENTS_T.c.id == bindparam("pid"), PAYMENTS_T.c.upi_vpa == "")
+    .values(method="upi", upi_vpa=bindparam("vpa"))
+)
 SET_PAYMENT_SESSION = (
     update(PAYMENTS_T)
     .where(PAYMENTS_T.c.id == bindparam("pid"))

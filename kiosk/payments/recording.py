@@ -18,6 +18,7 @@ from kiosk.ledger.models import Payment
 from kiosk.ledger.types import utcnow
 from kiosk.payments import followups
 from kiosk.payments import ledger_writes as db
+from kiosk.payments import methods as pay_methods
 from kiosk.payments.lateness import late_after_close
 from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.results import ApplyResult
@@ -51,6 +52,8 @@ def _card(charge: Any) -> tuple[str, str]:
 
 def decline_reason(pi: dict[str, Any] | None) -> str:
     err = (pi or {}).get("last_payment_error") or {}
+    if (err.get("payment_method") or {}).get("type") == "upi":
+        return pay_methods.upi_decline(err)
     code = err.get("decline_code") or err.get("code") or ""
     return f"card declined: {code.replace('_', ' ')}" if code else "card declined"
 
@@ -97,6 +100,7 @@ class Recorder:
         currency = currency.upper()
         late = late_after_close(self.s, attempt, charge, self.event_created)
         brand, last4 = _card(charge)
+        method, vpa = pay_methods.of_charge(charge)
         row = {
             "invoice_id": invoice.id,
             "attempt_id": attempt.id if attempt else None,
@@ -108,6 +112,8 @@ class Recorder:
             "channel": attempt.channel if attempt else "checkout",
             "card_brand": brand,
             "card_last4": last4,
+            "method": method,  # "" until the charge is read (the fill_card follow-up)
+            "upi_vpa": vpa,
             "source": self.source,
             "desk": self.desk,
             "staff_user_id": attempt.staff_user_id if attempt else None,
@@ -210,6 +216,8 @@ class Recorder:
         return result
 
     def fill_card(self, payment: Any, charge: Any) -> bool:
+        if pay_methods.fill_upi(self.s, payment[0], charge):
+            return True
         brand, last4 = _card(charge)
         if not last4 or payment[1]:
             return False

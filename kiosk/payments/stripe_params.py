@@ -35,6 +35,7 @@ class Charge:
     expires_at: int  # epoch seconds
     customer: str | None
     email: str
+    methods: tuple[str, ...] = ()  # payment_method_types; empty: Stripe's dynamic methods
 
     @property
     def metadata(self) -> dict[str, str]:
@@ -78,6 +79,8 @@ def checkout_session(c: Charge, success_url: str, cancel_url: str) -> dict[str, 
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
+    if c.methods:
+        params["payment_method_types"] = list(c.methods)
     if c.customer:
         params["customer"] = c.customer
     elif c.email:
@@ -96,6 +99,13 @@ def price(c: Charge) -> dict[str, Any]:
 
 
 def payment_link(c: Charge, price_id: str, inactive_message: str = INACTIVE_LINK) -> dict[str, Any]:
+    params = _link(c, price_id, inactive_message)
+    if c.methods:
+        params["payment_method_types"] = list(c.methods)
+    return params
+
+
+def _link(c: Charge, price_id: str, inactive_message: str) -> dict[str, Any]:
     return {
         "line_items": [{"price": price_id, "quantity": 1}],
         "metadata": c.metadata,

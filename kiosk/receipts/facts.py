@@ -70,6 +70,8 @@ class ReceiptFacts:
     sha256: str | None = None
     # Stripe test mode as the ledger records it; None when nothing there says (see below).
     test_mode: bool | None = None
+    method: str = "card"  # card | upi
+    upi_vpa: str = ""  # masked (pay•••@okaxis); the full VPA is never stored
 
     @property
     def is_refund(self) -> bool:
@@ -143,6 +145,8 @@ def facts_for(session: Session, receipt: Receipt) -> ReceiptFacts:
         file_path=receipt.file_path,
         sha256=receipt.sha256,
         test_mode=stripe_test_mode(session, payment),
+        method=payment.method,
+        upi_vpa=payment.upi_vpa,
     )
 
 

@@ -50,6 +50,8 @@ def _money(minor: int, currency: str, locale: str) -> str:
 def payment_method(facts: ReceiptFacts) -> str:
     """Visa •••• 4242 · Stripe Checkout; or just the channel when Stripe gave no card."""
     channel = CHANNEL_NAMES.get(facts.channel, facts.channel.replace("_", " ").title())
+    if facts.method == "upi":
+        return f"UPI · {facts.upi_vpa} · {channel}" if facts.upi_vpa else f"UPI · {channel}"
     if facts.card_last4:
         brand = (facts.card_brand or "card").replace("_", " ").title()
         if brand.lower() in {"amex", "american express"}:

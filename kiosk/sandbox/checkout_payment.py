@@ -13,31 +13,38 @@ from kiosk.sandbox.store import Obj
 
 def pay(sb: Sandbox, session: Obj, card_number: str, email: str | None, call: Call | None) -> Obj:
     """What submitting the hosted page does: charge the card, complete the session."""
-    _check_payable(sb, refresh(sb, session))
+    check_payable(sb, refresh(sb, session))
+    if "card" not in session["payment_method_types"]:
+        raise invalid("This Checkout Session does not accept card payments.", "card_number")
     card = cards.lookup(card_number)
-    email = email or session["customer_email"] or _customer_email(sb, session)
-    pi = _intent_for(sb, session, call)
+    email = email or session["customer_email"] or customer_email(sb, session)
+    pi = intent_for(sb, session, call)
     payments.charge(sb, pi, card, call, email)
-    return _complete(sb, session, pi, email, call)
+    return complete(sb, session, pi, email, call)
 
 
-def _check_payable(sb: Sandbox, session: Obj) -> None:
+def check_payable(sb: Sandbox, session: Obj) -> None:
     if session["status"] == "expired":
         raise invalid("This Checkout Session has expired and can no longer be paid.")
     if session["status"] == "complete":
         raise invalid("This Checkout Session has already been completed.")
+    if sb.store.peek(session["id"]).get("upi_pending"):
+        raise invalid(
+            "A UPI payment for this Checkout Session is waiting for approval in the "
+            "payer's UPI app."
+        )
     link = sb.store.objects.get(session["payment_link"] or "")
     limits = ((link or {}).get("restrictions") or {}).get("completed_sessions")
     if limits and limits["count"] >= limits["limit"]:
         raise invalid("This payment link has reached its limit of completed sessions.")
 
 
-def _customer_email(sb: Sandbox, session: Obj) -> str | None:
+def customer_email(sb: Sandbox, session: Obj) -> str | None:
     customer = sb.store.objects.get(session["customer"] or "")
     return customer.get("email") if customer else None
 
 
-def _intent_for(sb: Sandbox, session: Obj, call: Call | None) -> Obj:
+def intent_for(sb: Sandbox, session: Obj, call: Call | None) -> Obj:
     side = sb.store.side(session["id"])
     existing = sb.store.objects.get(side.get("payment_intent") or "")
     if existing is not None:
@@ -55,7 +62,7 @@ def _intent_for(sb: Sandbox, session: Obj, call: Call | None) -> Obj:
         capture_method=data.get("capture_method") or "automatic_async",
         statement_descriptor_suffix=data.get("statement_descriptor_suffix"),
         setup_future_usage=data.get("setup_future_usage"),
-        payment_method_types=["card"],
+        payment_method_types=list(session["payment_method_types"]),
         automatic_payment_methods=None,
     )
     side["payment_intent"] = pi["id"]
@@ -67,7 +74,7 @@ def _intent_for(sb: Sandbox, session: Obj, call: Call | None) -> Obj:
     return pi
 
 
-def _complete(sb: Sandbox, session: Obj, pi: Obj, email: str | None, call: Call | None) -> Obj:
+def complete(sb: Sandbox, session: Obj, pi: Obj, email: str | None, call: Call | None) -> Obj:
     customer = session["customer"]
     if customer is None and session["customer_creation"] == "always":
         customer = _create_customer(sb, email, call)

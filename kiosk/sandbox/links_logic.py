@@ -7,6 +7,7 @@ from typing import Any
 from kiosk.sandbox import ids, params, sessions_logic, shapes
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import invalid, missing_param
+from kiosk.sandbox.methods import method_types
 from kiosk.sandbox.store import Obj
 
 DEFAULT_INACTIVE = "This link is no longer active."
@@ -24,6 +25,8 @@ PI_DATA_KEYS = (
 def build(sb: Sandbox, v: dict[str, Any], call: Call) -> Obj:
     sessions_logic.check_pi_data(v)  # the sessions it opens must be valid too
     items = _line_items(sb, v.get("line_items"))
+    if v.get("payment_method_types"):
+        method_types(v["payment_method_types"], items[0]["currency"])
     link_id = ids.new_id("plink", 24)
     link = shapes.new(
         "payment_link",
@@ -125,6 +128,7 @@ def open_session(sb: Sandbox, link: Obj) -> Obj:
         "customer_creation": link["customer_creation"],
         "submit_type": link["submit_type"],
         "allow_promotion_codes": link["allow_promotion_codes"],
+        "payment_method_types": link["payment_method_types"],
     }
     if link["payment_intent_data"]:
         v["payment_intent_data"] = {

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from kiosk.sandbox import checkout_payment, forms, links_logic, sessions_logic
+from kiosk.sandbox import checkout_payment, forms, links_logic, sessions_logic, upi, upi_page
 from kiosk.sandbox.engine import Sandbox
 from kiosk.sandbox.errors import StripeError
 from kiosk.sandbox.money_format import format_amount, pick_locale
@@ -139,6 +139,10 @@ class Pages:
             )
         if session["status"] == "complete":
             return self._done(session, lang)
+        wait = upi_page.waiting(self.sb, session)
+        if wait is not None:
+            heading = "Approve the payment in your UPI app"
+            return self._message(heading, heading, "", lang, 200, "upi_pending", wait)
         return self._form_page(session, lang, error, form or {}, 402 if error else 200)
 
     def _form_page(
@@ -160,6 +164,8 @@ class Pages:
             cvc=_e(form.get("cvc", "")),
             button=_e(f"Pay {total}"),
             cancel=f'<a class="back" href="{_e(cancel)}">← Back</a>' if cancel else "",
+            upi=upi_page.form_html(session, f"/checkout/{session['id']}", form),
+            card_hidden="" if "card" in session["payment_method_types"] else " hidden",
         )
         return _html(f"Pay {total}", content, lang, status)
 
@@ -179,13 +185,14 @@ class Pages:
         lang: str,
         status: int = 200,
         state: str = "info",
+        extra: str = "",
     ) -> Response:
         content = MESSAGE.substitute(
             state=_e(state),
             merchant=_e(self.sb.settings.merchant_name),
             heading=_e(heading),
             message=_e(message),
-            extra="",
+            extra=extra,
         )
         return _html(title, content, lang, status)
 
@@ -193,15 +200,18 @@ class Pages:
     def _submit(self, session: Obj, form: dict[str, Any], request: Request) -> Response:
         if session["status"] != "open":
             return self._session_page(session, request)
-        error = _form_problem(form)
+        error = _email_problem(form) if form.get("method") == "upi" else _form_problem(form)
         if error:
             return self._session_page(session, request, error, form)
         try:
-            checkout_payment.pay(self.sb, session, form["card_number"], form.get("email"), None)
+            if form.get("method") == "upi":
+                upi.pay(self.sb, session, form.get("vpa"), form.get("email") or None, None)
+            else:
+                checkout_payment.pay(self.sb, session, form["card_number"], form.get("email"), None)
         except StripeError as exc:
             return self._session_page(session, request, exc.message, form)
         target = success_target(session)
-        if target:
+        if target and session["status"] == "complete":
             return RedirectResponse(target, status_code=303)
         return self._session_page(session, request)
 
@@ -232,6 +242,10 @@ def _form_problem(form: dict[str, Any]) -> str:
         return expiry
     if not re.fullmatch(r"[0-9]{3,4}", str(form.get("cvc") or "").strip()):
         return "Your card's security code is incomplete."
+    return _email_problem(form)
+
+
+def _email_problem(form: dict[str, Any]) -> str:
     email = form.get("email") or ""
     if not isinstance(email, str) or (email and not EMAIL.fullmatch(email)):
         return "Your email address is invalid."

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.sandbox import balance, currencies, ids, params, shapes
+from kiosk.sandbox import balance, currencies, ids, params, shapes, upi
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import StripeError, invalid
 from kiosk.sandbox.store import Obj
@@ -14,6 +14,7 @@ from kiosk.sandbox.store import Obj
 def create(sb: Sandbox, v: dict[str, Any], call: Call) -> Obj:
     name = params.one_of_required(v, "charge", "payment_intent")
     ch = _charge_for(sb, v[name], name)
+    upi.check_refundable(sb, ch)
     remaining = ch["amount_captured"] - ch["amount_refunded"]
     amount = _amount(ch, v.get("amount"), remaining)
     refund = shapes.new(
@@ -29,15 +30,7 @@ def create(sb: Sandbox, v: dict[str, Any], call: Call) -> Obj:
         metadata=params.fresh_metadata(v.get("metadata")),
         status="succeeded",
         balance_transaction=None,
-        destination_details={
-            "card": {
-                "reference": ids.token(12),
-                "reference_status": "available",
-                "reference_type": "acquirer_reference_number",
-                "type": "refund",
-            },
-            "type": "card",
-        },
+        destination_details=upi.refund_destination(ch) or _card_destination(),
     )
     refund["balance_transaction"] = balance.for_refund(sb, refund)
     sb.store.add(refund)
@@ -46,6 +39,18 @@ def create(sb: Sandbox, v: dict[str, Any], call: Call) -> Obj:
     if sb.store.peek(ch["id"]).get("card") == "4000000000005126":
         _schedule_failure(sb, refund["id"])
     return refund
+
+
+def _card_destination() -> dict[str, Any]:
+    return {
+        "card": {
+            "reference": ids.token(12),
+            "reference_status": "available",
+            "reference_type": "acquirer_reference_number",
+            "type": "refund",
+        },
+        "type": "card",
+    }
 
 
 def _charge_for(sb: Sandbox, obj_id: str, name: str) -> Obj:

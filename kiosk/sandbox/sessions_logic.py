@@ -7,6 +7,7 @@ from typing import Any
 from kiosk.sandbox import catalog, currencies, ids, params, shapes
 from kiosk.sandbox.engine import Call, Sandbox
 from kiosk.sandbox.errors import StripeError, invalid, missing_param, only_one_of
+from kiosk.sandbox.methods import method_types
 from kiosk.sandbox.store import Obj
 
 MIN_EXPIRY, MAX_EXPIRY = 30 * 60, 24 * 3600
@@ -18,7 +19,7 @@ def build(sb: Sandbox, v: dict[str, Any], call: Call | None, link: Obj | None = 
     _check_mode(v)
     customer = _customer(sb, v)
     now = sb.now()
-    checked = {
+    checked: dict[str, Any] = {
         "expires_at": _expires_at(v.get("expires_at"), now),
         "success_url": _url(v, "success_url"),
         "cancel_url": _url(v, "cancel_url"),
@@ -29,6 +30,7 @@ def build(sb: Sandbox, v: dict[str, Any], call: Call | None, link: Obj | None = 
     currency = _one_currency(items, v.get("currency"))
     total = sum(i["amount_total"] for i in items)
     check_total(total, currency)
+    checked["payment_method_types"] = method_types(v.get("payment_method_types"), currency)
     for obj in pending:  # everything is valid: now state may change
         sb.store.add(obj)
     session = _new_session(sb, v, now, customer, currency, total, link, checked)
@@ -87,7 +89,6 @@ def _echoed(v: dict[str, Any]) -> dict[str, Any]:
         "locale": v.get("locale"),
         "submit_type": v.get("submit_type"),
         "ui_mode": v.get("ui_mode") or "hosted_page",
-        "payment_method_types": v.get("payment_method_types") or ["card"],
         "customer_creation": v.get("customer_creation") or "if_required",
         "billing_address_collection": v.get("billing_address_collection"),
         "allow_promotion_codes": v.get("allow_promotion_codes"),
@@ -239,8 +240,11 @@ def expire(sb: Sandbox, session: Obj, call: Call | None) -> Obj:
             'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout '
             f"Session has a status of `{session['status']}`."
         )
+    from kiosk.sandbox.upi import on_session_expired  # upi builds on this module
+
     session.update(status="expired", url=None)
     sb.open_sessions.discard(session["id"])
+    on_session_expired(sb, session, call)
     sb.store.dirty = True
     sb.emit("checkout.session.expired", session, call)
     return session
