@@ -242,13 +242,12 @@ def check_refundable(sb: Sandbox, ch: Obj) -> None:
 
 
 def refund_destination(ch: Obj) -> dict[str, Any] | None:
-    """Refund.destination_details for a UPI charge (None: not UPI)."""
+    """Refund.destination_details for a UPI charge (None: not UPI). The installed stripe
+    package's Refund.DestinationDetails has no `upi` member (the Stripe contract test
+    checks it), so only the type is given."""
     if not is_upi(ch):
         return None
-    return {
-        "type": "upi",
-        "upi": {"reference": ids.token(12), "reference_status": "available"},
-    }
+    return {"type": "upi"}
 
 
 def backdate(sb: Sandbox, ch: Obj, days: int) -> Obj:

@@ -16,7 +16,7 @@ from kiosk.ledger.models import Payment, PayoutLine, Receipt
 from kiosk.ledger.settlement import settled_payouts
 from kiosk.payments.attempts import start_payment
 from kiosk.payments.poller import poll_once
-from kiosk.payments.refunds import request_refund
+from kiosk.payments.refunds import poll_refunds, request_refund
 from kiosk.payouts.report import reports, unpaid_receipts
 from kiosk.payouts.sync import sync_payouts
 from tests.payments.conftest import KEY, pay
@@ -45,8 +45,13 @@ def helper(client, path: str):
 
 
 def take(ctx, gateway, client, number: str, amount: int, card: str = INDIAN_CARD) -> str:
+    """Pay by `card`, or by UPI when `card` is a UPI id; recorded by the desk's poll."""
     view = start_payment(ctx, gateway, number, amount)
-    pay(client, view.stripe_id, card)
+    if "@" in card:
+        path = f"/v1/test_helpers/checkout/sessions/{view.stripe_id}/pay"
+        client.raw_request("post", path, payment_method_type="upi", vpa=card)
+    else:
+        pay(client, view.stripe_id, card)
     poll_once(ctx, gateway)
     with ctx.ledger.read() as s:
         return s.scalars(select(Payment.stripe_payment_intent).order_by(Payment.id.desc())).first()
@@ -62,10 +67,15 @@ def test_payments_refund_and_a_failed_then_retried_payout_reconcile(
 ):
     make_invoice("INV-PO-1", [("Tuition", 10_000_000, 1)])
     make_invoice("INV-PO-2", [("Hostel", 6_100_000, 1)])
+    make_invoice("INV-PO-8", [("Exam", 2_000_000, 1)])
     take(ctx, gateway, client, "INV-PO-1", 4_000_000)  # a part payment
     take(ctx, gateway, client, "INV-PO-1", 6_000_000)
     pi3 = take(ctx, gateway, client, "INV-PO-2", 6_100_000, card="4242424242424242")
-    refund = request_refund(ctx, gateway, pi3, 100_000, "overpaid hostel", staff[0])
+    pi4 = take(ctx, gateway, client, "INV-PO-8", 2_000_000, card="payment.success@stripeupi")
+    request_refund(ctx, gateway, pi3, 100_000, "overpaid hostel", staff[0])
+    bounced = request_refund(ctx, gateway, pi4, 500_000, "exam fee waived", staff[0])
+    helper(client, f"/v1/test_helpers/refunds/{bounced.stripe_refund_id}/fail")
+    poll_refunds(ctx, gateway)  # the desk learns the refund failed: the money stayed
     first = helper(client, "/v1/test_helpers/payouts/run_now")
     helper(client, f"/v1/test_helpers/payouts/{first.id}/fail")
     second = helper(client, "/v1/test_helpers/payouts/run_now")
@@ -82,17 +92,19 @@ def test_payments_refund_and_a_failed_then_retried_payout_reconcile(
         assert unpaid_receipts(s, days=0, now=10**10) == []
     failed, paid = found[first.id], found[second.id]
     assert failed.status == "failed" and paid.status == "paid"
-    # 2% + 18% GST on the two Indian-card payments, 3% + GST on the US test card
-    fees = (80_000 + 14_400) + (120_000 + 21_600) + (183_000 + 32_940)
-    assert (failed.gross, failed.fees, failed.gst) == (16_100_000, fees, 14_400 + 21_600 + 32_940)
-    assert failed.refunds == -100_000 and refund.amount == 100_000
-    assert failed.net == first.amount == 16_100_000 - fees - 100_000
+    # 2% + 18% GST on the Indian-card and UPI payments, 3% + GST on the US test card
+    fees = (80_000 + 14_400) + (120_000 + 21_600) + (183_000 + 32_940) + (40_000 + 7_200)
+    gst = 14_400 + 21_600 + 32_940 + 7_200
+    assert (failed.gross, failed.fees, failed.gst) == (18_100_000, fees, gst)
+    assert failed.refunds == -600_000 and failed.other == 500_000  # the failed refund came back
+    assert failed.net == first.amount == 18_100_000 - fees - 100_000
     assert failed.gross - failed.fees + failed.refunds + failed.other == failed.net
     assert paid.other == first.amount and paid.net == second.amount == first.amount
-    assert failed.matched and paid.matched and lines == 7
+    assert failed.matched and paid.matched and lines == 10
     matched = [ln.receipt for ln in failed.lines if ln.receipt]
-    assert sorted(matched) == sorted(receipts) and len(set(matched)) == 3  # each exactly once
-    assert [ln.refund_note for ln in failed.lines if ln.refund_note]
+    assert sorted(matched) == sorted(receipts) and len(set(matched)) == 4  # each exactly once
+    notes = [(ln.type, ln.refund_note) for ln in failed.lines if ln.refund_note]
+    assert sorted(t for t, _ in notes) == ["refund", "refund", "refund_failure"]
 
     invoice = cli_json(home, capsys, "invoices", "show", "INV-PO-2")
     assert [p["payout"] for p in invoice["payments"]] == [second.id]
@@ -106,7 +118,7 @@ def test_payments_refund_and_a_failed_then_retried_payout_reconcile(
         "matched", "exceptions",
     }  # fmt: skip
     shown = cli_json(home, capsys, "payouts", "show", first.id)
-    assert shown["exceptions"] == [] and len(shown["lines"]) == 5
+    assert shown["exceptions"] == [] and len(shown["lines"]) == 8
     assert set(shown["lines"][0]) == {
         "balance_transaction", "type", "source", "amount", "fee", "net", "receipt",
         "refund_note", "matched",
@@ -116,7 +128,7 @@ def test_payments_refund_and_a_failed_then_retried_payout_reconcile(
     args = ["--home", str(home), "payouts", "export", "--from", day, "--to", day]
     assert main([*args, "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert len(rows) == 7 and sum(int(r["net"]) for r in rows if r["type"] != "payout") == (
+    assert len(rows) == 10 and sum(int(r["net"]) for r in rows if r["type"] != "payout") == (
         first.amount + second.amount
     )
 
