@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
+from typing import Any
 
 SERVICE = "fee-kiosk"
 
@@ -43,7 +44,7 @@ def spec(name: str) -> SecretSpec:
         raise KeyError(f"unknown secret {name!r}; known secrets: {known}") from None
 
 
-def _keyring():
+def _keyring() -> Any:
     import keyring
     from keyring.backends import fail
 

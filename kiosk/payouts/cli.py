@@ -28,7 +28,7 @@ EXPORT_COLUMNS = (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("payouts", help="Stripe payouts matched to receipts (accounts office)")
     verbs = p.add_subparsers(dest="payouts_verb", metavar="VERB", required=True)
     s = verbs.add_parser("sync", help="fetch payouts and their balance transactions")

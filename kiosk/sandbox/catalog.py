@@ -179,7 +179,7 @@ def _product(
     if v.get("product") and v.get("product_data"):
         raise only_one_of(_name(prefix, "product"), _name(prefix, "product_data"))
     if v.get("product"):
-        return sb.store.require("product", v["product"], _name(prefix, "product"))["id"]
+        return str(sb.store.require("product", v["product"], _name(prefix, "product"))["id"])
     if not v.get("product_data"):
         raise missing_param(_name(prefix, "product"))
-    return new_product(sb, v["product_data"], call, pending)["id"]
+    return str(new_product(sb, v["product_data"], call, pending)["id"])

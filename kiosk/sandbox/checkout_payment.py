@@ -112,7 +112,7 @@ def _create_customer(sb: Sandbox, email: str | None, call: Call | None) -> str:
     )
     sb.store.add(customer)
     sb.emit("customer.created", customer, call)
-    return customer["id"]
+    return str(customer["id"])
 
 
 def _count_link_completion(sb: Sandbox, session: Obj, call: Call | None) -> None:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 12111
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "sandbox",
         help="run the local Stripe sandbox (API + hosted checkout pages)",

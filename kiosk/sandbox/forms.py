@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from kiosk.sandbox.errors import invalid
+from kiosk.sandbox.errors import StripeError, invalid
 
 MAX_PAIRS = 2000
 MAX_DEPTH = 6
@@ -94,7 +94,7 @@ def _put_leaf(node: dict[str, Any], name: str, value: str, key: str) -> None:
     node[name] = value
 
 
-def _conflict(key: str):
+def _conflict(key: str) -> StripeError:
     return invalid(
         f"Invalid parameter: {key[:100]} is given both as a value and as a hash.",
         param=key[:100],

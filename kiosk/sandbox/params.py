@@ -94,7 +94,7 @@ def email(max_length: int = 512) -> Validator:
         found = text(value, param)
         if found is not None and not EMAIL.fullmatch(found):
             raise invalid(f"Invalid email address: {_show(found)}", param, code="email_invalid")
-        return found
+        return None if found is None else str(found)
 
     return check
 
@@ -105,7 +105,7 @@ def enum(*choices: str) -> Validator:
             return None
         if value not in choices:
             raise invalid(f"Invalid {param}: must be one of {_or_list(choices)}", param)
-        return value
+        return str(value)
 
     return check
 
@@ -191,7 +191,8 @@ def range_filter(value: Any, param: str) -> dict[str, int] | None:
     if isinstance(value, str):
         return {"eq": _to_int(value, param)}
     spec = {op: integer() for op in ("gt", "gte", "lt", "lte")}
-    return obj(spec)(value, param)
+    bounds: dict[str, int] | None = obj(spec)(value, param)
+    return bounds
 
 
 def expand_list(value: Any, param: str) -> list[str]:
@@ -225,7 +226,9 @@ def _metadata_value(key: str, value: Any, param: str) -> str | None:
     return value or None
 
 
-def apply_metadata(current: dict[str, str], changes: dict[str, str | None] | None) -> dict:
+def apply_metadata(
+    current: dict[str, str], changes: dict[str, str | None] | None
+) -> dict[str, str]:
     """Merge an update into existing metadata (`None` deletes; `{}` from "" clears)."""
     if changes is None:
         return current

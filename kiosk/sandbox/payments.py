@@ -187,7 +187,9 @@ def _succeeded(sb: Sandbox, pi: Obj, ch: Obj, call: Call | None) -> None:
     sb.emit(f"payment_intent.{kind}", pi, call)
 
 
-def _declined(sb: Sandbox, pi: Obj, ch: Obj, card: Card, call: Call | None, prev: dict) -> None:
+def _declined(
+    sb: Sandbox, pi: Obj, ch: Obj, card: Card, call: Call | None, prev: dict[str, Any]
+) -> None:
     code, decline_code, message = card.decline  # type: ignore[misc]
     pm = shapes.snapshot(sb.store.objects[pi["payment_method"]])
     error = {

@@ -146,7 +146,7 @@ def _url(v: dict[str, Any], name: str) -> str | None:
         raise invalid("Not a valid URL", name, code="url_invalid")
     if v.get("ui_mode") in ("embedded_page", "elements"):
         raise invalid(f"You cannot use `{name}` with `ui_mode={v['ui_mode']}`.", name)
-    return url
+    return str(url)
 
 
 def _line_items(sb: Sandbox, items: list[dict[str, Any]], pending: list[Obj]) -> list[Obj]:
@@ -219,7 +219,7 @@ def _one_currency(items: list[Obj], requested: str | None) -> str:
             f"The currency `{requested}` does not match the line items' currency `{currency}`.",
             "currency",
         )
-    return currency
+    return str(currency)
 
 
 def check_total(total: int, currency: str) -> None:

@@ -24,14 +24,15 @@ def fields(resource: str) -> list[str]:
 
 def new(resource: str, **values: Any) -> dict[str, Any]:
     """A fresh object of `resource` with defaults, overlaid by `values`."""
-    obj = pickle.loads(_TEMPLATES[resource])
+    obj: dict[str, Any] = pickle.loads(_TEMPLATES[resource])
     obj.update(values)
     return obj
 
 
 def snapshot(obj: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of a stored object (for event payloads)."""
-    return pickle.loads(pickle.dumps(obj, 5))
+    copy: dict[str, Any] = pickle.loads(pickle.dumps(obj, 5))
+    return copy
 
 
 def list_object(url: str, data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
