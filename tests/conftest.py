@@ -41,6 +41,19 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     keyring.set_keyring(MemoryKeyring())
 
 
+@pytest.fixture(autouse=True)
+def _gc_on_the_gui_thread(request: pytest.FixtureRequest) -> None:
+    """As soon as a test uses Qt, garbage is collected on the GUI thread only, as in the
+    desk (ui.gc_on_gui_thread). Otherwise a worker thread of a later test (a sandbox's
+    webhook sender, say) can run a collection that frees an earlier test's Qt object off
+    the GUI thread, and the process crashes some time after."""
+    if "qtbot" not in request.fixturenames:
+        return
+    from ui import gc_on_gui_thread
+
+    gc_on_gui_thread.install(request.getfixturevalue("qapp"))
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     h = tmp_path / "home"
