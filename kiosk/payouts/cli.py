@@ -8,7 +8,7 @@ import json
 from datetime import date
 from typing import Any
 
-from kiosk.cli.errors import CommandError
+from kiosk.errors import CommandError
 
 DEFAULT_DAYS = 7
 EXPORT_COLUMNS = (

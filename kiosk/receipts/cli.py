@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.errors import CommandError
+from kiosk.errors import CommandError
 
 EX_TEMPFAIL = 75  # sysexits: queued, the desk retries
 
