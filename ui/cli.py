@@ -1,14 +1,29 @@
-"""The desk's commands: `python main.py` (no command) starts the desk; `demo` starts it on
-a fresh demo ledger with the embedded sandbox and relay.
+"""The desk's launcher, `python main.py` and the `fee-kiosk` script: the core CLI
+(`kiosk.cli.main`) plus the desk's commands. No command starts the desk; `demo` starts it
+on a fresh demo ledger with the embedded sandbox and relay.
 
-Imported by the CLI for every command, so nothing heavy (PySide6 above all) is imported
-at module level.
+Imported for every command, so nothing heavy (PySide6 above all) is imported at module
+level.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command: the core's and the desk's."""
+    from kiosk.cli.main import build_parser as core_parser
+
+    return core_parser(extra=(register,))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from kiosk.cli.main import main as core_main
+
+    return core_main(argv, extra=(register,), default=run_gui)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
