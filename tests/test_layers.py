@@ -74,8 +74,6 @@ SERVICE_USERS = 4
 ALLOWED: set[tuple[str, str]] = {
     # payouts reuse the payment commands' gateway factory
     ("kiosk.payouts.cli", "kiosk.cli.payment_commands"),
-    # printing a receipt through Qt from the CLI
-    ("kiosk.receipts.cli", "ui.printing"),
     # the day summary PDF (reportlab, receipts' fonts) is built in the ledger
     ("kiosk.ledger.day_summary", "kiosk.receipts.fonts"),
     ("kiosk.ledger.day_summary", "kiosk.receipts.listing"),

@@ -9,6 +9,8 @@ level.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,7 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from kiosk.cli.main import main as core_main
+    from kiosk.receipts.cli import install_printer
 
+    install_printer(print_headless)
     return core_main(argv, extra=(register,), default=run_gui)
 
 
@@ -108,3 +112,20 @@ def run_demo(args: argparse.Namespace) -> int:
         if demo is not None:
             demo.stop()
         stop.restore()
+
+
+def print_headless(path: Path, printer: str | None) -> tuple[str, int]:
+    """`receipts print` without --to-file: Qt printing with no print dialog (offscreen when
+    there is no display). Returns the printer used and the page count."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.errors import CommandError
+    from ui.printing import PrintError, print_pdf
+
+    try:
+        result = print_pdf(path, printer, ask=False)
+    except PrintError as exc:
+        raise CommandError(f"{exc} (the receipt stays available: {path})") from None
+    return result.printer, result.pages
