@@ -96,7 +96,6 @@ ALLOWED_CYCLES: set[tuple[str, ...]] = {
         "kiosk.payments.refund_apply",
         "kiosk.payments.results",
     ),
-    ("kiosk.receipts.mail", "kiosk.receipts.service"),
     # the engine and the *_logic / catalog modules it dispatches to
     (
         "kiosk.sandbox.balance",

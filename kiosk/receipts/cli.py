@@ -344,7 +344,7 @@ def run_send_due(args: argparse.Namespace) -> int:
 def run_catch_up(args: argparse.Namespace) -> int:
     """What the desk runs in a child process: rendering in the desk's own interpreter would
     stall its window while the cashier works."""
-    from kiosk.receipts.service import catch_up
+    from kiosk.receipts.catch_up import catch_up
 
     done, r = catch_up(args.ctx)
     _emit(
