@@ -109,7 +109,6 @@ ALLOWED_CYCLES: set[tuple[str, ...]] = {
         "kiosk.sandbox.upi",
     ),
     ("kiosk.stripe_check.checks", "kiosk.stripe_check.cleanup", "kiosk.stripe_check.observe"),
-    ("ui.desk_actions", "ui.main_window", "ui.payouts_dialog", "ui.summary_dialog"),
 }
 
 

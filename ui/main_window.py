@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -364,15 +364,3 @@ class MainWindow(QMainWindow):
         self.events.stop()
         self.sync.stop(timeout=0.5)
         super().closeEvent(event)
-
-
-def menu_action(
-    parent: QWidget, text: str, slot, shortcut: str | None = None, icon: str | None = None
-) -> QAction:
-    a = QAction(text, parent)
-    if shortcut:
-        a.setShortcut(QKeySequence(shortcut))
-    if icon:
-        a.setIcon(icons.icon(icon))
-    a.triggered.connect(slot)
-    return a
