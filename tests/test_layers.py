@@ -14,7 +14,7 @@ rank  layer       modules
                   memory_keyring, serving, errors, home: leaf utilities
 1     ledger      kiosk.ledger, kiosk.context (home folder, settings, ledger)
 2     payments    kiosk.payments
-3     services    kiosk.receipts, kiosk.sync, kiosk.payouts
+3     services    kiosk.receipts, kiosk.sync, kiosk.payouts, kiosk.settings_store
 4     wiring      kiosk.demo, kiosk.stripe_check (start the sandbox and relay)
 5     cli         kiosk.cli
 6     ui          ui
@@ -61,6 +61,7 @@ LAYERS: dict[str, int] = {
     "kiosk.receipts": 3,
     "kiosk.sync": 3,
     "kiosk.payouts": 3,
+    "kiosk.settings_store": 3,
     "kiosk.demo": 4,
     "kiosk.stripe_check": 4,
     "kiosk.cli": 5,
