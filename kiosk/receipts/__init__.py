@@ -2,7 +2,7 @@
 
 The entry points live in small modules named for what they do:
 
-- ``kiosk.receipts.numbering``: ``issue_receipt(session, ...)``, in the payment's transaction
+- ``kiosk.ledger.numbering``: ``issue_receipt(session, ...)``, in the payment's transaction
 - ``kiosk.receipts.service``: ``render_pending(ctx)``, ``reprint(ctx, number)``,
   ``record_print(ctx, number)``
 - ``kiosk.receipts.catch_up``: ``catch_up(ctx)``, ``work_due(ctx)`` (the desk's periodic work)

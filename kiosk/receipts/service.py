@@ -1,7 +1,7 @@
 """The receipts service the desk, the payments core and the CLI call.
 
 Payments create the numbered `Receipt` row inside their own transaction
-(`kiosk.receipts.numbering.issue_receipt`); a row without a file is a receipt due.
+(`kiosk.ledger.numbering.issue_receipt`); a row without a file is a receipt due.
 `render_pending(ctx)` renders every due receipt after commit: idempotent (the update is
 guarded by ``file_path IS NULL``) and crash-safe (a crash leaves the row due, and the
 next call renders it). Rendering happens outside any transaction, so a slow PDF never
