@@ -73,8 +73,6 @@ SERVICE_USERS = 4
 # Ratchet: (importer, imported) pairs that break the layers today. Remove an entry when
 # the import goes; never add one.
 ALLOWED: set[tuple[str, str]] = {
-    # payouts reuse the payment commands' gateway factory
-    ("kiosk.payouts.cli", "kiosk.cli.payment_commands"),
     # the day summary PDF (reportlab, receipts' fonts) is built in the ledger
     ("kiosk.ledger.day_summary", "kiosk.receipts.fonts"),
     ("kiosk.ledger.day_summary", "kiosk.receipts.listing"),

@@ -359,17 +359,13 @@ def run_catch_up(args: argparse.Namespace) -> int:
 
 
 def run_fee_slips(args: argparse.Namespace) -> int:
-    from kiosk.payments.errors import PaymentError
-    from kiosk.payments.gateway import StripeGateway
+    from kiosk.payments.command_gateway import command_gateway
     from kiosk.receipts.fee_slips import write_fee_slips
     from kiosk.receipts.progress import ProgressBar
 
     ctx = args.ctx
     out = args.out or ctx.home / "fee-slips"
-    try:
-        gateway = StripeGateway.from_context(ctx)
-    except PaymentError as exc:
-        raise CommandError(exc.message) from None
+    gateway = command_gateway(ctx)
     bar = None if args.json else ProgressBar(sys.stderr)
     try:
         run = write_fee_slips(
