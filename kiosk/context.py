@@ -12,15 +12,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kiosk.home import default_home
+
 if TYPE_CHECKING:
     from kiosk.config import Settings
     from kiosk.ledger.database import Ledger
-
-
-def default_home() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("fee-kiosk", appauthor=False))
 
 
 class Context:

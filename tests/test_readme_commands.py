@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli.main import build_parser
+from ui.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -124,3 +124,21 @@ def test_main_py_answers_help_as_a_process():
         timeout=60,
     )
     assert done.returncode == 0 and "usage:" in done.stdout
+
+
+def test_the_desk_commands_come_from_the_launcher_not_the_core():
+    from kiosk.cli.main import build_parser as core_parser
+
+    assert {"gui", "demo"} <= set(subcommands(build_parser()))
+    assert not {"gui", "demo"} & set(subcommands(core_parser()))
+
+
+def test_no_command_starts_the_desk_through_the_launcher_only(tmp_path, monkeypatch, capsys):
+    import ui.cli
+    from kiosk.cli.main import main as core_main
+
+    monkeypatch.setenv("FEE_KIOSK_HOME", str(tmp_path))
+    monkeypatch.setattr(ui.cli, "run_gui", lambda args: 7 if args.creates_ledger else 1)
+    assert ui.cli.main([]) == 7
+    assert core_main([]) == 2
+    assert "a command is required" in capsys.readouterr().err

@@ -1,14 +1,33 @@
-"""The desk's commands: `python main.py` (no command) starts the desk; `demo` starts it on
-a fresh demo ledger with the embedded sandbox and relay.
+"""The desk's launcher, `python main.py` and the `fee-kiosk` script: the core CLI
+(`kiosk.cli.main`) plus the desk's commands. No command starts the desk; `demo` starts it
+on a fresh demo ledger with the embedded sandbox and relay.
 
-Imported by the CLI for every command, so nothing heavy (PySide6 above all) is imported
-at module level.
+Imported for every command, so nothing heavy (PySide6 above all) is imported at module
+level.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command: the core's and the desk's."""
+    from kiosk.cli.main import build_parser as core_parser
+
+    return core_parser(extra=(register,))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from kiosk.cli.main import main as core_main
+    from kiosk.receipts.cli import install_printer
+
+    install_printer(print_headless)
+    return core_main(argv, extra=(register,), default=run_gui)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -93,3 +112,20 @@ def run_demo(args: argparse.Namespace) -> int:
         if demo is not None:
             demo.stop()
         stop.restore()
+
+
+def print_headless(path: Path, printer: str | None) -> tuple[str, int]:
+    """`receipts print` without --to-file: Qt printing with no print dialog (offscreen when
+    there is no display). Returns the printer used and the page count."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.errors import CommandError
+    from ui.printing import PrintError, print_pdf
+
+    try:
+        result = print_pdf(path, printer, ask=False)
+    except PrintError as exc:
+        raise CommandError(f"{exc} (the receipt stays available: {path})") from None
+    return result.printer, result.pages

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths, QUrl
+from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QWidget
 
+from ui.common import FilePicker, menu_action
 from ui.errors import ErrorPanel
 from ui.operations import QueryOp, Task
 
@@ -20,32 +20,6 @@ def gateway_for(ctx):
     from ui.payment_flow import gateway
 
     return gateway(ctx)
-
-
-class FilePicker:
-    """The file dialogs, as classmethods tests can monkeypatch."""
-
-    @classmethod
-    def open_csv(cls, parent: QWidget | None) -> Path | None:
-        path, _ = QFileDialog.getOpenFileName(
-            parent, "Import invoices", _documents(), "CSV files (*.csv);;All files (*)"
-        )
-        return Path(path) if path else None
-
-    @classmethod
-    def save(cls, parent: QWidget | None, title: str, name: str, filt: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(parent, title, str(Path(_documents()) / name), filt)
-        return Path(path) if path else None
-
-    @classmethod
-    def folder(cls, parent: QWidget | None, title: str) -> Path | None:
-        path = QFileDialog.getExistingDirectory(parent, title, _documents())
-        return Path(path) if path else None
-
-
-def _documents() -> str:
-    loc = QStandardPaths.StandardLocation.DocumentsLocation
-    return QStandardPaths.writableLocation(loc)
 
 
 class DeskActions(QObject):
@@ -61,8 +35,6 @@ class DeskActions(QObject):
     def _act(
         self, menu, text: str, slot, icon: str | None = None, needs_user: bool = True
     ) -> QAction:
-        from ui.main_window import menu_action
-
         a = menu_action(self.win, text, slot, icon=icon)
         menu.addAction(a)
         if needs_user:

@@ -119,7 +119,7 @@ class DeskServices(QObject):
         ctx = self.ctx
 
         def due(_t) -> bool:
-            from kiosk.receipts.service import work_due
+            from kiosk.receipts.catch_up import work_due
 
             return work_due(ctx)
 

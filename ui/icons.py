@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QIcon, QIconEngine, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from ui import theme
 from ui.paths import ICONS
 
 _cache: dict[str, QIcon] = {}
@@ -26,8 +27,6 @@ class _SvgEngine(QIconEngine):
         self._pixmaps: dict[tuple[int, int, float, int, str], QPixmap] = {}
 
     def _renderer(self, mode) -> tuple[QSvgRenderer, str]:
-        from ui import theme
-
         token = "muted" if mode == QIcon.Mode.Disabled else "fg"
         colour = theme.colours(theme.current())[token]
         r = self._renderers.get(colour)
@@ -76,3 +75,6 @@ def icon(name: str) -> QIcon:
 
 def clear_cache() -> None:
     _cache.clear()
+
+
+theme.on_applied(clear_cache)

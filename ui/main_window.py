@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -38,7 +38,7 @@ from ui.sync_controller import SyncController
 
 log = logging.getLogger(__name__)
 
-# Saved settings (as settings_dialog.save names them) that the poller and the sync read.
+# Saved settings (as settings_store.save_settings names them) that the poller and the sync read.
 STRIPE_SETTINGS = ("stripe.", "secret:stripe_secret_key")
 RELAY_SETTINGS = ("relay.", "secret:relay_token")
 
@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(1000, self.services.catch_up_receipts)
 
     def apply_settings(self, keys: Collection[str]) -> None:
-        """After Settings saved `keys` (named as `settings_dialog.save` returns them): the
+        """After Settings saved `keys` (named as `settings_store.save_settings` returns them): the
         look at once, and a restart of what reads the changed settings: the Stripe poller
         and mode for Stripe, the relay sync for the relay or Stripe."""
         from PySide6.QtWidgets import QApplication
@@ -364,15 +364,3 @@ class MainWindow(QMainWindow):
         self.events.stop()
         self.sync.stop(timeout=0.5)
         super().closeEvent(event)
-
-
-def menu_action(
-    parent: QWidget, text: str, slot, shortcut: str | None = None, icon: str | None = None
-) -> QAction:
-    a = QAction(text, parent)
-    if shortcut:
-        a.setShortcut(QKeySequence(shortcut))
-    if icon:
-        a.setIcon(icons.icon(icon))
-    a.triggered.connect(slot)
-    return a

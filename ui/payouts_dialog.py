@@ -184,7 +184,7 @@ class PayoutsDialog(QDialog):
     @Slot()
     def on_sync_button_clicked(self) -> None:
         from kiosk.payouts.sync import sync_payouts
-        from ui.desk_actions import gateway_for
+        from ui.payment_flow import gateway
 
         ctx = self.ctx
         self.sync_button.setEnabled(False)
@@ -200,6 +200,6 @@ class PayoutsDialog(QDialog):
             self.sync_button.setEnabled(True)
             ErrorPanel.show(self, exc, "Payouts")
 
-        QueryOp(self, lambda _t: sync_payouts(ctx, gateway_for(ctx)), kind="net").with_progress(
+        QueryOp(self, lambda _t: sync_payouts(ctx, gateway(ctx)), kind="net").with_progress(
             "Fetching payouts from Stripe…"
         ).success(done).failure(failed).run()

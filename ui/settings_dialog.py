@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.settings_store import save_settings, stripe_key_problem, test_connection
 from ui.operations import QueryOp
 
 log = logging.getLogger(__name__)
@@ -33,12 +34,10 @@ LOCALES = ("en_IN", "hi_IN", "en_US", "en_GB", "de_DE", "fr_FR", "ja_JP")
 
 
 def load_current(ctx) -> dict[str, Any]:
-    """Settings and masked secrets, read on a worker (the keyring can be slow)."""
-    from kiosk.secrets import get_secret, mask
+    """Settings, masked secrets and the printers, read on a worker (the keyring can be slow)."""
+    from kiosk.settings_store import current_values
 
-    values = dict(ctx.settings.as_dict())
-    values["secret.stripe_secret_key"] = mask(get_secret("stripe_secret_key"))
-    values["secret.relay_token"] = mask(get_secret("relay_token"))
+    values = current_values(ctx)
     try:
         from ui.printing import available_printers
 
@@ -46,36 +45,6 @@ def load_current(ctx) -> dict[str, Any]:
     except Exception:
         values["printers"] = []
     return values
-
-
-def save(ctx, changes: dict[str, Any], secrets: dict[str, str], supervisor) -> list[str]:
-    """Validate and store everything, or nothing with a plain message. Audited."""
-    from kiosk.config import option
-    from kiosk.secrets import set_secret
-    from ui.staff import audit
-
-    for key, value in changes.items():  # validate all first
-        option(key).parse(value)
-    for key, value in changes.items():
-        ctx.settings.set(key, value)
-    for name, value in secrets.items():
-        set_secret(name, value)
-    names = sorted(changes) + [f"secret:{n}" for n in sorted(secrets)]
-    audit(ctx, "settings_changed", supervisor.username if supervisor else "", keys=names)
-    return names
-
-
-def test_connection(key: str, api_base: str) -> str:
-    """One cheap call to Stripe with the key typed (or stored); a plain answer."""
-    from kiosk.payments.gateway import StripeGateway
-    from kiosk.secrets import get_secret
-
-    gw = StripeGateway(
-        key or get_secret("stripe_secret_key") or "", api_base or None, timeout=10, max_retries=0
-    )
-    next(gw.list_events(["checkout.session.completed"]), None)
-    mode = "LIVE" if "_live_" in (key or get_secret("stripe_secret_key") or "") else "TEST"
-    return f"Connected to Stripe ({mode} mode) at {gw.api_base}."
 
 
 class SettingsDialog(QDialog):
@@ -114,7 +83,7 @@ class SettingsDialog(QDialog):
 
     @classmethod
     def ask(cls, parent: QWidget | None, ctx, supervisor) -> list[str]:
-        """The settings saved (names as `save` returns them); empty if none or cancelled."""
+        """The settings saved (names as `save_settings` returns them); empty if none or cancelled."""
         dlg = cls(parent, ctx, supervisor)
         return dlg.saved_keys if dlg.exec() == QDialog.DialogCode.Accepted else []
 
@@ -306,9 +275,9 @@ class SettingsDialog(QDialog):
     @Slot()
     def on_buttons_accepted(self) -> None:
         changed, secrets = self.changes()
-        key = secrets.get("stripe_secret_key")
-        if key and not key.startswith(("sk_test_", "sk_live_", "rk_test_", "rk_live_")):
-            self.error.setText("The Stripe key starts with sk_ or rk_ (test_ or live_).")
+        problem = stripe_key_problem(secrets.get("stripe_secret_key", ""))
+        if problem:
+            self.error.setText(problem)
             return
         if not changed and not secrets:
             self.accept()
@@ -325,6 +294,6 @@ class SettingsDialog(QDialog):
             self.saved_keys = keys
             self.accept()
 
-        QueryOp(self, lambda _t: save(ctx, changed, secrets, sup), kind="net").success(
+        QueryOp(self, lambda _t: save_settings(ctx, changed, secrets, sup), kind="net").success(
             saved
         ).failure(failed).done(lambda: self.save_button.setEnabled(True)).run()

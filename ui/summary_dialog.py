@@ -132,7 +132,7 @@ class SummaryDialog(QDialog):
     def _export(self, kind: str) -> None:
         if self.summary is None:
             return
-        from ui.desk_actions import FilePicker
+        from ui.common import FilePicker
 
         summary, locale = self.summary, self.money_locale
         name = f"summary-{summary.day}.{kind}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from PySide6.QtGui import QColor, QPalette
@@ -13,6 +14,7 @@ from ui.paths import ICONS, STYLESHEETS
 THEMES = ("light", "dark")
 _TOKEN = re.compile(r"^\s*@([\w-]+)\s*:\s*([^;]+);", re.M)
 _current = "light"
+_on_applied: list[Callable[[], None]] = []
 
 
 @cache
@@ -64,6 +66,11 @@ def apply(app: QApplication, theme: str) -> None:
         pal.setColor(role, QColor(c[token]))
     app.setPalette(pal)
     app.setStyleSheet(stylesheet(_current))
-    from ui import icons
+    for callback in _on_applied:
+        callback()
 
-    icons.clear_cache()
+
+def on_applied(callback: Callable[[], None]) -> None:
+    """Call `callback` after each `apply` (ui.icons drops its cache: icons take the theme's
+    colours), so that the theme needs to import nothing that uses it."""
+    _on_applied.append(callback)

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import errno
 
+from kiosk.errors import CommandError, UsageError
 
-class CommandError(Exception):
-    """A failure the user can understand; printed without a traceback."""
-
-    exit_code = 1
-
-
-class UsageError(CommandError):
-    exit_code = 2
+__all__ = ["EX_CANTWRITE", "CommandError", "UsageError", "describe_failure"]
 
 
 EX_CANTWRITE = 74  # the home folder or the ledger can't be written (read-only, full)

@@ -3,6 +3,10 @@
 Each command group lives in its own module exposing ``register(sub)``, which adds
 parsers whose ``func(args) -> int`` runs the command. Modules keep their heavy
 imports inside the handlers so that starting the desk stays fast.
+
+The core knows no GUI: the desk's launcher (`ui.cli.main`, behind `python main.py` and the
+`fee-kiosk` script) passes the GUI's ``register`` as ``extra`` and its start as
+``default``, the command run when none is given.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from kiosk.cli.errors import CommandError, describe_failure
@@ -28,8 +32,8 @@ COMMAND_MODULES = (
     "kiosk.receipts.cli",
     "kiosk.payouts.cli",
     "kiosk.stripe_check.cli",
-    "ui.cli",
 )
+Register = Callable[[argparse._SubParsersAction], None]
 
 log = logging.getLogger("kiosk.cli")
 
@@ -39,7 +43,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra: Sequence[Register] = ()) -> argparse.ArgumentParser:
     parser = _Parser(prog="fee-kiosk", description="Fee Kiosk: the bursar's fee desk.")
     parser.add_argument("--home", help="home folder (config, database, receipts, logs)")
     parser.add_argument("--db", help="ledger database URL (SQLAlchemy); default: HOME/kiosk.db")
@@ -53,20 +57,30 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    for register in extra:
+        register(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    extra: Sequence[Register] = (),
+    default: Callable[[argparse.Namespace], int] | None = None,
+) -> int:
+    parser = build_parser(extra)
     args = parser.parse_args(argv)
     from kiosk.cli.terminal import guard_stdout
     from kiosk.context import Context
 
     guard_stdout()
     if args.command is None:
+        if default is None:
+            parser.print_usage(sys.stderr)
+            print(f"{parser.prog}: error: a command is required", file=sys.stderr)
+            return 2
         args.command = "gui"
-        gui = importlib.import_module("ui.cli")
-        args.func = gui.run_gui
+        args.func = default
         args.creates_ledger = True
     try:
         args.ctx = Context.from_args(args)

@@ -75,13 +75,9 @@ def register(sub: Any) -> None:
 
 
 def _gateway(ctx: Any) -> Any:
-    from kiosk.payments.errors import PaymentError
-    from kiosk.payments.gateway import StripeGateway
+    from kiosk.payments.command_gateway import command_gateway
 
-    try:
-        return StripeGateway.from_context(ctx)
-    except PaymentError as exc:
-        raise CommandError(exc.message) from None
+    return command_gateway(ctx)
 
 
 def _amount(ctx: Any, number: str, text: str | None, currency: str | None = None) -> int | None:

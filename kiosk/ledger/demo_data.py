@@ -24,10 +24,10 @@ from kiosk.ledger.bulk import chunks, insert_rows
 from kiosk.ledger.database import Ledger
 from kiosk.ledger.demo_plan import InvoicePlan, StudentPlan, plan
 from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Student
+from kiosk.ledger.numbering import record_receipt
 from kiosk.ledger.search_index import bulk_indexing, fold, search_text
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import create_user, find_user
-from kiosk.receipts.numbering import record_receipt
 
 STAFF = (
     ("cashier@example.com", "cashierpass123", "cashier", "Demo Cashier"),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kiosk.ledger import audit
 from kiosk.ledger.allocation import ComponentDue, allocate
 from kiosk.ledger.models import Payment
+from kiosk.ledger.numbering import record_receipt
 from kiosk.ledger.types import utcnow
 from kiosk.payments import followups
 from kiosk.payments import ledger_writes as db
@@ -23,7 +24,6 @@ from kiosk.payments.lateness import late_after_close
 from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.results import ApplyResult
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
-from kiosk.receipts.numbering import record_receipt
 
 insert_ignore = db.insert_ignore
 

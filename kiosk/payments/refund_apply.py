@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 from kiosk.ledger import audit
 from kiosk.ledger.allocation import Held, reverse
 from kiosk.ledger.models import Allocation, Invoice, Payment, Receipt, Refund
+from kiosk.ledger.numbering import issue_receipt
 from kiosk.ledger.types import utcnow
 from kiosk.payments import followups
 from kiosk.payments import ledger_writes as db
 from kiosk.payments.recording import _id, _setting, insert_ignore
 from kiosk.payments.results import ApplyResult
 from kiosk.payments.status import PaymentStatus, StatusChange
-from kiosk.receipts.numbering import issue_receipt
 
 if TYPE_CHECKING:
     from kiosk.payments.apply import Applier

@@ -8,7 +8,7 @@ import json
 from datetime import date
 from typing import Any
 
-from kiosk.cli.errors import CommandError
+from kiosk.errors import CommandError
 
 DEFAULT_DAYS = 7
 EXPORT_COLUMNS = (
@@ -72,10 +72,10 @@ def _date(text: str) -> date:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    from kiosk.cli.payment_commands import _gateway
+    from kiosk.payments.command_gateway import command_gateway
     from kiosk.payouts.sync import sync_payouts
 
-    result = sync_payouts(args.ctx, _gateway(args.ctx))
+    result = sync_payouts(args.ctx, command_gateway(args.ctx))
     if args.json:
         print(json.dumps(result.__dict__))
     else:

@@ -2,9 +2,10 @@
 
 The entry points live in small modules named for what they do:
 
-- ``kiosk.receipts.numbering``: ``issue_receipt(session, ...)``, in the payment's transaction
+- ``kiosk.ledger.numbering``: ``issue_receipt(session, ...)``, in the payment's transaction
 - ``kiosk.receipts.service``: ``render_pending(ctx)``, ``reprint(ctx, number)``,
-  ``record_print(ctx, number)``, ``catch_up(ctx)`` (the desk's periodic work)
+  ``record_print(ctx, number)``
+- ``kiosk.receipts.catch_up``: ``catch_up(ctx)``, ``work_due(ctx)`` (the desk's periodic work)
 - ``kiosk.receipts.facts``: ``receipt_facts(session, number)`` (a plain dataclass)
 - ``kiosk.receipts.verification``: ``verify(ctx, text)``, the per-installation key
 - ``kiosk.receipts.mail``: ``queue_receipt_email(ctx, number)``, ``send_due(ctx)``

@@ -1,21 +1,26 @@
 """`receipts list|show|print|email|verify|export|render|send-due|catch-up` and `fee-slips`.
 
-Imported at desk start-up: keep the top light (reportlab, Qt and SMTP load in handlers).
+Imported at desk start-up: keep the top light (reportlab and SMTP load in handlers). Printing
+to a printer is Qt's, installed by the desk's launcher (`install_printer`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.errors import CommandError
+from kiosk.errors import CommandError
 
 EX_TEMPFAIL = 75  # sysexits: queued, the desk retries
+
+# (PDF, printer name or None for the default) -> (printer used, pages); see install_printer
+PrintPdf = Callable[[Path, "str | None"], tuple[str, int]]
+_printer: list[PrintPdf] = []
 
 
 def register(sub: Any) -> None:
@@ -203,7 +208,7 @@ def run_print(args: argparse.Namespace) -> int:
         write_bytes(args.to_file, path.read_bytes())
         target, pages = str(args.to_file), None
     else:
-        target, pages = _print_with_qt(ctx, path, args.printer)
+        target, pages = _print_to_printer(ctx, path, args.printer)
     count = record_print(ctx, number)
     _emit(
         args,
@@ -219,20 +224,19 @@ def run_print(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_with_qt(ctx: Any, path: Path, printer: str | None) -> tuple[str, int]:
-    if sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    ):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from ui.printing import PrintError, print_pdf
+def install_printer(print_pdf: PrintPdf) -> None:
+    """Set how `receipts print` prints: the desk's launcher (ui.cli) installs Qt printing;
+    without it only `--to-file` prints."""
+    _printer[:] = [print_pdf]
 
-    try:
-        result = print_pdf(
-            path, printer or str(ctx.settings.get("receipts.printer")) or None, ask=False
+
+def _print_to_printer(ctx: Any, path: Path, printer: str | None) -> tuple[str, int]:
+    if not _printer:
+        raise CommandError(
+            f"printing needs the desk's launcher (python main.py); or use --to-file "
+            f"(the receipt stays available: {path})"
         )
-    except PrintError as exc:
-        raise CommandError(f"{exc} (the receipt stays available: {path})") from None
-    return result.printer, result.pages
+    return _printer[0](path, printer or str(ctx.settings.get("receipts.printer")) or None)
 
 
 def run_email(args: argparse.Namespace) -> int:
@@ -340,7 +344,7 @@ def run_send_due(args: argparse.Namespace) -> int:
 def run_catch_up(args: argparse.Namespace) -> int:
     """What the desk runs in a child process: rendering in the desk's own interpreter would
     stall its window while the cashier works."""
-    from kiosk.receipts.service import catch_up
+    from kiosk.receipts.catch_up import catch_up
 
     done, r = catch_up(args.ctx)
     _emit(
@@ -355,17 +359,13 @@ def run_catch_up(args: argparse.Namespace) -> int:
 
 
 def run_fee_slips(args: argparse.Namespace) -> int:
-    from kiosk.payments.errors import PaymentError
-    from kiosk.payments.gateway import StripeGateway
+    from kiosk.payments.command_gateway import command_gateway
     from kiosk.receipts.fee_slips import write_fee_slips
     from kiosk.receipts.progress import ProgressBar
 
     ctx = args.ctx
     out = args.out or ctx.home / "fee-slips"
-    try:
-        gateway = StripeGateway.from_context(ctx)
-    except PaymentError as exc:
-        raise CommandError(exc.message) from None
+    gateway = command_gateway(ctx)
     bar = None if args.json else ProgressBar(sys.stderr)
     try:
         run = write_fee_slips(

@@ -21,12 +21,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CursorResult, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, select, update
 
 from kiosk.ledger.models import MailMessage, Receipt
 from kiosk.ledger.types import utcnow
-from kiosk.receipts.facts import ReceiptFacts, find_receipt, receipt_facts
+from kiosk.receipts.facts import ReceiptFacts, receipt_facts
+from kiosk.receipts.mail_queue import queue_in_session
 
 if TYPE_CHECKING:
     from kiosk.context import Context
@@ -104,30 +104,6 @@ def queue_receipt_email(ctx: Context, number: str, to: str | None = None) -> int
         if not address or "@" not in address:
             raise MailError(f"receipt {number}: the student has no email address; pass --to")
         return queue_in_session(s, ctx, number, address).id
-
-
-def queue_in_session(session: Session, ctx: Context, number: str, to: str) -> MailMessage:
-    receipt = find_receipt(session, number)
-    waiting = session.scalar(
-        select(MailMessage).where(
-            MailMessage.receipt_id == receipt.id,
-            MailMessage.to_address == to,
-            MailMessage.status.in_(("queued", "sending")),
-        )
-    )
-    if waiting is not None:
-        return waiting
-    count = session.scalar(select(func.count()).where(MailMessage.receipt_id == receipt.id))
-    domain = str(ctx.settings.get("smtp.sender")).rpartition("@")[2] or "fee-kiosk.local"
-    row = MailMessage(
-        receipt_id=receipt.id,
-        to_address=to,
-        message_id=f"<{receipt.number}.{(count or 0) + 1}.receipt@{domain}>",
-        next_attempt_at=utcnow(),
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 # -- sending --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The receipts service the desk, the payments core and the CLI call.
 
 Payments create the numbered `Receipt` row inside their own transaction
-(`kiosk.receipts.numbering.issue_receipt`); a row without a file is a receipt due.
+(`kiosk.ledger.numbering.issue_receipt`); a row without a file is a receipt due.
 `render_pending(ctx)` renders every due receipt after commit: idempotent (the update is
 guarded by ``file_path IS NULL``) and crash-safe (a crash leaves the row due, and the
 next call renders it). Rendering happens outside any transaction, so a slow PDF never
@@ -20,7 +20,6 @@ from sqlalchemy import CursorResult, select, update
 
 from kiosk.atomic import write_bytes
 from kiosk.ledger.models import Receipt
-from kiosk.ledger.types import utcnow
 from kiosk.receipts.facts import ReceiptFacts, facts_for, find_receipt, receipt_facts
 from kiosk.receipts.pdf_parts import RenderOptions
 from kiosk.receipts.render import render_receipt
@@ -28,13 +27,11 @@ from kiosk.receipts.verification import compute_code, receipt_key
 
 if TYPE_CHECKING:
     from kiosk.context import Context
-    from kiosk.receipts.mail import SendReport
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "RenderReport",
-    "catch_up",
     "file_status",
     "original_pdf",
     "record_print",
@@ -117,7 +114,7 @@ def render_one(ctx: Context, number: str) -> bool:
             )
         )
         if result.rowcount and _auto_email(ctx, facts):
-            from kiosk.receipts.mail import queue_in_session
+            from kiosk.receipts.mail_queue import queue_in_session
 
             queue_in_session(s, ctx, number, facts.student_email)
     log.info("receipt %s rendered to %s", number, path)
@@ -173,38 +170,3 @@ def file_status(facts: ReceiptFacts) -> str:
         return "missing"
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return "ok" if digest == facts.sha256 else "modified"
-
-
-def catch_up(ctx: Context, limit: int | None = None) -> tuple[list[str], SendReport]:
-    """What the desk runs every half minute on its database worker: render every pending
-    receipt (which queues the automatic emails), then send the email that is due.
-
-    Receipts for money that arrived while no one was at the desk (a fee-slip payment
-    applied from the relay) are rendered here too, at most `limit` a call, so a backlog
-    never holds the desk's database worker for long. Returns (rendered numbers, mail report).
-    """
-    from kiosk.receipts.mail import send_due
-
-    return render_pending(ctx, limit), send_due(ctx)
-
-
-def work_due(ctx: Context) -> bool:
-    """Is there a receipt to render or an email due? One cheap query, so the desk starts
-    its catch-up (a child process) only when there is something to do."""
-    from sqlalchemy import exists, or_
-
-    from kiosk.ledger.models import MailMessage
-
-    with ctx.ledger.read() as s:
-        return bool(
-            s.scalar(
-                select(
-                    or_(
-                        exists().where(Receipt.file_path.is_(None)),
-                        exists().where(
-                            MailMessage.status == "queued", MailMessage.next_attempt_at <= utcnow()
-                        ),
-                    )
-                )
-            )
-        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.cli.errors import CommandError
+from kiosk.errors import CommandError
 from kiosk.relay.cli import add_commands
 
 

@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from kiosk.cli.errors import CommandError
+from kiosk.errors import CommandError
 
 DEFAULT_PORT = 8787
 
@@ -58,13 +58,13 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def relay_db_url(args: argparse.Namespace) -> str:
-    """--db, else FEE_KIOSK_RELAY_DB, else sqlite:///HOME/relay.db (HOME as kiosk.context)."""
+    """--db, else FEE_KIOSK_RELAY_DB, else sqlite:///HOME/relay.db (HOME as kiosk.home)."""
     from kiosk.relay.settings import ENV_DB
 
     explicit = getattr(args, "relay_db", None) or os.environ.get(ENV_DB)
     if explicit:
         return explicit
-    from kiosk.context import default_home
+    from kiosk.home import default_home
 
     home = getattr(args, "home", None) or os.environ.get("FEE_KIOSK_HOME") or default_home()
     return "sqlite:///" + os.path.join(os.path.abspath(os.path.expanduser(home)), "relay.db")

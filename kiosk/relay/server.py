@@ -8,7 +8,7 @@ import os
 
 import uvicorn
 
-from kiosk.cli.errors import CommandError
+from kiosk.errors import CommandError
 from kiosk.relay import logs
 from kiosk.relay.settings import (
     ENV_DB,

@@ -79,7 +79,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def handler(args: argparse.Namespace) -> int:
     import logging
 
-    from kiosk.cli.errors import CommandError
+    from kiosk.errors import CommandError
 
     port = args.sandbox_port
     if not 0 <= port <= 65535:
@@ -109,7 +109,7 @@ def _display_host(host: str) -> str:
 
 
 def _payout_settings(args: argparse.Namespace) -> dict[str, Any]:
-    from kiosk.cli.errors import CommandError
+    from kiosk.errors import CommandError
     from kiosk.sandbox.fees import FeeSchedule
 
     try:
@@ -126,7 +126,7 @@ def _payout_settings(args: argparse.Namespace) -> dict[str, Any]:
 def _serve(host: str, port: int, public: str, state: str | None, settings: dict[str, Any]) -> None:
     import uvicorn
 
-    from kiosk.cli.errors import CommandError
+    from kiosk.errors import CommandError
     from kiosk.sandbox.app import create_app
 
     sock = _bind(host, port)
@@ -148,7 +148,7 @@ def _serve(host: str, port: int, public: str, state: str | None, settings: dict[
 def _bind(host: str, port: int) -> socket.socket:
     import socket
 
-    from kiosk.cli.errors import CommandError
+    from kiosk.errors import CommandError
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

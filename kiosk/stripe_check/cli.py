@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kiosk.cli.errors import UsageError
+from kiosk.errors import UsageError
 
 
 def register(sub: Any) -> None:

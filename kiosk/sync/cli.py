@@ -6,7 +6,7 @@ import argparse
 import signal
 import threading
 
-from kiosk.cli.errors import CommandError
+from kiosk.errors import CommandError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,7 +1,7 @@
 """Money landing in the ledger the way the payments core writes it, for receipt tests.
 
 A payment row, its allocations (kiosk.ledger.allocation) and its receipt row
-(kiosk.receipts.numbering) in one transaction; a succeeded refund with its reversal
+(kiosk.ledger.numbering) in one transaction; a succeeded refund with its reversal
 rows and refund-note receipt likewise.
 """
 
@@ -23,8 +23,8 @@ from kiosk.ledger.models import (
     Student,
     User,
 )
+from kiosk.ledger.numbering import issue_receipt
 from kiosk.ledger.users import hash_password
-from kiosk.receipts.numbering import issue_receipt
 
 _ids = itertools.count(1)
 

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from pypdf import PdfReader
 
-from kiosk.cli.main import main
 from kiosk.receipts.service import render_pending
 from tests.receipts.conftest import pdf_text
 from tests.receipts.ledger_data import payment_intent_of, refund
 from tests.receipts.test_render import stored
+from ui.cli import main
 
 
 def run(ctx, capsys, *args: str) -> tuple[int, str, str]:
@@ -76,6 +76,17 @@ def test_print_to_a_missing_printer_says_so(desk, paid, capsys):
     assert code == 1
     assert "No Such Printer" in err or "no printer is installed" in err
     assert "stays available" in err
+    assert stored(desk, paid).print_count == 0
+
+
+def test_the_core_cli_alone_prints_to_files_only(desk, paid, capsys, monkeypatch):
+    from kiosk.cli.main import main as core_main
+    from kiosk.receipts import cli
+
+    monkeypatch.setattr(cli, "_printer", [])
+    code = core_main(["--home", str(desk.home), "receipts", "print", paid, "--printer", "P"])
+    err = capsys.readouterr().err
+    assert code == 1 and "--to-file" in err and "stays available" in err
     assert stored(desk, paid).print_count == 0
 
 

@@ -147,7 +147,7 @@ def test_interrupted_send_is_not_retried_blindly(desk, paid, smtp_factory):
 
 
 def test_catch_up_renders_and_emails_automatically(desk, paid, smtp_factory):
-    from kiosk.receipts.service import catch_up
+    from kiosk.receipts.catch_up import catch_up
 
     server = smtp_factory()
     use_smtp(desk, server.port)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from kiosk.ledger.database import Ledger
 from kiosk.ledger.models import Receipt
-from kiosk.receipts.numbering import format_number
+from kiosk.ledger.numbering import format_number
 from tests.receipts.ledger_data import new_invoice, pay
 
 PAYMENTS_PER_WORKER = 5
