@@ -22,7 +22,7 @@ from kiosk.payments.gateway import StripeGateway
 from kiosk.sync.client import RelayClient
 from kiosk.sync.loop import build_sync_loop
 from tests.sync.conftest import wait_for
-from tests.sync.test_sync import pay
+from tests.sync.test_sync import all_delivered, pay
 
 RECORDING = ("checkout.session.completed", "payment_intent.succeeded")
 
@@ -52,6 +52,8 @@ def paid_and_relayed(wiring, invoice) -> int:
     ctx = wiring.ctx
     attempt = start_payment(ctx, StripeGateway.from_context(ctx), invoice, 700_000)
     pay(wiring.sandbox.url, attempt.stripe_id)
+    # every event of the payment at the relay: deliveries are shuffled and jittered
+    wait_for(lambda: all_delivered(wiring.sandbox.url), what="every webhook delivered")
     relay = RelayClient(wiring.relay.url, wiring.token)
     wait_for(
         lambda: {e.type for e in relay.fetch(0, wait=0)[0]} >= set(RECORDING),
