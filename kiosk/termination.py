@@ -40,8 +40,12 @@ class Termination:
 
     @classmethod
     def install(cls) -> Termination:
-        """Handle SIGINT and SIGTERM (SIGBREAK on Windows) from now on (main thread only)."""
+        """Handle SIGINT and SIGTERM (SIGBREAK on Windows) from now on. Signals reach the
+        main thread only: elsewhere (a command run from a test's worker) nothing is
+        installed and no signal is ever noted."""
         stop = cls()
+        if threading.current_thread() is not threading.main_thread():
+            return stop
         for signum in SIGNALS:
             stop._previous[signum] = signal.signal(signum, stop._handle)
         return stop

@@ -124,6 +124,19 @@ def _run(action: Any) -> Any:
 
 
 def cmd_pay(args: Any) -> int:
+    """Ctrl+C or SIGTERM at any point once the attempt exists cancels it: the signal is
+    only noted while the attempt is being opened, then acted on (a KeyboardInterrupt
+    raised inside the opening left it open, unnoticed)."""
+    from kiosk.termination import Termination
+
+    interrupted = Termination.install()
+    try:
+        return _pay(args, interrupted)
+    finally:
+        interrupted.restore()
+
+
+def _pay(args: Any, interrupted: Any) -> int:
     from kiosk.payments.attempts import cancel_attempt, start_payment
     from kiosk.payments.poller import wait_for_outcome
 
@@ -135,22 +148,21 @@ def cmd_pay(args: Any) -> int:
     )
     if not args.json:
         _show_link(ctx, view)
-    if args.no_wait:
+    if args.no_wait and not interrupted.requested:
         if args.json:
             print(json.dumps(view.to_json()))
         return 0
     stop = threading.Event()
-    try:
-        final = wait_for_outcome(
-            ctx,
-            gateway,
-            view.public_id,
-            stop=stop,
-            on_change=None if args.json else _print_change,
-            on_error=None if args.json else lambda m: print(m, file=sys.stderr),
-        )
-    except KeyboardInterrupt:
-        stop.set()
+    interrupted.on_signal(stop.set)
+    final = wait_for_outcome(
+        ctx,
+        gateway,
+        view.public_id,
+        stop=stop,
+        on_change=None if args.json else _print_change,
+        on_error=None if args.json else lambda m: print(m, file=sys.stderr),
+    )
+    if interrupted.requested:
         final = _run(lambda: cancel_attempt(ctx, gateway, view.public_id))
         if not args.json:
             print(f"cancelled {final.public_id}")

@@ -13,7 +13,7 @@ from kiosk.cli.main import main
 from kiosk.payments.attempts import list_attempts
 from kiosk.payments.poller import Poller
 from kiosk.payments.status import subscribe
-from tests.payments.conftest import KEY, pay, start_pay_child, wait_for
+from tests.payments.conftest import KEY, FaultyProxy, pay, start_pay_child, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,6 +83,25 @@ def test_ctrl_c_cancels_the_attempt(ctx, home, sandbox, client, invoice):
     assert child.returncode == 1
     assert json.loads(out)["status"] == "cancelled"
     assert client.v1.checkout.sessions.retrieve(view.stripe_id).status == "expired"
+
+
+def test_ctrl_c_while_the_attempt_opens_still_cancels_it(ctx, home, sandbox, client, invoice):
+    """Ctrl+C while Stripe is still creating the session: the command opens the attempt,
+    then cancels it (a KeyboardInterrupt inside the call left it open and payable)."""
+    proxy = FaultyProxy(sandbox.url)  # POST /v1/checkout/sessions answered 2 s late
+    proxy.delay_first, proxy.delay = 1, 2.0
+    child = start_pay_child(home, invoice, proxy.url)
+    try:
+        assert proxy.forwarded.wait(30), "the session create never reached Stripe"
+        child.send_signal(signal.SIGINT)
+        out, _ = child.communicate(timeout=60)
+    finally:
+        child.kill()
+        proxy.close()
+    assert child.returncode == 1
+    result = json.loads(out)
+    assert result["status"] == "cancelled"
+    assert client.v1.checkout.sessions.retrieve(result["stripe_id"]).status == "expired"
 
 
 def test_poller_thread_reports_a_payment_and_stops_promptly(ctx, gateway, client, invoice):
