@@ -96,6 +96,24 @@ OPTIONS: dict[str, Option] = {
         Option("signin.max_failures", 5, "failed sign-ins for one user before it is locked"),
         Option("signin.window_minutes", 15, "failures count within this many minutes"),
         Option("signin.lock_minutes", 15, "how long a user stays locked"),
+        Option(
+            "payments.tenders",
+            ["checkout", "payment_link", "cash", "cheque", "dd", "bank_transfer"],
+            "what the payment dialog offers: checkout, payment_link, cash, cheque, dd, "
+            "bank_transfer",
+        ),
+        Option(
+            "counter.denominations",
+            "",
+            "notes counted at close, in major units (500,200,100); empty: the currency's",
+        ),
+        Option("counter.blind_close", False, "the cashier counts before seeing expected cash"),
+        Option(
+            "counter.allow_credit",
+            False,
+            "counter tenders may exceed the balance; the excess is held as credit",
+        ),
+        Option("counter.stale_cheque_days", 90, "cheques and drafts older than this are refused"),
         Option("ui.kiosk_mode", False, "full-screen kiosk mode with large touch targets"),
         Option("ui.theme", "light", "light or dark"),
         Option(
@@ -219,10 +237,27 @@ def _validate(key: str, value: Any) -> None:
         raise ConfigError("fee_slips.link_days must be between 1 and 366")
     if key == "ui.customer_display" and not (value == "off" or value.isdigit()):
         raise ConfigError("ui.customer_display takes off or a screen index (0, 1, …)")
+    if key == "payments.tenders" and (not value or set(value) - set(TENDERS)):
+        raise ConfigError("payments.tenders takes some of " + ", ".join(TENDERS))
+    if key == "counter.stale_cheque_days" and not 1 <= value <= 366:
+        raise ConfigError("counter.stale_cheque_days must be between 1 and 366")
+    if key == "counter.denominations" and value.strip():
+        _check_notes(value)
     if key == "ui.idle_lock_minutes" and not 1 <= value <= 240:
         raise ConfigError("ui.idle_lock_minutes must be between 1 and 240")
     if key.startswith("signin.") and not 1 <= value <= 1440:
         raise ConfigError(f"{key} must be between 1 and 1440")
+
+
+TENDERS = ("checkout", "payment_link", "cash", "cheque", "dd", "bank_transfer")
+
+
+def _check_notes(value: str) -> None:
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ConfigError(
+            f"counter.denominations lists whole notes above zero, like 500,200,100; not {value!r}"
+        )
 
 
 def _check_locale(value: str) -> None:

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "kiosk.cli.audit_commands",
     "kiosk.cli.config_commands",
     "kiosk.cli.payment_commands",
+    "kiosk.cli.counter_commands",
     "kiosk.sandbox.cli",
     "kiosk.relay.cli",
     "kiosk.sync.cli",

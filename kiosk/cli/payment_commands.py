@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.cli.counter_commands import TENDER_CHANNELS, add_tender_arguments
 from kiosk.cli.errors import CommandError, UsageError
 from kiosk.clock import desk_zone, stamp
 
@@ -28,10 +29,15 @@ PASSWORD_ENV = "FEE_KIOSK_SUPERVISOR_PASSWORD"
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("pay", help="take a payment for an invoice (Checkout or Payment Link)")
+    p = sub.add_parser(
+        "pay", help="take a payment: Checkout, Payment Link, cash, cheque, dd or bank transfer"
+    )
     p.add_argument("number", help="invoice number")
     p.add_argument("--amount", help="amount in major units (default: the whole balance)")
-    p.add_argument("--channel", choices=["checkout", "payment-link"], default="checkout")
+    p.add_argument(
+        "--channel", choices=["checkout", "payment-link", *TENDER_CHANNELS], default="checkout"
+    )
+    add_tender_arguments(p)
     p.add_argument("--no-wait", action="store_true", help="print the link and return")
     p.add_argument(
         "--methods", help="ways to pay offered: card, upi or card,upi (default: payments.methods)"
@@ -137,6 +143,10 @@ def cmd_pay(args: Any) -> int:
 
 
 def _pay(args: Any, interrupted: Any) -> int:
+    if args.channel in TENDER_CHANNELS:
+        from kiosk.cli.counter_commands import pay_at_counter
+
+        return pay_at_counter(args)
     from kiosk.payments.attempts import cancel_attempt, start_payment
     from kiosk.payments.poller import wait_for_outcome
 
@@ -242,11 +252,12 @@ def cmd_refund(args: Any) -> int:
     password = _supervisor_password(args.as_user, "a refund")
     supervisor = _approved_by(ctx, args.as_user, password, "Refund", args.ref)
     with ctx.ledger.begin() as s:
-        currency = _run(lambda: find_payment(s, args.ref)).currency
+        payment = _run(lambda: find_payment(s, args.ref))
+        currency, at_counter = payment.currency, payment.source == "counter"
     amount = _amount(ctx, "", args.amount, currency)
-    view = _run(
-        lambda: request_refund(ctx, _gateway(ctx), args.ref, amount, args.reason, supervisor)
-    )
+    gateway = None if at_counter else _gateway(ctx)  # cash and instruments: no Stripe
+    view = _run(lambda: request_refund(ctx, gateway, args.ref, amount, args.reason, supervisor))
+    _render_receipts(ctx, show=False)
     failure = f" ({view.failure_reason})" if view.failure_reason else ""
     note = f", refund note {view.receipt_number}" if view.receipt_number else ""
     print(

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import kiosk.ledger.counter_models  # noqa: F401  (its tables join the models' metadata)
 from kiosk.ledger.revisions import head_revisions
 
 MIGRATIONS = Path(__file__).with_name("migrations")

@@ -19,6 +19,7 @@ from kiosk.ledger.models import (
     Refund,
     Student,
 )
+from kiosk.ledger.instrument_views import payment_extras
 from kiosk.ledger.settlement import settled_payouts
 from kiosk.ledger.status import InvoiceStatus
 from kiosk.ledger.views import (
@@ -30,6 +31,8 @@ from kiosk.ledger.views import (
     ReceiptView,
     RefundView,
 )
+
+REVERSED = ("succeeded", "bounced")  # refund rows that took money back off the invoice
 
 
 class InvoiceNotFound(LookupError):
@@ -55,7 +58,8 @@ def paid_expr():
 
 
 def received_expr():
-    """Money received for the invoice, less refunds Stripe has confirmed."""
+    """Money received for the invoice, less refunds Stripe has confirmed and bounced
+    instruments (reversed by kiosk.payments.clearance)."""
     received = (
         select(func.coalesce(func.sum(Payment.amount), 0))
         .where(Payment.invoice_id == Invoice.id)
@@ -64,7 +68,7 @@ def received_expr():
     refunded = (
         select(func.coalesce(func.sum(Refund.amount), 0))
         .join(Payment, Payment.id == Refund.payment_id)
-        .where(and_(Payment.invoice_id == Invoice.id, Refund.status == "succeeded"))
+        .where(and_(Payment.invoice_id == Invoice.id, Refund.status.in_(REVERSED)))
         .scalar_subquery()
     )
     return received - refunded
@@ -145,6 +149,7 @@ def invoice_detail(session: Session, number: str, today: date | None = None) -> 
     }
     settled = settled_payouts(session, [p.stripe_payment_intent for p in inv.payments])
     payments, refunds = [], []
+    extras = payment_extras(session, [p.id for p in inv.payments])
     for p in inv.payments:
         done = sum(r.amount for r in p.refunds if r.status == "succeeded")
         rec = receipts.get((p.id, None))
@@ -166,6 +171,7 @@ def invoice_detail(session: Session, number: str, today: date | None = None) -> 
                 payout=settled.get(p.stripe_payment_intent),
                 method=p.method,
                 upi_vpa=p.upi_vpa,
+                **extras.get(p.id, {}),
             )
         )
         for r in p.refunds:

@@ -172,6 +172,9 @@ class Payment(Base):
     # NULL until the outbox has taken over this payment's follow-ups (fee slips, card):
     # the payment row itself is the outbox entry, so recording money costs no extra write.
     followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The counter session it was taken in (kiosk.ledger.counter); NULL for payments made
+    # away from a desk with an open session (fee slips paid at home, sessions not in use).
+    counter_session_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
     allocations: Mapped[list[Allocation]] = relationship(
@@ -217,6 +220,10 @@ class Refund(Base):
     desk: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # "" for Stripe refunds; drawer (cash paid out of the counter session's drawer) or
+    # office (a counter tender refunded by the accounts office, away from the drawer).
+    paid_by: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    counter_session_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
 

@@ -87,8 +87,13 @@ class PaymentView:
     receipt_number: str | None
     allocations: list[AllocationView]
     payout: str | None = None  # the Stripe payout that took it to the bank, once synced
-    method: str = "card"  # card | upi
+    method: str = "card"  # card | upi | cash | cheque | dd | bank_transfer
     upi_vpa: str = ""  # masked: pay•••@okaxis
+    status: str = "paid"  # paid | pending_clearance | bounced (cheques and drafts)
+    instrument: dict[str, Any] | None = None  # cheque or dd: {kind, number, bank, date}
+    reference: str | None = None  # bank transfer: the UTR
+    tendered: int | None = None  # cash handed over (the change is tendered - amount)
+    attempt_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,11 @@ def detail_json(d: InvoiceDetail, locale: str = "en_IN") -> dict[str, Any]:
             if p.card_last4 and p.method == "card"
             else None,
             "upi": {"vpa": p.upi_vpa} if p.method == "upi" else None,
+            "status": p.status,
+            "instrument": p.instrument,
+            "reference": p.reference,
+            "tendered": p.tendered,
+            "attempt_id": p.attempt_id,
             "source": p.source,
             "desk": p.desk,
             "flag": p.flag or None,

@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from kiosk.ledger.counter_models import CounterSession
 from kiosk.ledger.fastsql import dialect_insert, run, table, write
 from kiosk.ledger.models import (
     Allocation,
@@ -40,6 +41,7 @@ _ATTEMPT_COLUMNS = (
     PaymentAttempt.last_error,
     Invoice.number,
     Invoice.currency,
+    PaymentAttempt.desk,
 )
 _ATTEMPTS = select(*_ATTEMPT_COLUMNS).join(Invoice, Invoice.id == PaymentAttempt.invoice_id)
 ATTEMPT_BY_PUBLIC_ID = _ATTEMPTS.where(PaymentAttempt.public_id == bindparam("key"))
@@ -92,6 +94,9 @@ SET_PAYMENT_SESSION = (
     .where(PAYMENTS_T.c.stripe_session_id.is_(None))
     .values(stripe_session_id=bindparam("session_id"))
 )
+OPEN_COUNTER_SESSION = select(CounterSession.id).where(
+    CounterSession.open_desk == bindparam("desk")
+)
 SET_FLAG = (
     update(PAYMENTS_T).where(PAYMENTS_T.c.id == bindparam("pid")).values(flag=bindparam("flag"))
 )
@@ -118,6 +123,7 @@ class AttemptRow:
     last_error: str
     invoice_number: str
     currency: str
+    desk: str = ""
 
     @classmethod
     def of(cls, row: Row | None) -> AttemptRow | None:

@@ -119,12 +119,38 @@ class Recorder:
             "staff_user_id": attempt.staff_user_id if attempt else None,
             "flag": "late_after_cancel" if late else "",
             "received_at": utcnow(),
+            "counter_session_id": self.counter_session(attempt.desk if attempt else ""),
         }
         payment_id = db.insert_ignore(self.s, Payment, row, ["stripe_payment_intent"], "id")
         if payment_id is None:  # recorded before (or by another desk a moment ago)
             return self.already_paid(attempt, pi_id, session_id, charge)
+        _, flag, _ = self.book(
+            invoice,
+            payment_id,
+            row,
+            late=late,
+            payment_intent=pi_id,
+            attempt=attempt.public_id if attempt else None,
+        )
+        # Its follow-ups (fee slips, card details) are owed from now: the new row, with
+        # followed_up_at NULL, is their outbox entry (kiosk.payments.followups).
+        return self.paid(invoice, attempt, payment_id, session_id, flag)
+
+    def book(
+        self,
+        invoice: InvoiceRef,
+        payment_id: int,
+        row: dict[str, Any],
+        *,
+        late: bool = False,
+        **details: Any,
+    ) -> tuple[int, str, str]:
+        """What every new payment gets, whatever the tender: its allocation (the excess is
+        credit), its flag, its receipt number and its audit entry. Returns (credit, flag,
+        receipt number)."""
+        amount, currency = int(row["amount"]), str(row["currency"])
         credit = self.allocate(invoice, payment_id, amount, currency)
-        flag = str(row["flag"]) or ("overpayment" if credit else "")
+        flag = str(row.get("flag") or "") or ("overpayment" if credit else "")
         if flag and not late:
             db.run(self.s, db.SET_FLAG, {"pid": payment_id, "flag": flag})
         receipt = self.number_receipt(payment_id)
@@ -135,16 +161,20 @@ class Recorder:
             target=invoice.number,
             amount=amount,
             currency=currency,
-            payment_intent=pi_id,
+            channel=row.get("channel"),
             source=self.source,
             receipt=receipt,
-            attempt=attempt.public_id if attempt else None,
             credit=credit,
             flag=flag,
+            **details,
         )
-        # Its follow-ups (fee slips, card details) are owed from now: the new row, with
-        # followed_up_at NULL, is their outbox entry (kiosk.payments.followups).
-        return self.paid(invoice, attempt, payment_id, session_id, flag)
+        return credit, flag, receipt
+
+    def counter_session(self, desk: str) -> int | None:
+        """The open counter session of the desk that took the payment, for its report."""
+        if not desk:
+            return None
+        return db.run(self.s, db.OPEN_COUNTER_SESSION, {"desk": desk}).scalar()
 
     def number_receipt(self, payment_id: int) -> str:
         return record_receipt(

@@ -79,7 +79,7 @@ def _change(s: Session, payment: Payment, status: PaymentStatus, reason: str) ->
 def _succeeded(ap: Applier, row: Refund, payment: Payment) -> ApplyResult:
     """Stripe paid the refund: reverse the allocations and issue the refund note."""
     s = ap.s
-    _reverse(s, payment, row)
+    reverse_allocations(s, payment, row)
     if s.scalar(select(Receipt.id).where(Receipt.refund_id == row.id)) is None:
         issue_receipt(
             s,
@@ -169,7 +169,7 @@ def _attempt_public_id(s: Session, payment: Payment) -> str | None:
     return s.scalar(select(PaymentAttempt.public_id).where(PaymentAttempt.id == payment.attempt_id))
 
 
-def _reverse(s: Session, payment: Payment, row: Refund) -> None:
+def reverse_allocations(s: Session, payment: Payment, row: Refund) -> None:
     """Negative allocation rows for a confirmed refund: credit first, then LIFO."""
     s.execute(select(Invoice.id).where(Invoice.id == payment.invoice_id).with_for_update())
     allocs = s.execute(

@@ -24,12 +24,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.ledger import audit
-from kiosk.ledger.models import Invoice, Payment, Receipt, Refund, User
+from kiosk.ledger.counter import open_for
+from kiosk.ledger.models import Invoice, Payment, PaymentAttempt, Receipt, Refund, User
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import AuthError, StaffUser, require_supervisor
 from kiosk.ledger.views import RefundView
 from kiosk.money import format_money
 from kiosk.payments.apply import Applier, finish
+from kiosk.payments.counter_refunds import is_counter_payment, pay_out
 from kiosk.payments.errors import (
     NotFound,
     NotRefundable,
@@ -48,10 +50,16 @@ OUTSTANDING = ("requested", "pending", "succeeded")
 
 
 def find_payment(session: Session, ref: str) -> Payment:
-    """A payment by its receipt number or PaymentIntent id."""
+    """A payment by its receipt number, PaymentIntent id or attempt id (pa_…)."""
     ref = ref.strip()
     if ref.startswith("pi_"):
         payment = session.scalar(select(Payment).where(Payment.stripe_payment_intent == ref))
+    elif ref.startswith("pa_"):
+        payment = session.scalar(
+            select(Payment)
+            .join(PaymentAttempt, PaymentAttempt.id == Payment.attempt_id)
+            .where(PaymentAttempt.public_id == ref)
+        )
     else:
         payment = session.scalar(
             select(Payment)
@@ -74,7 +82,7 @@ def refundable(session: Session, payment: Payment) -> int:
 
 def request_refund(
     ctx: Context,
-    gateway: StripeGateway,
+    gateway: StripeGateway | None,
     ref: str,
     amount_minor: int | None,
     reason: str,
@@ -111,6 +119,11 @@ def request_refund(
             requested_by_id=staff.id,
             desk=ctx.desk,
         )
+        at_counter = is_counter_payment(s, payment)
+        if at_counter:  # paid at once, by the drawer or the office: Stripe has no part
+            pay_out(ctx, s, payment, row, staff)
+        else:
+            row.counter_session_id = _session_id(s, ctx.desk)
         s.add(row)
         s.flush()
         audit.record(
@@ -124,8 +137,17 @@ def request_refund(
             reason=row.reason,
         )
         refund_id = row.id
-    send_refund(ctx, gateway, refund_id)
+    if not at_counter:
+        if gateway is None:
+            raise StripeUnavailable("Stripe is not configured: this refund goes through Stripe")
+        send_refund(ctx, gateway, refund_id)
     return refund_view(ctx, refund_id)
+
+
+def _session_id(s: Session, desk: str) -> int | None:
+    """A Stripe refund asked for at a desk shows on its counter session's report."""
+    session = open_for(s, desk)
+    return session.id if session else None
 
 
 def refund_params(session: Session, row: Refund) -> tuple[dict[str, Any], str]:

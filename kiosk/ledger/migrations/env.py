@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import kiosk.ledger.counter_models  # noqa: F401  (its tables join the metadata)
 from kiosk.ledger.models import Base
 from kiosk.ledger.search_index import not_search_index
 
