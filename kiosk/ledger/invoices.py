@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from kiosk.ledger.instrument_views import payment_extras
 from kiosk.ledger.models import (
     Allocation,
     FeeComponent,
@@ -19,7 +20,6 @@ from kiosk.ledger.models import (
     Refund,
     Student,
 )
-from kiosk.ledger.instrument_views import payment_extras
 from kiosk.ledger.settlement import settled_payouts
 from kiosk.ledger.status import InvoiceStatus
 from kiosk.ledger.views import (
