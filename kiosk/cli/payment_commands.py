@@ -261,7 +261,8 @@ def cmd_refund(args: Any) -> int:
     failure = f" ({view.failure_reason})" if view.failure_reason else ""
     note = f", refund note {view.receipt_number}" if view.receipt_number else ""
     print(
-        f"refund {view.stripe_refund_id or ''} of {_fmt(ctx, view.amount, currency)}: "
+        f"refund{' ' + view.stripe_refund_id if view.stripe_refund_id else ''} of "
+        f"{_fmt(ctx, view.amount, currency)}: "
         f"{view.status}{failure}{note}"
     )
     return 0 if view.status in ("succeeded", "pending", "requested") else 1

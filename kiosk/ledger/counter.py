@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.ledger import audit
 from kiosk.ledger.cash_count import CashCount
+from kiosk.ledger.counter_figures import session_figures
 from kiosk.ledger.counter_models import CounterSession
 from kiosk.ledger.numbering import next_seq
 from kiosk.ledger.types import utcnow
@@ -111,14 +112,14 @@ def require_open(s: Session, desk: str, what: str) -> CounterSession:
     return row
 
 
-def close_session(
-    s: Session, desk: str, request: CloseRequest, expected_cash: int
-) -> CounterSession:
-    """Close the desk's session with the count; `expected_cash` comes from
-    kiosk.ledger.counter_figures in the same transaction (after locking the row here)."""
+def close_session(s: Session, desk: str, request: CloseRequest) -> CounterSession:
+    """Close the desk's session with the count. The row is locked first, so no tender can
+    join the session between the figures and the close."""
     row = s.scalar(select(CounterSession).where(CounterSession.open_desk == desk).with_for_update())
     if row is None:
         raise CounterError(f"{desk} has no counter session open")
+    figures = session_figures(s, row)
+    expected_cash = figures.expected_cash
     _check_closer(row, request)
     if request.count.currency != row.currency:
         raise CounterError(
@@ -133,6 +134,7 @@ def close_session(
     row.expected_cash, row.variance = expected_cash, variance
     row.approved_by_id = approver.id if approver else None
     row.variance_reason = request.reason.strip() if variance else ""
+    row.figures = figures.to_json()
     s.flush()
     audit.record(
         s,

@@ -11,6 +11,7 @@ figures of one desk's session never include another desk's money.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,39 @@ class SessionFigures:
     first_receipt: str | None = None
     last_receipt: str | None = None
 
+    def to_json(self) -> str:
+        def tallies(d: dict[str, Tally]) -> dict[str, list[int]]:
+            return {k: [v.count, v.amount] for k, v in d.items()}
+
+        return json.dumps(
+            {
+                "float": self.float_amount,
+                "by_channel": tallies(self.by_channel),
+                "by_method": tallies(self.by_method),
+                "pending_clearance": [self.pending_clearance.count, self.pending_clearance.amount],
+                "refunds": tallies(self.refunds),
+                "bounced": [self.bounced.count, self.bounced.amount],
+                "receipts": [self.first_receipt, self.last_receipt],
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> SessionFigures:
+        raw = json.loads(text)
+
+        def tallies(d: dict[str, list[int]]) -> dict[str, Tally]:
+            return {k: Tally(*v) for k, v in d.items()}
+
+        return cls(
+            raw["float"],
+            tallies(raw["by_channel"]),
+            tallies(raw["by_method"]),
+            Tally(*raw["pending_clearance"]),
+            tallies(raw["refunds"]),
+            Tally(*raw["bounced"]),
+            *raw["receipts"],
+        )
+
     @property
     def cash_in(self) -> int:
         return self.by_channel.get(CASH, Tally()).amount
@@ -72,6 +106,9 @@ class SessionFigures:
 
 
 def session_figures(s: Session, row: CounterSession) -> SessionFigures:
+    """The figures as they stand, or for a closed session as they stood at its close."""
+    if row.status == "closed" and row.figures:
+        return SessionFigures.from_json(row.figures)
     figures = SessionFigures(row.float_amount)
     payments = s.execute(
         select(
@@ -167,6 +204,4 @@ def session_json(
 
 
 def _count_detail(row: CounterSession) -> dict[str, int] | None:
-    import json
-
     return json.loads(row.count_detail) if row.count_detail else None

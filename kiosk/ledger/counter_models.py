@@ -51,6 +51,9 @@ class CounterSession(Base):
     variance: Mapped[int | None] = mapped_column(BigInteger)  # counted - expected
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     variance_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The session's figures as they stood at the close (kiosk.ledger.counter_figures), JSON:
+    # a cheque bounced next week changes that week's session, never this one's report.
+    figures: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class PaymentInstrument(Base):

@@ -42,6 +42,9 @@ from kiosk.payments.tender_types import (
 if TYPE_CHECKING:
     from kiosk.context import Context
 
+# payments.method is 10 characters: how the money came, beside the channel it came by.
+METHODS = {"cash": "cash", "cheque": "cheque", "dd": "dd", "bank_transfer": "transfer"}
+
 __all__ = ["BankTransfer", "Cash", "Instrument", "Tender", "TenderView", "take_tender"]
 
 
@@ -195,7 +198,7 @@ def _payment(
         amount=tender.amount,
         currency=invoice.currency,
         channel=tender.kind,
-        method=tender.kind,
+        method=METHODS[tender.kind],
         source="counter",
         desk=recorder.desk,
         staff_user_id=staff_id,

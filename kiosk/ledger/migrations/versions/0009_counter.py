@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("variance", sa.BigInteger),
         sa.Column("approved_by_id", sa.Integer, sa.ForeignKey("users.id")),
         sa.Column("variance_reason", sa.Text, nullable=False, server_default=""),
+        sa.Column("figures", sa.Text, nullable=False, server_default=""),
         sa.CheckConstraint("float_amount >= 0", name="counter_float_not_negative"),
         sa.CheckConstraint("status IN ('open', 'closed')", name="counter_status_known"),
     )
