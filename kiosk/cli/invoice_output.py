@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.cli.tables import pairs, render
 from kiosk.clock import stamp
-from kiosk.ledger.views import InvoiceDetail, InvoiceRow
+from kiosk.ledger.views import InvoiceDetail, InvoiceRow, PaymentView
 from kiosk.money import format_money
 
 Formatter = Callable[[int], str]
@@ -74,6 +74,19 @@ def detail_text(d: InvoiceDetail, locale: str, tz: ZoneInfo) -> str:
     return "\n\n".join(parts)
 
 
+def _counter_detail(p: PaymentView) -> str:
+    """How a counter payment was made, and where a cheque or draft stands."""
+    if p.instrument:
+        i = p.instrument
+        state = {"pending_clearance": " (awaiting clearance)", "bounced": " (BOUNCED)"}
+        return f"{i['kind']} {i['number']} {i['bank']}{state.get(p.status, '')}"
+    if p.reference:
+        return f"UTR {p.reference}"
+    if p.tendered is not None:
+        return "cash"
+    return ""
+
+
 def _payments(d: InvoiceDetail, fmt: Formatter, tz: ZoneInfo) -> list[str]:
     if not d.payments:
         return ["Payments: none"]
@@ -83,6 +96,7 @@ def _payments(d: InvoiceDetail, fmt: Formatter, tz: ZoneInfo) -> list[str]:
         card = f"{p.card_brand} {p.card_last4}".strip() or "-"
         if p.method == "upi":
             card = f"UPI {p.upi_vpa}".strip()
+        card = _counter_detail(p) or card
         rows.append(
             [
                 stamp(p.received_at, tz),

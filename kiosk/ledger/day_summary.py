@@ -104,6 +104,10 @@ CHANNELS = {
     "payment_link": "QR payment link",
     "fee_slip": "Fee slip QR",
     "terminal": "Card reader",
+    "cash": "Cash",
+    "cheque": "Cheque",
+    "dd": "Demand draft",
+    "bank_transfer": "Bank transfer",
 }
 METHODS = {"card": "Card", "upi": "UPI"}
 
