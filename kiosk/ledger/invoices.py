@@ -68,7 +68,13 @@ def received_expr():
     refunded = (
         select(func.coalesce(func.sum(Refund.amount), 0))
         .join(Payment, Payment.id == Refund.payment_id)
-        .where(and_(Payment.invoice_id == Invoice.id, Refund.status.in_(REVERSED)))
+        .where(
+            and_(
+                Payment.invoice_id == Invoice.id,
+                # two comparisons, not IN: the first page caches this SQL (no expanding binds)
+                (Refund.status == REVERSED[0]) | (Refund.status == REVERSED[1]),
+            )
+        )
         .scalar_subquery()
     )
     return received - refunded
