@@ -155,10 +155,10 @@ class Pages:
             session_id=_e(session["id"]),
             merchant=_e(self.sb.settings.merchant_name),
             total=_e(total),
-            items="".join(_item_html(i, lang) for i in items),
+            items="".join(self._item_html(i, lang) for i in items),
             error=f'<div class="error" role="alert">{_e(error)}</div>' if error else "",
             action=_e(f"/checkout/{session['id']}"),
-            email=_e(form.get("email") or session["customer_email"] or ""),
+            email=_e(form.get("email") or self._prefilled_email(session)),
             card_number=_e(form.get("card_number", "")),
             exp=_e(form.get("exp", "")),
             cvc=_e(form.get("cvc", "")),
@@ -168,6 +168,20 @@ class Pages:
             card_hidden="" if "card" in session["payment_method_types"] else " hidden",
         )
         return _html(f"Pay {total}", content, lang, status)
+
+    def _item_html(self, item: dict[str, Any], lang: str) -> str:
+        """Stripe shows the product's description under its name: ours says whom the
+        payment is for (the student and the invoice)."""
+        product = self.sb.store.objects.get((item.get("price") or {}).get("product") or "")
+        about = (product or {}).get("description") or ""
+        return _item_html(item, lang, about)
+
+    def _prefilled_email(self, session: Obj) -> str:
+        """As Checkout does: customer_email, else the Customer's own email."""
+        if session["customer_email"]:
+            return str(session["customer_email"])
+        customer = self.sb.store.objects.get(session.get("customer") or "")
+        return str((customer or {}).get("email") or "")
 
     def _done(self, session: Obj, lang: str) -> Response:
         total = format_amount(session["amount_total"], session["currency"], lang)
@@ -281,11 +295,12 @@ async def _form(request: Request) -> dict[str, Any]:
         return {}
 
 
-def _item_html(item: dict[str, Any], lang: str) -> str:
+def _item_html(item: dict[str, Any], lang: str, about: str = "") -> str:
     name = _e(item["description"] or "Item")
     amount = _e(format_amount(item["amount_total"], item["currency"], lang))
     qty = f' <span class="qty">× {item["quantity"]}</span>' if item["quantity"] != 1 else ""
-    return f"<li><span>{name}{qty}</span><span>{amount}</span></li>"
+    detail = f'<br><small class="about">{_e(about)}</small>' if about else ""
+    return f"<li><span>{name}{qty}{detail}</span><span>{amount}</span></li>"
 
 
 def _e(text: Any) -> str:

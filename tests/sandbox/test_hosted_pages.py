@@ -290,3 +290,29 @@ def test_receipt_url_serves_a_receipt(stripe_client, new_session):
     assert page.status_code == 200
     assert "₹500.00" in page.text and "visa" in page.text and "4242" in page.text
     assert "Refunded: ₹100.00" in page.text
+
+
+def test_page_says_whom_it_is_for_and_prefills_the_customers_email(new_session, stripe_client):
+    """The product description (our student and invoice) shows under the item, as on
+    Checkout; a session made for a Customer prefills that Customer's email."""
+    customer = stripe_client.v1.customers.create({"email": "kavya@example.edu", "name": "Kavya"})
+    s = new_session(
+        customer=customer.id,
+        line_items=[
+            {
+                "price_data": {
+                    "currency": "inr",
+                    "unit_amount": 50000,
+                    "product_data": {
+                        "name": "Invoice INV-2026-0001: Tuition",
+                        "description": "Kavya Rao (S1001), fees for invoice INV-2026-0001",
+                    },
+                },
+                "quantity": 1,
+            }
+        ],
+    )
+    text = _page(s.url).text
+    assert "Invoice INV-2026-0001: Tuition" in text
+    assert "Kavya Rao (S1001), fees for invoice INV-2026-0001" in text
+    assert 'value="kavya@example.edu"' in text
