@@ -18,15 +18,12 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from datetime import date, datetime
 from typing import Any
 
 from kiosk.cli.errors import CommandError, UsageError
+from kiosk.cli.passwords import staff_user, supervisor
 
-PASSWORD_ENV = "FEE_KIOSK_PASSWORD"
-SUPERVISOR_ENV = "FEE_KIOSK_SUPERVISOR_PASSWORD"
 TENDER_CHANNELS = ("cash", "cheque", "dd", "bank-transfer")
 
 
@@ -84,49 +81,6 @@ def add_tender_arguments(p: Any) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _password(username: str, env: str, what: str) -> str:
-    password = os.environ.get(env)
-    if password:
-        return password
-    if not sys.stdin.isatty():
-        raise CommandError(
-            f"{what} needs {username}'s password: run it in a terminal, or set {env}"
-        )
-    import getpass
-
-    return getpass.getpass(f"password for {username}: ")
-
-
-def staff_user(ctx: Any, username: str, what: str) -> Any:
-    """The staff user named by --as, password checked and throttled like the desk's."""
-    from kiosk.ledger.signin import ThrottleRules, verify_credentials
-    from kiosk.ledger.users import AuthError
-
-    password = _password(username, PASSWORD_ENV, what)
-    try:
-        return verify_credentials(
-            ctx.ledger,
-            username,
-            password,
-            rules=ThrottleRules.from_settings(ctx.settings),
-            desk=ctx.desk,
-            failed_action="sign_in_failed",
-        )
-    except AuthError as exc:
-        raise CommandError(str(exc)) from None
-
-
-def supervisor(ctx: Any, username: str, action: str, target: str) -> Any:
-    from kiosk.ledger import signin
-    from kiosk.ledger.users import AuthError
-
-    password = _password(username, SUPERVISOR_ENV, action.lower())
-    try:
-        return signin.approve_at_desk(ctx, username, password, action, target)
-    except AuthError as exc:
-        raise CommandError(str(exc)) from None
 
 
 def _money(ctx: Any, text: str, currency: str, what: str) -> int:

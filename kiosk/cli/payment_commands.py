@@ -14,7 +14,6 @@ scripts, taken from FEE_KIOSK_SUPERVISOR_PASSWORD.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 from datetime import datetime
@@ -23,9 +22,8 @@ from zoneinfo import ZoneInfo
 
 from kiosk.cli.counter_commands import TENDER_CHANNELS, add_tender_arguments
 from kiosk.cli.errors import CommandError, UsageError
+from kiosk.cli.passwords import supervisor as approved_by
 from kiosk.clock import desk_zone, stamp
-
-PASSWORD_ENV = "FEE_KIOSK_SUPERVISOR_PASSWORD"
 
 
 def register(sub: Any) -> None:
@@ -249,8 +247,7 @@ def cmd_refund(args: Any) -> int:
     from kiosk.payments.refunds import find_payment, request_refund
 
     ctx = args.ctx
-    password = _supervisor_password(args.as_user, "a refund")
-    supervisor = _approved_by(ctx, args.as_user, password, "Refund", args.ref)
+    supervisor = approved_by(ctx, args.as_user, "Refund", args.ref, what="a refund")
     with ctx.ledger.begin() as s:
         payment = _run(lambda: find_payment(s, args.ref))
         currency, at_counter = payment.currency, payment.source == "counter"
@@ -273,36 +270,13 @@ def cmd_void(args: Any) -> int:
     from kiosk.secrets import get_secret
 
     ctx = args.ctx
-    password = _supervisor_password(args.as_user, "voiding an invoice")
-    supervisor = _approved_by(ctx, args.as_user, password, "Void invoice", args.number)
+    supervisor = approved_by(
+        ctx, args.as_user, "Void invoice", args.number, what="voiding an invoice"
+    )
     gateway = _gateway(ctx) if get_secret("stripe_secret_key") else None
     row = _run(lambda: void_invoice(ctx, gateway, args.number, args.reason, supervisor))
     print(f"{row.number}: {row.status}")
     return 0
-
-
-def _approved_by(ctx: Any, username: str, password: str, action: str, target: str) -> Any:
-    """The supervisor named by --as, password checked and throttled like the desk's."""
-    from kiosk.ledger import signin
-    from kiosk.ledger.users import AuthError
-
-    try:
-        return signin.approve_at_desk(ctx, username, password, action, target)
-    except AuthError as exc:
-        raise CommandError(str(exc)) from None
-
-
-def _supervisor_password(username: str, what: str) -> str:
-    password = os.environ.get(PASSWORD_ENV)
-    if password:
-        return password
-    if not sys.stdin.isatty():
-        raise CommandError(
-            f"{what} needs {username}'s password: run it in a terminal, or set {PASSWORD_ENV}"
-        )
-    import getpass
-
-    return getpass.getpass(f"password for supervisor {username}: ")
 
 
 def cmd_reconcile(args: Any) -> int:

@@ -37,6 +37,7 @@ from kiosk.ledger.models import (
 )
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import StaffUser
+from kiosk.ledger.views import InvoiceRow
 from kiosk.money import MAX_AMOUNT, format_money, minimum_charge
 from kiosk.payments import methods as pay_methods
 from kiosk.payments import stripe_params
@@ -208,7 +209,8 @@ def start_payment(
     return open_attempt(ctx, gateway, public_id)
 
 
-def _balance(ctx: Context, s: Session, number: str, amount: int | None) -> tuple[Invoice, int]:
+def payable_invoice(s: Session, number: str) -> tuple[Invoice, InvoiceRow]:
+    """The invoice and its figures, or NotFound / AmountError (void) for a payment."""
     try:
         row = invoice_row(s, number)
     except InvoiceNotFound:
@@ -217,6 +219,11 @@ def _balance(ctx: Context, s: Session, number: str, amount: int | None) -> tuple
     assert inv is not None
     if inv.voided_at is not None:
         raise AmountError(f"invoice {number} is void")
+    return inv, row
+
+
+def _balance(ctx: Context, s: Session, number: str, amount: int | None) -> tuple[Invoice, int]:
+    inv, row = payable_invoice(s, number)
     return inv, validate_amount(
         row.balance, amount, row.currency, str(ctx.settings.get("desk.locale"))
     )

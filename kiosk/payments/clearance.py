@@ -21,12 +21,10 @@ from sqlalchemy.orm import Session
 from kiosk.ledger import audit, counter
 from kiosk.ledger.counter_models import PaymentInstrument
 from kiosk.ledger.models import Invoice, Payment, PaymentAttempt, Receipt, Refund
-from kiosk.ledger.numbering import record_receipt
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import StaffUser
-from kiosk.payments import followups
+from kiosk.payments.counter_refunds import reverse_with_note
 from kiosk.payments.errors import NotFound, PaymentError
-from kiosk.payments.refund_apply import reverse_allocations
 
 if TYPE_CHECKING:
     from kiosk.context import Context
@@ -75,8 +73,7 @@ def clear_instrument(ctx: Context, ref: str, staff: StaffUser) -> Settled:
     with ctx.ledger.begin() as s:
         payment, instrument = find_counter_payment(s, ref)
         _pending(instrument, ref, "cleared")
-        instrument.status = "paid"
-        instrument.settled_at, instrument.settled_by_id = utcnow(), staff.id
+        _settle(instrument, "paid", staff)
         audit.record(
             s,
             "payment.cleared",
@@ -110,18 +107,8 @@ def bounce_instrument(ctx: Context, ref: str, reason: str, supervisor: StaffUser
             desk=ctx.desk,
             counter_session_id=session.id if session else None,
         )
-        s.add(row)
-        s.flush()
-        reverse_allocations(s, payment, row)
-        note = record_receipt(
-            s,
-            prefix=str(ctx.settings.get("receipts.prefix")),
-            timezone=str(ctx.settings.get("desk.timezone")),
-            desk=ctx.desk,
-            refund_id=row.id,
-        )
-        instrument.status = "bounced"
-        instrument.settled_at, instrument.settled_by_id = utcnow(), supervisor.id
+        note = reverse_with_note(ctx, s, payment, row)
+        _settle(instrument, "bounced", supervisor)
         instrument.bounce_reason = reason.strip()
         audit.record(
             s,
@@ -135,8 +122,12 @@ def bounce_instrument(ctx: Context, ref: str, reason: str, supervisor: StaffUser
             reason=reason.strip(),
             reversal_note=note,
         )
-        followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
         return _settled(s, payment, "bounced", note)
+
+
+def _settle(instrument: PaymentInstrument, status: str, by: StaffUser) -> None:
+    instrument.status = status
+    instrument.settled_at, instrument.settled_by_id = utcnow(), by.id
 
 
 def _invoice_number(s: Session, payment: Payment) -> str:

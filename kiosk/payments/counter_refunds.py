@@ -49,16 +49,7 @@ def pay_out(ctx: Context, s: Session, payment: Payment, row: Refund, staff: Staf
         session = counter.open_for(s, ctx.desk)
         row.counter_session_id = session.id if session else None
     row.status = "succeeded"
-    s.add(row)
-    s.flush()
-    reverse_allocations(s, payment, row)
-    note = record_receipt(
-        s,
-        prefix=str(ctx.settings.get("receipts.prefix")),
-        timezone=str(ctx.settings.get("desk.timezone")),
-        desk=ctx.desk,
-        refund_id=row.id,
-    )
+    note = reverse_with_note(ctx, s, payment, row)
     audit.record(
         s,
         "refund.paid",
@@ -69,7 +60,22 @@ def pay_out(ctx: Context, s: Session, payment: Payment, row: Refund, staff: Staf
         paid_by=row.paid_by,
         refund_note=note,
     )
+
+
+def reverse_with_note(ctx: Context, s: Session, payment: Payment, row: Refund) -> str:
+    """Write `row`, take its amount back off the invoice's components, and number its
+    note in the refund series; fee slips for the invoice are now out of date."""
+    s.add(row)
+    s.flush()
+    reverse_allocations(s, payment, row)
     followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
+    return record_receipt(
+        s,
+        prefix=str(ctx.settings.get("receipts.prefix")),
+        timezone=str(ctx.settings.get("desk.timezone")),
+        desk=ctx.desk,
+        refund_id=row.id,
+    )
 
 
 def _from_drawer(ctx: Context, s: Session, row: Refund) -> None:

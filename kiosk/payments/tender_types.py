@@ -45,18 +45,23 @@ def check_reference(text: str) -> str:
     return ref
 
 
+class _Labelled:
+    kind: str
+
+    @property
+    def label(self) -> str:
+        """How the tender is named in messages: "demand draft", "bank transfer"."""
+        return LABELS[self.kind]
+
+
 @dataclass(frozen=True)
-class Cash:
+class Cash(_Labelled):
     amount: int
     tendered: int | None = None  # what was handed over; None: exactly the amount
 
     kind = "cash"
     needs_session = True
     initial_status = "paid"
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.kind]
 
     @property
     def handed_over(self) -> int:
@@ -82,7 +87,7 @@ class Cash:
 
 
 @dataclass(frozen=True)
-class Instrument:
+class Instrument(_Labelled):
     """A cheque or a demand draft, received subject to realisation."""
 
     kind: str  # cheque | dd
@@ -93,10 +98,6 @@ class Instrument:
 
     needs_session = True
     initial_status = "pending_clearance"
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.kind]
 
     def checked(self, today: date, stale_days: int) -> Instrument:
         what = self.label
@@ -150,7 +151,7 @@ class Instrument:
 
 
 @dataclass(frozen=True)
-class BankTransfer:
+class BankTransfer(_Labelled):
     amount: int
     reference: str = ""  # the UTR
     paid_on: date | None = None
@@ -158,10 +159,6 @@ class BankTransfer:
     kind = "bank_transfer"
     needs_session = False
     initial_status = "paid"
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.kind]
 
     def checked(self, today: date, stale_days: int) -> BankTransfer:
         paid_on = self.paid_on or today

@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 from kiosk.clock import local
 from kiosk.ledger import counter
 from kiosk.ledger.counter_models import CounterSession, PaymentInstrument
-from kiosk.ledger.invoices import InvoiceNotFound, invoice_row
 from kiosk.ledger.models import Invoice, Payment, PaymentAttempt, Receipt
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import StaffUser
 from kiosk.money import format_money
-from kiosk.payments.errors import AmountError, NotFound, PaymentError
+from kiosk.payments.attempts import payable_invoice
+from kiosk.payments.errors import AmountError, PaymentError
 from kiosk.payments.recording import InvoiceRef, Recorder
 from kiosk.payments.tender_types import (
     BankTransfer,
@@ -94,14 +94,7 @@ def _session_for(s: Session, desk: str, tender: Tender) -> CounterSession | None
 def _invoice(
     ctx: Context, s: Session, number: str, tender: Tender, session: CounterSession | None
 ) -> InvoiceRef:
-    try:
-        row = invoice_row(s, number)
-    except InvoiceNotFound:
-        raise NotFound(f"no invoice numbered {number!r}") from None
-    inv = s.get(Invoice, row.id)
-    assert inv is not None
-    if inv.voided_at is not None:
-        raise AmountError(f"invoice {number} is void")
+    _, row = payable_invoice(s, number)
     locale = str(ctx.settings.get("desk.locale"))
 
     def fmt(minor: int) -> str:
