@@ -140,8 +140,8 @@ def start_demo(
     relay_url = f"http://127.0.0.1:{relay_port}"
     whsec = create_webhook_endpoint(api_base, api_key, f"{relay_url}/stripe/webhook")
     try:
-        relay = start_relay(
-            f"sqlite:///{home / 'relay.db'}", [whsec], [DESK_TOKEN_NAME], port=relay_port
+        relay = start_relay(  # on the LAN too: a phone lands on its /paid page
+            f"sqlite:///{home / 'relay.db'}", [whsec], [DESK_TOKEN_NAME], bind, relay_port
         )
     except Exception:
         sandbox.stop()
@@ -150,18 +150,21 @@ def start_demo(
         "FEE_KIOSK_HOME": str(home),
         "STRIPE_API_BASE": api_base,
         "STRIPE_SECRET_KEY": api_key,
-        "FEE_KIOSK_RELAY_URL": relay.url,
+        "FEE_KIOSK_RELAY_URL": relay_url,  # relay.url may name 0.0.0.0
         "FEE_KIOSK_RELAY_TOKEN": relay.tokens[DESK_TOKEN_NAME],
         "FEE_KIOSK_RECEIPT_KEY": secrets.token_hex(16),
         "FEE_KIOSK_DESK_NAME": "Demo desk",
         "FEE_KIOSK_RELAY_OFFLINE_AFTER_SECONDS": "15",
+        # after paying, the payer's phone lands on the relay's confirmation page
+        "FEE_KIOSK_STRIPE_SUCCESS_URL": f"http://{lan_ip or '127.0.0.1'}:{relay_port}"
+        "/paid?session={CHECKOUT_SESSION_ID}",
     }
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     ctx = Context(home)
     load_demo_data(ctx.ledger, students=students, desk=ctx.desk)
     demo = DemoEnv(home, ctx, sandbox, relay, env, public, owns_home=owns_home, _saved_env=saved)
-    log.info("demo: sandbox %s (public %s), relay %s, home %s", api_base, public, relay.url, home)
+    log.info("demo: sandbox %s (public %s), relay %s, home %s", api_base, public, relay_url, home)
     return demo
 
 
@@ -231,7 +234,7 @@ def describe(demo: DemoEnv) -> str:
             "Fee Kiosk demo",
             f"  home:       {demo.home}",
             f"  sandbox:    {demo.env['STRIPE_API_BASE']} (pages for phones: {demo.public_url})",
-            f"  relay:      {demo.relay.url}",
+            f"  relay:      {demo.env['FEE_KIOSK_RELAY_URL']}",
             f"  cashier:    {user} / {password}",
             f"  supervisor: {sup} / {sup_pw}",
             "  test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined",

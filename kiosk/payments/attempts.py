@@ -374,7 +374,7 @@ def open_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> Attemp
             obj = gateway.create_checkout_session(
                 stripe_params.checkout_session(
                     charge,
-                    str(ctx.settings.get("stripe.success_url")),
+                    stripe_params.success_url(ctx.settings),
                     str(ctx.settings.get("stripe.cancel_url")),
                 ),
                 f"kiosk:{public_id}:create-session",

@@ -120,3 +120,16 @@ def _link(c: Charge, price_id: str, inactive_message: str) -> dict[str, Any]:
         },
         "inactive_message": inactive_message,
     }
+
+
+def success_url(settings: Any) -> str:
+    """Where Checkout sends the payer: `stripe.success_url` as set, or, left at its
+    placeholder with a relay configured, the relay's confirmation page (GET /paid), which
+    shows the payment and, once issued, the receipt number."""
+    from kiosk.config import option
+
+    configured = str(settings.get("stripe.success_url"))
+    relay = str(settings.get("relay.url") or "").rstrip("/")
+    if relay and configured == option("stripe.success_url").default:
+        return f"{relay}/paid?session={{CHECKOUT_SESSION_ID}}"
+    return configured

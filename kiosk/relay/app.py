@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from kiosk.relay import logs, metrics, retention
 from kiosk.relay.notify import listen_postgres
-from kiosk.relay.routes import events, health, webhook
+from kiosk.relay.routes import events, health, paid, webhook
 from kiosk.relay.settings import RelaySettings, settings_from_env
 from kiosk.relay.state import Relay
 from kiosk.relay.storage.engine import is_sqlite, libpq_conninfo
@@ -32,7 +32,7 @@ def create_app(settings: RelaySettings) -> FastAPI:
     # The webhook route joins the app's own routes: matching through an included router
     # costs Stripe's hot path ~15 us a request. The desks' routes are included as usual.
     app.router.routes.extend(webhook.router.routes)
-    for module in (events, health):
+    for module in (events, health, paid):
         app.include_router(module.router)
     app.add_exception_handler(RequestValidationError, _bad_request)
     return app

@@ -77,5 +77,16 @@ class RelayClient:
         except (ValueError, KeyError, TypeError):
             raise RelayUnavailable("the relay sent a malformed answer") from None
 
+    def report_receipt(self, session_id: str, receipt: str) -> bool:
+        """Tell the relay the receipt issued for a paid Checkout Session (for the payer's
+        confirmation page); False when the relay doesn't know the session."""
+        resp = self._http.post(
+            f"{self.url}/v1/receipts",
+            json={"session": session_id, "receipt": receipt},
+            headers={"Authorization": f"Bearer {self._token}"},
+            timeout=(self._connect_timeout, 10),
+        )
+        return resp.status_code == 204
+
     def close(self) -> None:
         self._http.close()

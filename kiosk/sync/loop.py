@@ -129,6 +129,7 @@ class SyncLoop:
         """
         from kiosk.ledger.retry import retry_transient
         from kiosk.payments.apply import finish
+        from kiosk.sync.receipt_reports import report_receipts
 
         size = 1 if self.ctx.ledger.dialect == "postgresql" else len(events)
         results = []
@@ -137,6 +138,7 @@ class SyncLoop:
             results += retry_transient(self._page_work(part), what="relay page")
         finish(self.ctx, self.gateway, results)
         self._publish(cursor=events[-1].cursor, last_event_at=utcnow(), pending=0)
+        report_receipts(self.ctx, self.client, events)
         if any(e.type.startswith("payout.") for e in events):
             self._sync_payouts()
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, Select, delete, select
 
 from kiosk.relay.storage.engine import is_sqlite
 from kiosk.relay.storage.models import Event
+from kiosk.relay.storage.paid import PaidStore, insert_paid, paid_rows
 
 NOTIFY_CHANNEL = "fee_kiosk_relay_events"
 # Inserts on PostgreSQL take this transaction-level advisory lock. Sequence values are
@@ -62,6 +63,7 @@ class EventStore:
         if conn is None:
             with self.engine.connect() as own:
                 return self.insert_batch(items, own)
+        paid = paid_rows(items)
         params: list[object] = []
         for i in items:
             params += (i.event_id, i.type, self._bind_time(i.received_at), i.payload)
@@ -76,6 +78,7 @@ class EventStore:
                     cursor.execute("SELECT pg_notify(%s, '')", (NOTIFY_CHANNEL,))
             finally:
                 cursor.close()
+            insert_paid(conn, paid)  # a session noted before is left alone
         return inserted
 
     def _insert_sql(self, rows: int) -> str:
@@ -133,4 +136,5 @@ class EventStore:
                 n = conn.execute(delete(Event).where(Event.cursor.in_(oldest))).rowcount
             total += n
             if n < chunk:
+                PaidStore(self.engine).prune(before)  # the confirmation pages go with them
                 return total

@@ -61,3 +61,17 @@ class DeskToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class PaidSession(Base):
+    """A Checkout Session Stripe reported paid, for the payer's confirmation page (GET
+    /paid): what was paid, and the receipt number once a desk has reported it."""
+
+    __tablename__ = "relay_paid_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    invoice: Mapped[str] = mapped_column(String(100), default="")
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    receipt: Mapped[str | None] = mapped_column(String(40))
