@@ -254,7 +254,8 @@ def cmd_close(args: Any) -> int:
 
     def run() -> dict[str, Any]:
         with ctx.ledger.begin() as s:
-            request = CloseRequest(count, closer, approver, args.reason)
+            blind = bool(ctx.settings.get("counter.blind_close"))
+            request = CloseRequest(count, closer, approver, args.reason, locale, blind)
             return _status_json(ctx, s, close_session(s, ctx.desk, request))
 
     data = _counter_call(run)

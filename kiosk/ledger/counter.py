@@ -13,7 +13,6 @@ reason. Once closed, a session is final: the database refuses to change it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +25,7 @@ from kiosk.ledger.counter_models import CounterSession
 from kiosk.ledger.numbering import next_seq
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import StaffUser
+from kiosk.money import format_money
 
 SEQUENCE = "counter-session"  # its own row in receipt_counters: CS-2026-000012
 
@@ -44,6 +44,8 @@ class CloseRequest:
     closer: StaffUser
     approver: StaffUser | None = None
     reason: str = ""
+    locale: str = "en_IN"
+    blind: bool = False  # counter.blind_close: a refusal doesn't tell the expected figure
 
 
 def open_for(s: Session, desk: str, *, lock: bool = False) -> CounterSession | None:
@@ -126,7 +128,7 @@ def close_session(s: Session, desk: str, request: CloseRequest) -> CounterSessio
             f"the count is in {request.count.currency}; the drawer holds {row.currency}"
         )
     variance = request.count.total - expected_cash
-    approver = _check_variance(variance, request)
+    approver = _check_variance(variance, expected_cash, request)
     now = utcnow()
     row.status, row.open_desk = "closed", None
     row.closed_by_id, row.closed_at = request.closer.id, now
@@ -159,13 +161,13 @@ def _check_closer(row: CounterSession, request: CloseRequest) -> None:
         )
 
 
-def _check_variance(variance: int, request: CloseRequest) -> StaffUser | None:
+def _check_variance(variance: int, expected: int, request: CloseRequest) -> StaffUser | None:
     if variance == 0:
         return None
     approver = request.approver
     if approver is None:
         raise CounterError(
-            "the count differs from the expected cash: a supervisor must approve the "
+            f"{_difference(variance, expected, request)}: a supervisor must approve the "
             "variance (--approve-as SUPERVISOR) and give a reason (--reason)"
         )
     if not approver.is_supervisor:
@@ -177,5 +179,15 @@ def _check_variance(variance: int, request: CloseRequest) -> StaffUser | None:
     return approver
 
 
-def closed_at_or_now(row: CounterSession) -> datetime:
-    return row.closed_at or utcnow()
+def _difference(variance: int, expected: int, request: CloseRequest) -> str:
+    if request.blind:
+        return "the count differs from the expected cash"
+
+    def fmt(minor: int) -> str:
+        return format_money(minor, request.count.currency, request.locale)
+
+    words = "short of" if variance < 0 else "over"
+    return (
+        f"the count of {fmt(request.count.total)} is {fmt(abs(variance))} {words} the "
+        f"expected {fmt(expected)}"
+    )

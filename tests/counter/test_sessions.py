@@ -76,7 +76,9 @@ def test_exact_close_needs_no_approval(day, cli, ctx, capsys):
 def test_a_variance_needs_another_supervisor_and_a_reason(day, cli, ctx, capsys):
     short = "500x39,200x2,coins=50"  # ₹19,950: ₹50 short
     assert cli("counter", "close", "--count", short, "--as", "ravi") == 1
-    assert "supervisor must approve" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the count of ₹19,950.00 is ₹50.00 short of the expected ₹20,000.00" in err
+    assert "supervisor must approve" in err
     assert cli("counter", "close", "--count", short, "--as", "ravi", "--approve-as", "asha",
                "--reason", "x") == 1  # fmt: skip
     assert "cashier" in capsys.readouterr().err
@@ -136,6 +138,9 @@ def test_blind_close_hides_the_expected_cash_until_closed(day, cli, ctx, capsys)
     assert cli("counter", "status", "--json") == 0
     d = _json(capsys)
     assert d["expected_cash"] is None and d["cash_in"] is None
+    assert cli("counter", "close", "--count", "500x1", "--as", "ravi") == 1
+    err = capsys.readouterr().err
+    assert "differs from the expected cash" in err and "₹" not in err  # still blind
     assert d["by_channel"]["cash"]["amount"] is None
     assert cli("counter", "close", "--count", EXACT, "--as", "ravi", "--json") == 0
     assert _json(capsys)["expected_cash"] == 2_000_000
