@@ -263,11 +263,24 @@ def cmd_close(args: Any) -> int:
     return 0
 
 
+def _when(ctx: Any, iso: str) -> str:
+    from kiosk.clock import desk_zone, stamp
+
+    return stamp(datetime.fromisoformat(iso), desk_zone(ctx.settings))
+
+
 def _describe(ctx: Any, d: dict[str, Any]) -> str:
+    from kiosk.ledger.counter_figures import CHANNEL_LABELS
+
     cur = d["currency"]
     lines = [
         f"{d['session']} at {d['desk']}: {d['status']}, opened by {d['opened_by']} "
-        f"at {d['opened_at'][:16].replace('T', ' ')} UTC",
+        f"at {_when(ctx, d['opened_at'])}"
+        + (
+            f", closed by {d['closed_by']} at {_when(ctx, d['closed_at'])}"
+            if d["closed_at"]
+            else ""
+        ),
         f"  float          {_fmt(ctx, d['float'], cur)}",
         f"  cash in        {_fmt(ctx, d['cash_in'], cur)}",
         f"  cash refunds   {_fmt(ctx, d['cash_refunds'], cur)}",
@@ -281,10 +294,8 @@ def _describe(ctx: Any, d: dict[str, Any]) -> str:
         if d["approved_by"]:
             lines.append(f"  approved by    {d['approved_by']}: {d['variance_reason']}")
     for channel, tally in d["by_channel"].items():
-        lines.append(
-            f"  {channel.replace('_', ' '):<14} {tally['count']} × "
-            f"{_fmt(ctx, tally['amount'], cur)}"
-        )
+        label = CHANNEL_LABELS.get(channel, channel)
+        lines.append(f"  {label:<16} {tally['count']} × {_fmt(ctx, tally['amount'], cur)}")
     if d["pending_clearance"]["count"]:
         p = d["pending_clearance"]
         lines.append(f"  awaiting clearance: {p['count']}, {_fmt(ctx, p['amount'], cur)}")
@@ -315,7 +326,7 @@ def cmd_list(args: Any) -> int:
         )
         print(
             f"{d['session']}  {d['desk']}  {d['status']:<6}  {d['opened_by']}  "
-            f"{d['opened_at'][:16].replace('T', ' ')}{variance}"
+            f"{_when(ctx, d['opened_at'])}{variance}"
         )
     if not data:
         print("no counter sessions yet")

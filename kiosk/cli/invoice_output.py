@@ -100,7 +100,7 @@ def _payments(d: InvoiceDetail, fmt: Formatter, tz: ZoneInfo) -> list[str]:
         rows.append(
             [
                 stamp(p.received_at, tz),
-                p.stripe_payment_intent,
+                p.payment_intent or "-",
                 fmt(p.amount),
                 fmt(p.refunded),
                 p.channel,

@@ -24,6 +24,16 @@ from kiosk.ledger.models import Payment, Receipt, Refund, User
 CASH = "cash"
 INSTRUMENTS = ("cheque", "dd")
 COUNTER_CHANNELS = ("cash", "cheque", "dd", "bank_transfer")
+CHANNEL_LABELS = {
+    "checkout": "Checkout (desk)",
+    "payment_link": "QR payment link",
+    "fee_slip": "Fee slip QR",
+    "terminal": "Card reader",
+    "cash": "Cash",
+    "cheque": "Cheque",
+    "dd": "Demand draft",
+    "bank_transfer": "Bank transfer",
+}
 
 
 @dataclass

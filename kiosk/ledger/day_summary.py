@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kiosk import clock
 from kiosk.atomic import write_bytes, write_text
 from kiosk.csv_safe import SafeWriter
+from kiosk.ledger.counter_figures import CHANNEL_LABELS
 from kiosk.money import format_money
 
 
@@ -99,16 +100,7 @@ class DaySummary:
         return out
 
 
-CHANNELS = {
-    "checkout": "Checkout (desk)",
-    "payment_link": "QR payment link",
-    "fee_slip": "Fee slip QR",
-    "terminal": "Card reader",
-    "cash": "Cash",
-    "cheque": "Cheque",
-    "dd": "Demand draft",
-    "bank_transfer": "Bank transfer",
-}
+CHANNELS = CHANNEL_LABELS
 METHODS = {"card": "Card", "upi": "UPI"}
 
 

@@ -95,6 +95,15 @@ class PaymentView:
     tendered: int | None = None  # cash handed over (the change is tendered - amount)
     attempt_id: str | None = None
 
+    @property
+    def payment_intent(self) -> str | None:
+        """Stripe's PaymentIntent id; None for counter tenders (cash, cheques, transfers)."""
+        return (
+            None
+            if self.instrument or self.reference or self.tendered is not None
+            else (self.stripe_payment_intent)
+        )
+
 
 @dataclass(frozen=True)
 class RefundView:
@@ -182,7 +191,7 @@ def detail_json(d: InvoiceDetail, locale: str = "en_IN") -> dict[str, Any]:
     ]
     out["payments"] = [
         {
-            "payment_intent": p.stripe_payment_intent,
+            "payment_intent": p.payment_intent,
             "amount": p.amount,
             "formatted": fmt(p.amount),
             "refunded": p.refunded,
