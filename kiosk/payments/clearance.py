@@ -73,17 +73,7 @@ def clear_instrument(ctx: Context, ref: str, staff: StaffUser) -> Settled:
     with ctx.ledger.begin() as s:
         payment, instrument = find_counter_payment(s, ref)
         _pending(instrument, ref, "cleared")
-        _settle(instrument, "paid", staff)
-        audit.record(
-            s,
-            "payment.cleared",
-            username=staff.username,
-            desk=ctx.desk,
-            target=_invoice_number(s, payment),
-            instrument=instrument.number,
-            bank=instrument.bank,
-            amount=payment.amount,
-        )
+        _settle(ctx, s, payment, instrument, "paid", staff)
         return _settled(s, payment, "paid")
 
 
@@ -108,26 +98,35 @@ def bounce_instrument(ctx: Context, ref: str, reason: str, supervisor: StaffUser
             counter_session_id=session.id if session else None,
         )
         note = reverse_with_note(ctx, s, payment, row)
-        _settle(instrument, "bounced", supervisor)
         instrument.bounce_reason = reason.strip()
-        audit.record(
-            s,
-            "payment.bounced",
-            username=supervisor.username,
-            desk=ctx.desk,
-            target=_invoice_number(s, payment),
-            instrument=instrument.number,
-            bank=instrument.bank,
-            amount=payment.amount,
-            reason=reason.strip(),
-            reversal_note=note,
-        )
+        _settle(ctx, s, payment, instrument, "bounced", supervisor, reversal_note=note)
         return _settled(s, payment, "bounced", note)
 
 
-def _settle(instrument: PaymentInstrument, status: str, by: StaffUser) -> None:
+def _settle(
+    ctx: Context,
+    s: Session,
+    payment: Payment,
+    instrument: PaymentInstrument,
+    status: str,
+    by: StaffUser,
+    **details: str,
+) -> None:
+    """The instrument's final word (cleared: paid, or bounced), audited."""
     instrument.status = status
     instrument.settled_at, instrument.settled_by_id = utcnow(), by.id
+    audit.record(
+        s,
+        "payment.cleared" if status == "paid" else "payment.bounced",
+        username=by.username,
+        desk=ctx.desk,
+        target=_invoice_number(s, payment),
+        instrument=instrument.number,
+        bank=instrument.bank,
+        amount=payment.amount,
+        reason=instrument.bounce_reason or None,
+        **details,
+    )
 
 
 def _invoice_number(s: Session, payment: Payment) -> str:
