@@ -62,7 +62,7 @@ def start_relay(
 
     Extra keyword arguments are RelaySettings fields (retention_days, metrics_interval, ...).
     """
-    app = create_app(RelaySettings(db_url, tuple(secrets), **settings))
+    app = create_app(RelaySettings(db_url=db_url, webhook_secrets=tuple(secrets), **settings))
     issued = issue_tokens(db_url, tokens)
     server = ServerThread(app, host, port, timeout_graceful_shutdown=1).start()
     return RunningRelay(server.url, app, server, issued)

@@ -25,10 +25,10 @@ log = logging.getLogger("kiosk.relay")
 def serve(args: argparse.Namespace, db_url: str) -> int:
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
-    env = {**os.environ, ENV_DB: db_url, ENV_RETENTION_DAYS: str(args.retention_days)}
+    env = {ENV_DB: db_url, ENV_RETENTION_DAYS: str(args.retention_days)}
     try:
         settings = settings_from_env(env)
-    except ValueError as exc:  # SettingsError, or a number that is not one
+    except ValueError as exc:  # SettingsError: one line that says what to fix
         raise CommandError(str(exc)) from None
     logs.configure(access_log=args.access_log)
     common = {

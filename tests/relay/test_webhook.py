@@ -159,11 +159,11 @@ def test_concurrent_duplicates_store_one_and_report_one_new(relay, desk):
 
 
 def test_settings_come_from_an_overridable_dependency(relay, desk):
-    from dataclasses import replace
-
     from kiosk.relay.deps import get_settings
 
-    small = replace(relay.settings, max_body_bytes=1000, webhook_secrets=(OLD_SECRET,))
+    small = relay.settings.model_copy(
+        update={"max_body_bytes": 1000, "webhook_secrets": (OLD_SECRET,)}
+    )
     relay.app.dependency_overrides[get_settings] = lambda: small
     try:
         assert post_event(relay.url, make_event(), SECRET).status_code == 400
