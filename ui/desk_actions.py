@@ -205,10 +205,10 @@ class DeskActions(QObject):
 
         QueryOp(self.win, run).success(lambda path: self._preview(number, path)).run()
 
-    def _preview(self, number: str, path: Path) -> None:
+    def _preview(self, number: str, path: Path, heading: str = "") -> None:
         from ui.receipt_dialog import ReceiptDialog
 
-        self.win.receipt_dialog = ReceiptDialog(self.win, self.ctx, number, path)
+        self.win.receipt_dialog = ReceiptDialog(self.win, self.ctx, number, path, heading)
         self.win.receipt_dialog.open()
 
     def email_receipt(self, number: str) -> None:
@@ -251,22 +251,31 @@ class DeskActions(QObject):
         )
         if sup is None:
             return
-        ctx, ref = self.ctx, payment.stripe_payment_intent
+        ctx = self.ctx
+        # Stripe payments by PaymentIntent; cash, cheques and transfers by their receipt
+        ref = payment.payment_intent or payment.receipt_number
 
         def run(_t):
             from kiosk.payments.refunds import request_refund
 
-            return request_refund(ctx, gateway_for(ctx), ref, amount, reason, sup)
+            gateway = gateway_for(ctx) if payment.payment_intent else None
+            view = request_refund(ctx, gateway, ref, amount, reason, sup)
+            return view, _refund_note(ctx, view)
 
         QueryOp(self.win, run, kind="net").with_progress("Asking Stripe for the refund…").success(
             self._on_refunded
         ).run()
 
-    def _on_refunded(self, view) -> None:
+    def _on_refunded(self, done) -> None:
+        """The refund's outcome; its note, once issued, opens for printing like a receipt."""
+        view, note = done
         status = getattr(view, "status", "requested")
         self.win.statusBar().showMessage(f"Refund {status}.", 8000)
         self.win.detail.reload()
         self.win.invoices.model.reload()
+        if note is not None:
+            number, path = note
+            self._preview(number, path, f"Refund note {number}")
 
     def void_invoice(self) -> None:
         detail = self.win.detail.detail
@@ -334,3 +343,18 @@ class DeskActions(QObject):
         ctx = self.ctx
         QueryOp(self.win, lambda _t: ctx.settings.set("ui.theme", name)).run()
         self.win.invoices.model.layoutChanged.emit()
+
+
+def _refund_note(ctx, view) -> tuple[str, Path] | None:
+    """The refund note's original PDF (rendered now, on the worker), once one is issued:
+    a confirmed refund's, not a DUPLICATE."""
+    number = getattr(view, "receipt_number", None)
+    if not number:
+        return None
+    from kiosk.receipts.facts import receipt_facts
+    from kiosk.receipts.service import render_one
+
+    render_one(ctx, number)
+    with ctx.ledger.begin() as s:
+        path = receipt_facts(s, number).file_path
+    return (number, Path(path)) if path else None

@@ -63,6 +63,14 @@ def test_refund_needs_a_supervisor_on_the_spot(qtbot, demo, demo_window, paid_in
     )
     assert win.detail.detail.refunds[0].amount == 50_000
     assert win.detail.refunds.topLevelItemCount() == 1
+    # the refund note opens for printing like a receipt: the original, not a DUPLICATE
+    note = win.detail.detail.refunds[0].receipt_number
+    qtbot.waitUntil(lambda: win.receipt_dialog is not None, timeout=10_000)
+    preview = win.receipt_dialog.preview
+    assert preview.number == note and "duplicate" not in preview.path.name
+    assert preview.title.text() == f"Refund note {note}"
+    assert preview.document.pageCount() >= 1
+    win.receipt_dialog.accept()
 
 
 def test_refund_refused_without_approval(qtbot, demo, demo_window, paid_invoice, monkeypatch):
