@@ -307,13 +307,44 @@ class DetailWidget(QFrame):
     def _update_buttons(self, *_args) -> None:
         pay = self.payments.currentItem()
         rec = self.receipts.currentItem()
-        self.refund_button.setEnabled(pay is not None)
+        why_not = self._refund_blocked(pay)
+        self.refund_button.setEnabled(not why_not)
+        self.refund_button.setToolTip(why_not or "Refund the selected payment (Ctrl+R)")
         self.reprint_button.setEnabled(rec is not None)
-        mail_on = bool(self.ctx.settings.get("smtp.host"))
-        self.email_button.setEnabled(
-            mail_on and rec is not None and bool(self.detail and self.detail.row.student_email)
+        self.reprint_button.setToolTip(
+            "Reprint the selected receipt (Ctrl+Shift+P)"
+            if rec is not None
+            else "Pick a receipt in the list above to reprint it"
+            if self.receipts.topLevelItemCount()
+            else "No receipt has been issued for this invoice yet"
         )
-        self.email_button.setToolTip("" if mail_on else "Email is off: no mail server is set.")
+        mail_on = bool(self.ctx.settings.get("smtp.host"))
+        has_email = bool(self.detail and self.detail.row.student_email)
+        self.email_button.setEnabled(mail_on and rec is not None and has_email)
+        self.email_button.setToolTip(
+            "Email is off: set a mail server in Settings → Email"
+            if not mail_on
+            else "This student has no email address on file"
+            if not has_email
+            else "Email the selected receipt to the student"
+            if rec is not None
+            else "Pick a receipt in the list above to email it"
+        )
+
+    def _refund_blocked(self, item) -> str:
+        """Why Refund can't be used now ("" when it can)."""
+        if item is None:
+            if self.payments.topLevelItemCount():
+                return "Pick a payment in the list above to refund it"
+            return "No payment on this invoice to refund"
+        p = item.data(0, Qt.ItemDataRole.UserRole)
+        if getattr(p, "status", "paid") == "pending_clearance":
+            return "This cheque or draft is awaiting clearance: bounce it instead of refunding"
+        if getattr(p, "status", "paid") == "bounced":
+            return "This instrument bounced: nothing of it was received"
+        if p is not None and p.refunded >= p.amount:
+            return "This payment has been refunded in full"
+        return ""
 
     # -- actions -----------------------------------------------------------------------------
     @Slot()

@@ -16,6 +16,8 @@ import logging
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -129,7 +131,24 @@ class MainWindow(QMainWindow):
         self.shortcut_find = sc(QKeySequence.StandardKey.Find, self.on_find_activated)
         self.shortcut_pay = sc("Ctrl+P", self.take_payment)
         self.shortcut_back = sc(Qt.Key.Key_Escape, self.on_back_activated)
+        self.shortcut_refund = sc("Ctrl+R", self._signed_in(self.detail.on_refund_button_clicked))
+        self.shortcut_reprint = sc(
+            "Ctrl+Shift+P", self._signed_in(self.detail.on_reprint_button_clicked)
+        )
+        self.shortcut_summary = sc("Ctrl+D", self._signed_in(self.actions_.summary))
+        self.shortcut_settings = sc("Ctrl+,", self._signed_in(self.actions_.settings))
+        # Lock works from any window of the desk, a dialog included (they close first).
         self.shortcut_lock = sc("Ctrl+L", self.lock)
+        self.shortcut_lock.setContext(Qt.ShortcutContext.ApplicationShortcut)
+
+    def _signed_in(self, slot):
+        """`slot`, only while someone is signed in and the desk is not locked."""
+
+        def run() -> None:
+            if self.user is not None and not self.is_locked:
+                slot()
+
+        return run
 
     def _connect(self) -> None:
         self.signin.signed_in.connect(self.on_signin_signed_in)
@@ -261,6 +280,7 @@ class MainWindow(QMainWindow):
         if self.payment_dialog is not None and self.payment_dialog.isVisible():
             self.payment_dialog.hide()  # a payment in progress goes on behind the lock
             self._dialog_hidden_by_lock = True
+        self._close_other_dialogs()
         self.idle.disarm()
         self.stack.setCurrentIndex(0)
         self.signin.show_locked(self.user)
@@ -271,6 +291,12 @@ class MainWindow(QMainWindow):
 
         QueryOp(self, lambda _t: audit(ctx, "lock", user.username)).run()
         self.locked.emit()
+
+    def _close_other_dialogs(self) -> None:
+        """Nothing stays on screen over the lock: every other open dialog is cancelled."""
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QDialog) and w.isVisible() and w is not self.payment_dialog:
+                w.reject()
 
     def sign_out(self) -> None:
         if self.user is not None:
