@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from kiosk.context import Context
     from kiosk.ledger.users import StaffUser
 
-SECRETS = ("stripe_secret_key", "relay_token")
+SECRETS = ("stripe_secret_key", "relay_token", "smtp_password")
 STRIPE_KEY_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
 
 
@@ -81,3 +81,19 @@ def test_connection(key: str, api_base: str) -> str:
     next(gw.list_events(["checkout.session.completed"]), None)
     mode = "LIVE" if "_live_" in key else "TEST"
     return f"Connected to Stripe ({mode} mode) at {gw.api_base}."
+
+
+def test_mail_server(values: dict[str, Any], password: str) -> str:
+    """The mail server as typed in Settings (the stored password when none is typed)."""
+    from kiosk.receipts.mail import SmtpSettings, check_server
+    from kiosk.secrets import get_secret
+
+    smtp = SmtpSettings(
+        str(values.get("smtp.host") or "").strip(),
+        int(values.get("smtp.port") or 587),
+        str(values.get("smtp.security") or "starttls"),
+        str(values.get("smtp.user") or "").strip(),
+        str(values.get("smtp.sender") or "").strip(),
+        password or get_secret("smtp_password"),
+    )
+    return check_server(smtp)

@@ -1,4 +1,4 @@
-"""Settings (supervisors only): Stripe, relay, receipts and printer, institution, desk."""
+"""Settings (supervisors only): Stripe, relay, receipts and printer, email, institution, desk."""
 
 from __future__ import annotations
 
@@ -24,12 +24,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.settings_store import save_settings, stripe_key_problem, test_connection
+from kiosk.settings_store import (
+    save_settings,
+    stripe_key_problem,
+    test_connection,
+    test_mail_server,
+)
 from ui.operations import QueryOp
 
 log = logging.getLogger(__name__)
 
 LAYOUTS = (("A5 page", "a5"), ("A4 page", "a4"), ("80 mm thermal roll", "thermal80"))
+SECURITY = (("STARTTLS (port 587)", "starttls"), ("TLS (port 465)", "ssl"), ("None", "none"))
 LOCALES = ("en_IN", "hi_IN", "en_US", "en_GB", "de_DE", "fr_FR", "ja_JP")
 
 
@@ -60,6 +66,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._stripe_tab(), "Stripe")
         self.tabs.addTab(self._relay_tab(), "Relay")
         self.tabs.addTab(self._receipts_tab(), "Receipts")
+        self.tabs.addTab(self._email_tab(), "Email")
         self.tabs.addTab(self._institution_tab(), "Institution")
         self.tabs.addTab(self._desk_tab(), "Desk")
         self.error = QLabel()
@@ -150,6 +157,39 @@ class SettingsDialog(QDialog):
         form.addRow("", self.auto_email)
         return page
 
+    def _email_tab(self) -> QWidget:
+        """The mail server receipts are emailed through (off while the host is empty)."""
+        page, form = self._form()
+        self._line("smtp.host", "Mail server", form).setPlaceholderText(
+            "smtp.example.edu (empty: email off)"
+        )
+        self.smtp_port = QSpinBox()
+        self.smtp_port.setRange(1, 65535)
+        self.smtp_port.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+        self.smtp_port.setAccessibleName("Mail server port")
+        form.addRow("Port", self.smtp_port)
+        self.smtp_security = QComboBox()
+        for label, key in SECURITY:
+            self.smtp_security.addItem(label, key)
+        self.smtp_security.setAccessibleName("Mail server security")
+        form.addRow("Security", self.smtp_security)
+        self._line("smtp.user", "User name", form)
+        self.smtp_password = self._line("secret.smtp_password", "Password", form, True)
+        self.smtp_password_note = QLabel()
+        self.smtp_password_note.setObjectName("muted")
+        form.addRow("", self.smtp_password_note)
+        self._line("smtp.sender", "From address", form)
+        self.mail_test_button = QPushButton("Test mail server")
+        self.mail_test_button.setAccessibleName("Test the mail server")
+        self.mail_test_result = QLabel()
+        self.mail_test_result.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.mail_test_button)
+        row.addWidget(self.mail_test_result, 1)
+        form.addRow("", row)
+        self.mail_test_button.clicked.connect(self.on_mail_test_button_clicked)
+        return page
+
     def _institution_tab(self) -> QWidget:
         page, form = self._form()
         self._line("institution.name", "Name", form)
@@ -203,6 +243,14 @@ class SettingsDialog(QDialog):
         self.stripe_key_note.setText(
             f"Stored: {values['secret.stripe_secret_key']}. Leave blank to keep it."
         )
+        self.smtp_password.setPlaceholderText(values["secret.smtp_password"])
+        self.smtp_password_note.setText(
+            f"Stored: {values['secret.smtp_password']}. Leave blank to keep it."
+        )
+        self.smtp_port.setValue(int(values["smtp.port"]))
+        keys = [k for _, k in SECURITY]
+        security = str(values["smtp.security"])
+        self.smtp_security.setCurrentIndex(keys.index(security) if security in keys else 0)
         self.relay_token.setPlaceholderText(values["secret.relay_token"])
         self.relay_token_note.setText(
             f"Stored: {values['secret.relay_token']}. Leave blank to keep it."
@@ -240,6 +288,8 @@ class SettingsDialog(QDialog):
                 "ui.idle_lock_minutes": self.idle.value(),
                 "ui.theme": self.theme_box.currentText(),
                 "ui.kiosk_mode": self.kiosk.isChecked(),
+                "smtp.port": self.smtp_port.value(),
+                "smtp.security": self.smtp_security.currentData(),
             }
         )
         old = getattr(self, "values", {})
@@ -249,6 +299,7 @@ class SettingsDialog(QDialog):
             for name, w in (
                 ("stripe_secret_key", self.stripe_key),
                 ("relay_token", self.relay_token),
+                ("smtp_password", self.smtp_password),
             )
             if w.text().strip()
         }
@@ -271,6 +322,23 @@ class SettingsDialog(QDialog):
         QueryOp(self, lambda _t: test_connection(key, base), kind="net").success(
             lambda text: self.test_result.setText("✓ " + text)
         ).failure(failed).done(lambda: self.test_button.setEnabled(True)).run()
+
+    @Slot()
+    def on_mail_test_button_clicked(self) -> None:
+        changed, secrets = self.changes()
+        values = {**getattr(self, "values", {}), **changed}
+        password = secrets.get("smtp_password", "")
+        self.mail_test_button.setEnabled(False)
+        self.mail_test_result.setText("Testing…")
+
+        def failed(exc: BaseException) -> None:
+            from ui.errors import describe
+
+            self.mail_test_result.setText("✗ " + describe(exc))
+
+        QueryOp(self, lambda _t: test_mail_server(values, password), kind="net").success(
+            lambda text: self.mail_test_result.setText("✓ " + text)
+        ).failure(failed).done(lambda: self.mail_test_button.setEnabled(True)).run()
 
     @Slot()
     def on_buttons_accepted(self) -> None:

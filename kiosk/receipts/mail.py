@@ -318,3 +318,20 @@ def body(ctx: Context, facts: ReceiptFacts, institution: str) -> str:
         f"{institution}\nBursar's office\n\n"
         "This is an automatic message. Please keep the receipt for your records.\n"
     )
+
+
+def check_server(smtp: SmtpSettings) -> str:
+    """Connect, secure and sign in as receipts would, send nothing; a plain answer or
+    MailError saying what failed (never the password)."""
+    if not smtp.host:
+        raise MailError("no mail server: type its host name")
+    try:
+        with _connect(smtp) as client:
+            if smtp.user:
+                client.login(smtp.user, smtp.password or "")
+            client.noop()
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"{smtp.host}:{smtp.port} — {_describe(exc)}") from None
+    how = {"ssl": "over TLS", "starttls": "with STARTTLS", "none": "without encryption"}
+    who = f", signed in as {smtp.user}" if smtp.user else ""
+    return f"Connected to {smtp.host}:{smtp.port} {how.get(smtp.security, '')}{who}."
