@@ -143,7 +143,7 @@ class PaymentDialog(QDialog):
         self.pages.setCurrentIndex(WAIT)
         self.wait_page.check.setFocus()
         if not self.show_qr and view.url:
-            Browser.open(view.url)
+            self._open_browser(view.url)
         wake = getattr(self.parent(), "wake_poller", None)
         if callable(wake):
             wake()
@@ -204,7 +204,11 @@ class PaymentDialog(QDialog):
     @Slot()
     def on_wait_page_browser_requested(self) -> None:
         if self.attempt is not None and self.attempt.url:
-            Browser.open(self.attempt.url)
+            self._open_browser(self.attempt.url)
+
+    def _open_browser(self, url: str) -> None:
+        if not Browser.open(url):
+            self.wait_page.browser_failed(url)
 
     # -- receipt -------------------------------------------------------------------------------
     def _load_receipt(self, payment_id: int | None, tries: int = 0) -> None:

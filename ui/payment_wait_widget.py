@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -56,6 +57,12 @@ class PaymentWaitWidget(QWidget):
         self.browser_note.setWordWrap(True)
         self.browser_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.browser_again = QPushButton(icons.icon("browser"), "Open checkout again")
+        # Shown when no browser could be started: the link, selectable, to copy by hand.
+        self.link = QLineEdit()
+        self.link.setReadOnly(True)
+        self.link.setAccessibleName("Checkout link to copy")
+        self.link.setMinimumWidth(280)
+        self.link.hide()
         self.left = QStackedWidget()
         self.left.addWidget(self._qr_card())
         self.left.addWidget(self._browser_card())
@@ -117,10 +124,10 @@ class PaymentWaitWidget(QWidget):
         lay = QVBoxLayout(card)
         lay.setContentsMargins(14, 14, 14, 10)
         lay.addWidget(self.qr, 1)
-        hint = QLabel("Scan with the phone's camera to pay")
-        hint.setObjectName("muted")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        lay.addWidget(hint)
+        self.qr_hint = QLabel(SCAN_HINT)
+        self.qr_hint.setObjectName("muted")
+        self.qr_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(self.qr_hint)
         return card
 
     def _browser_card(self) -> QWidget:
@@ -134,6 +141,7 @@ class PaymentWaitWidget(QWidget):
         big.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(big)
         lay.addWidget(self.browser_note)
+        lay.addWidget(self.link, 0, Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(self.browser_again, 0, Qt.AlignmentFlag.AlignCenter)
         lay.addStretch(1)
         return card
@@ -216,6 +224,15 @@ class PaymentWaitWidget(QWidget):
             self._tick.stop()
             self.countdown.setText("")
         self.qr.setEnabled(live)
+        self.qr_hint.setText(
+            SCAN_HINT
+            if live
+            else {
+                "expired": "Expired: this code can't be paid. Start again for a new one.",
+                "cancelled": "Cancelled: this code can't be paid.",
+                "paid": "Paid.",
+            }.get(status, "This code can't be paid any more.")
+        )
         if status in {"expired", "cancelled"}:
             self.qr.clear()
             self.qr.set_placeholder(
@@ -227,6 +244,16 @@ class PaymentWaitWidget(QWidget):
         if live:
             self.on_tick_timeout()
         self.state_changed.emit(status)
+
+    def browser_failed(self, url: str) -> None:
+        """No browser could be started on this desk: say so, and show the link to copy."""
+        self.browser_note.setText(
+            "No browser could be started on this desk.\nCopy the checkout link into one:"
+        )
+        self.link.setText(url)
+        self.link.show()
+        self.link.selectAll()
+        self.link.setFocus()
 
     def set_busy(self, busy: bool) -> None:
         self.cancel.setEnabled(not busy)
@@ -245,6 +272,9 @@ class PaymentWaitWidget(QWidget):
         h, m = divmod(m, 60)
         lead = "Approve within" if self.upi_pending else "Expires in"
         self.countdown.setText(f"{lead} {h}:{m:02d}:{s:02d}" if h else f"{lead} {m}:{s:02d}")
+
+
+SCAN_HINT = "Scan with the phone's camera to pay"
 
 
 def _explain(status: str, reason: str) -> str:

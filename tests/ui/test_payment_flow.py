@@ -66,7 +66,9 @@ def test_partial_payment_in_the_browser(qtbot, demo, demo_window, monkeypatch):
     from ui.payment_dialog import Browser
 
     opened: list[str] = []
-    monkeypatch.setattr(Browser, "open", classmethod(lambda cls, url: opened.append(url)))
+    monkeypatch.setattr(
+        Browser, "open", classmethod(lambda cls, url: opened.append(url) or True)
+    )
     win = demo_window
     number = fresh_invoice(demo.ctx)
     select_invoice(qtbot, win, number)
@@ -92,6 +94,20 @@ def test_partial_payment_in_the_browser(qtbot, demo, demo_window, monkeypatch):
     assert title == f"Part payment received · receipt {dlg.receipt_number} · {due} still due"
     dlg.accept()
     qtbot.waitUntil(lambda: win.detail.detail.row.paid >= 100_000, timeout=10_000)
+
+
+def test_no_browser_says_so_and_shows_the_link(qtbot, demo, demo_window, monkeypatch):
+    from ui.payment_dialog import Browser
+
+    monkeypatch.setattr(Browser, "open", classmethod(lambda cls, url: False))
+    win = demo_window
+    select_invoice(qtbot, win, fresh_invoice(demo.ctx))
+    dlg, attempt = _start(qtbot, win, qr=False, amount="1,000")
+    page = dlg.wait_page
+    assert "No browser could be started" in page.browser_note.text()
+    assert page.link.isVisibleTo(page) and page.link.text() == attempt.url
+    assert page.link.isReadOnly()
+    dlg.reject()
 
 
 def test_decline_then_retry(qtbot, demo, demo_window):

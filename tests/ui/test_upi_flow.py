@@ -89,3 +89,5 @@ def test_upi_pending_then_expired(qtbot, demo, demo_window):
         expire_now(demo.env["STRIPE_API_BASE"], demo.env["STRIPE_SECRET_KEY"], attempt.stripe_id)
     assert dlg.wait_page.again.isVisible() and not dlg.wait_page.cancel.isVisible()
     assert "Nothing was charged" in dlg.wait_page.reason.text()
+    hint = dlg.wait_page.qr_hint.text()
+    assert hint.startswith("Expired") and "scan" not in hint.lower()
