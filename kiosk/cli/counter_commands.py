@@ -33,6 +33,7 @@ def register(sub: Any) -> None:
     p = csub.add_parser("open", help="open this desk's counter with a float")
     p.add_argument("--float", dest="float_amount", required=True, help="cash in the drawer")
     p.add_argument("--as", dest="as_user", required=True, help="the cashier opening it")
+    p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_open)
     p = csub.add_parser("status", help="this desk's open session and the cash expected")
     p.add_argument("--json", action="store_true")
@@ -204,6 +205,12 @@ def cmd_open(args: Any) -> int:
             ).number
 
     number = _counter_call(run)
+    if args.json:
+        with ctx.ledger.read() as s:
+            from kiosk.ledger.counter import by_number
+
+            print(json.dumps(_status_json(ctx, s, by_number(s, number)), indent=2))
+        return 0
     print(f"{number} open at {ctx.desk} with a float of {_fmt(ctx, float_minor, currency)}")
     return 0
 

@@ -215,3 +215,15 @@ def session_json(
 
 def _count_detail(row: CounterSession) -> dict[str, int] | None:
     return json.loads(row.count_detail) if row.count_detail else None
+
+
+def variance_words(variance: int | None, currency: str, locale: str = "en_IN") -> str:
+    """'₹150.00 short', '₹20.00 over', 'balanced'; '—' before the count."""
+    from kiosk.money import format_money
+
+    if variance is None:
+        return "—"
+    if variance == 0:
+        return "balanced"
+    amount = format_money(abs(variance), currency, locale)
+    return f"{amount} short" if variance < 0 else f"{amount} over"

@@ -58,7 +58,7 @@ def _build(
     facts: ReceiptFacts, opts: RenderOptions, duplicate: bool, height: float, measure: bool = True
 ) -> tuple[bytes, float]:
     buf = io.BytesIO()
-    marker = _EndMarker()
+    marker = EndMarker()
     frame = Frame(
         MARGIN,
         MARGIN,
@@ -95,9 +95,9 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
     parts: list[Flowable] = []
     test = is_test(facts, opts)
     if test:
-        parts += [_band(TEST_MARK, st), Spacer(1, 2 * mm)]
+        parts += [band(TEST_MARK, st), Spacer(1, 2 * mm)]
     if duplicate:
-        parts += [_band("DUPLICATE", st), Spacer(1, 2 * mm)]
+        parts += [band("DUPLICATE", st), Spacer(1, 2 * mm)]
     image = logo(opts.logo, 13 * mm)
     if image is not None:
         image.hAlign = "CENTER"
@@ -105,14 +105,14 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
     parts += [
         para(opts.institution, st.heading.clone("inst", alignment=1)),
         para(opts.address, st.center_small),
-        _rule(),
+        rule(),
         para(
             title(facts), st.title.clone("t", alignment=1, textColor=INK, fontSize=12, leading=15)
         ),
         para(facts.number, st.strong.clone("n", alignment=1, fontSize=10, leading=13)),
         para(w.when(facts.issued_at), st.center),
-        _rule(),
-        _pairs(
+        rule(),
+        pairs(
             st,
             [
                 ("Refunded to" if facts.is_refund else "Received from", facts.student_name),
@@ -121,12 +121,12 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
                 ("Invoice", facts.invoice_number),
             ],
         ),
-        _rule(),
+        rule(),
     ]
     if facts.is_refund:
         parts.append(para("Taken back from:", st.label))
     parts.append(
-        _money_rows(
+        money_rows(
             st,
             [(ln.component, money(ln.amount)) for ln in facts.lines]
             + (
@@ -142,13 +142,13 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
         )
     )
     parts += [
-        _rule(),
-        _money_rows(
+        rule(),
+        money_rows(
             st,
             [("Total refunded" if facts.is_refund else "Total paid", money(facts.amount))],
             strong=True,
         ),
-        _money_rows(
+        money_rows(
             st,
             [
                 (
@@ -157,10 +157,10 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
                 )
             ],
         ),
-        _rule(),
+        rule(),
         para(payment_method(facts), st.body),
         *_stacked(st, _references(facts)),
-        _pairs(st, [("Desk", facts.desk or "—"), ("Cashier", facts.cashier)]),
+        pairs(st, [("Desk", facts.desk or "—"), ("Cashier", facts.cashier)]),
         Spacer(1, 3 * mm),
         _centered_qr(facts),
         Spacer(1, 1 * mm),
@@ -171,9 +171,9 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
         ),
     ]
     if duplicate:
-        parts += [Spacer(1, 2 * mm), _band("DUPLICATE — reprint", st)]
+        parts += [Spacer(1, 2 * mm), band("DUPLICATE — reprint", st)]
     if test:  # at both ends: a torn-off half still says it
-        parts += [Spacer(1, 2 * mm), _band(TEST_MARK, st)]
+        parts += [Spacer(1, 2 * mm), band(TEST_MARK, st)]
     return parts
 
 
@@ -196,7 +196,7 @@ def _stacked(st: Styles, rows: list[tuple[str, str]]) -> list[Flowable]:
     return out
 
 
-def _pairs(st: Styles, rows: list[tuple[str, str]]) -> Table:
+def pairs(st: Styles, rows: list[tuple[str, str]]) -> Table:
     table = Grid(
         [[para(k, st.label), para(v, st.body)] for k, v in rows],
         colWidths=[23 * mm, WIDTH - 23 * mm],
@@ -205,7 +205,7 @@ def _pairs(st: Styles, rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-def _money_rows(st: Styles, rows: list[tuple[str, str]], strong: bool = False) -> Table:
+def money_rows(st: Styles, rows: list[tuple[str, str]], strong: bool = False) -> Table:
     left, right = (st.strong, st.strong_right) if strong else (st.body, st.value_right)
     table = Grid(
         [[para(k, left), para(v, right)] for k, v in rows], colWidths=[WIDTH - 30 * mm, 30 * mm]
@@ -221,7 +221,7 @@ def _centered_qr(facts: ReceiptFacts) -> Table:
     return table
 
 
-def _band(text: str, st: Styles) -> Table:
+def band(text: str, st: Styles) -> Table:
     """White on black: the only emphasis a one-colour thermal head has."""
     label = para(
         text, st.strong.clone("band", alignment=1, textColor=colors.white, fontSize=11, leading=14)
@@ -239,7 +239,7 @@ def _band(text: str, st: Styles) -> Table:
     return table
 
 
-def _rule() -> HRFlowable:
+def rule() -> HRFlowable:
     return HRFlowable(
         width="100%",
         thickness=0.6,
@@ -268,7 +268,7 @@ def _tight() -> TableStyle:
     )
 
 
-class _EndMarker(Flowable):
+class EndMarker(Flowable):
     """Zero-height flowable that records where the content ended (page coordinates)."""
 
     def __init__(self) -> None:

@@ -4,6 +4,7 @@ layouts, the email, the CLI and the CSV export."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date as calendar_date
 from datetime import datetime
 from functools import lru_cache
 
@@ -36,9 +37,13 @@ class Wording:
         return f"{text} {at.tzname()}"
 
     def date(self, moment: datetime) -> str:
+        return self.date_of(local(moment, self.timezone).date())
+
+    def date_of(self, day: calendar_date) -> str:
+        """3 Dec 2026."""
         from babel.dates import format_date
 
-        return format_date(local(moment, self.timezone).date(), "d MMM yyyy", locale=self.locale)
+        return format_date(day, "d MMM yyyy", locale=self.locale)
 
 
 @lru_cache(maxsize=4096)

@@ -66,9 +66,7 @@ def test_partial_payment_in_the_browser(qtbot, demo, demo_window, monkeypatch):
     from ui.payment_dialog import Browser
 
     opened: list[str] = []
-    monkeypatch.setattr(
-        Browser, "open", classmethod(lambda cls, url: opened.append(url) or True)
-    )
+    monkeypatch.setattr(Browser, "open", classmethod(lambda cls, url: opened.append(url) or True))
     win = demo_window
     number = fresh_invoice(demo.ctx)
     select_invoice(qtbot, win, number)
