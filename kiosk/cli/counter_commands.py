@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime
 from typing import Any
@@ -63,11 +64,13 @@ def register(sub: Any) -> None:
     p = psub.add_parser("clear", help="a cheque or draft has been realised")
     p.add_argument("ref", help="attempt id (pa_…) or receipt number")
     p.add_argument("--as", dest="as_user", required=True)
+    p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_clear)
     p = psub.add_parser("bounce", help="a cheque or draft bounced: reverse it; supervisors only")
     p.add_argument("ref", help="attempt id (pa_…) or receipt number")
     p.add_argument("--reason", required=True)
     p.add_argument("--as", dest="as_user", required=True, help="supervisor's username")
+    p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bounce)
 
 
@@ -385,6 +388,9 @@ def cmd_clear(args: Any) -> int:
 
     user = staff_user(args.ctx, args.as_user, "clearing a cheque")
     done = _counter_call(lambda: clear_instrument(args.ctx, args.ref, user))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(done), indent=2))
+        return 0
     print(f"{done.receipt} ({done.invoice}): cleared")
     return 0
 
@@ -395,8 +401,12 @@ def cmd_bounce(args: Any) -> int:
     ctx = args.ctx
     user = supervisor(ctx, args.as_user, "Bounce", args.ref)
     done = _counter_call(lambda: bounce_instrument(ctx, args.ref, args.reason, user))
-    print(f"{done.receipt} ({done.invoice}): bounced; reversal note {done.reversal_note}")
     from kiosk.receipts.cli import render_after_apply
 
+    if args.json:
+        render_after_apply(ctx, show=False)
+        print(json.dumps(dataclasses.asdict(done), indent=2))
+        return 0
+    print(f"{done.receipt} ({done.invoice}): bounced; reversal note {done.reversal_note}")
     render_after_apply(ctx, show=True)
     return 0

@@ -9,7 +9,7 @@ years later says exactly what the original said.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from kiosk.ledger.models import (
 )
 
 ONLINE_CHANNELS = frozenset({"payment_link", "fee_slip"})
+COUNTER_CHANNELS = frozenset({"cash", "cheque", "dd", "bank_transfer"})
 
 
 class ReceiptNotFound(LookupError):
@@ -38,6 +39,21 @@ class ReceiptNotFound(LookupError):
 class LineFact:
     component: str
     amount: int  # positive: paid to it, or (refund note) taken back from it
+
+
+@dataclass(frozen=True)
+class TenderFacts:
+    """How a counter payment was made (kiosk.ledger.counter_models.PaymentInstrument)."""
+
+    kind: str  # cash | cheque | dd | bank_transfer
+    number: str = ""  # cheque or DD number
+    bank: str = ""
+    dated: date | None = None  # the instrument's date
+    reference: str = ""  # a transfer's UTR
+    paid_on: date | None = None
+    tendered: int | None = None  # cash handed over
+    status: str = "paid"  # paid | pending_clearance | bounced
+    bounce_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,14 @@ class ReceiptFacts:
     test_mode: bool | None = None
     method: str = "card"  # card | upi
     upi_vpa: str = ""  # masked (pay•••@okaxis); the full VPA is never stored
+    tender: TenderFacts | None = None  # counter payments (cash, cheque, DD, transfer)
+    refund_paid_by: str = ""  # counter refunds: drawer | office
+    reversal: bool = False  # the note reverses a bounced cheque or DD
+
+    @property
+    def counter_reference(self) -> str:
+        """The desk's own reference of a counter payment (its attempt id, pa_…)."""
+        return self.payment_intent.split(":", 1)[-1]
 
     @property
     def is_refund(self) -> bool:
@@ -147,6 +171,28 @@ def facts_for(session: Session, receipt: Receipt) -> ReceiptFacts:
         test_mode=stripe_test_mode(session, payment),
         method=payment.method,
         upi_vpa=payment.upi_vpa,
+        tender=_tender(session, payment.id),
+        refund_paid_by=refund.paid_by if refund else "",
+        reversal=refund is not None and refund.status == "bounced",
+    )
+
+
+def _tender(session: Session, payment_id: int) -> TenderFacts | None:
+    from kiosk.ledger.counter_models import PaymentInstrument
+
+    row = session.get(PaymentInstrument, payment_id)
+    if row is None:
+        return None
+    return TenderFacts(
+        kind=row.kind,
+        number=row.number,
+        bank=row.bank,
+        dated=row.instrument_date,
+        reference=row.reference or "",
+        paid_on=row.paid_on,
+        tendered=row.tendered,
+        status=row.status,
+        bounce_reason=row.bounce_reason,
     )
 
 
@@ -157,6 +203,8 @@ def stripe_test_mode(session: Session, payment: Payment) -> bool | None:
     its id): the renderer then goes by the desk's Stripe key."""
     if payment.source == "demo":
         return True
+    if payment.channel in COUNTER_CHANNELS:  # cash and cheques are real money, whatever the key
+        return False
     attempt = session.get(PaymentAttempt, payment.attempt_id) if payment.attempt_id else None
     clues = [payment.stripe_session_id]
     if attempt is not None:

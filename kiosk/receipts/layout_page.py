@@ -27,8 +27,9 @@ from kiosk.receipts.pdf_parts import (
     logo,
     para,
 )
+from kiosk.receipts.tender_wording import realisation_note, reference_rows
 from kiosk.receipts.verification import qr_payload
-from kiosk.receipts.wording import payment_method, title
+from kiosk.receipts.wording import payment_method, title, total_label, who_label
 
 PAGES = {"a5": (A5, 12 * mm, 9.0), "a4": (A4, 18 * mm, 10.5)}
 
@@ -83,7 +84,7 @@ def story(
         Spacer(1, 4 * mm),
         _amounts(facts, opts, st, width),
         Spacer(1, 4 * mm),
-        _payment(facts, st, width),
+        _payment(facts, opts, st, width),
         Spacer(1, 5 * mm),
         _verification(facts, st, width),
     ]
@@ -117,7 +118,7 @@ def header(facts: ReceiptFacts, opts: RenderOptions, st: Styles, width: float) -
 
 def _who(facts: ReceiptFacts, opts: RenderOptions, st: Styles, width: float) -> Table:
     w = opts.wording
-    who = "Refunded to" if facts.is_refund else "Received from"
+    who = who_label(facts)
     rows = [
         [
             para("Date", st.label),
@@ -154,10 +155,10 @@ def _amounts(facts: ReceiptFacts, opts: RenderOptions, st: Styles, width: float)
             else "Credit on account (beyond what was owed)"
         )
         rows.append([para(credit, st.value), para(money(facts.unallocated), st.value_right)])
-    total = "Total refunded" if facts.is_refund else "Total paid"
+    total = total_label(facts)
     rows.append([para(total, st.strong), para(money(facts.amount), st.strong_right)])
     balance = (
-        "Balance on invoice after this refund"
+        f"Balance on invoice after this {'reversal' if facts.reversal else 'refund'}"
         if facts.is_refund
         else ("Balance remaining on invoice")
     )
@@ -186,22 +187,20 @@ def _amounts(facts: ReceiptFacts, opts: RenderOptions, st: Styles, width: float)
     return table
 
 
-def _payment(facts: ReceiptFacts, st: Styles, width: float) -> Table:
+def _payment(facts: ReceiptFacts, opts: RenderOptions, st: Styles, width: float) -> Table:
     rows = [[para("Payment method", st.label), para(payment_method(facts), st.value)]]
-    if facts.is_refund:
-        rows += [
-            [para("Refund of receipt", st.label), para(facts.payment_receipt or "—", st.value)],
-            [para("Stripe refund", st.label), para(facts.stripe_refund_id or "—", st.value)],
-            [para("Original payment", st.label), para(facts.payment_intent, st.value)],
-            [para("Reason", st.label), para(facts.refund_reason or "—", st.value)],
-        ]
-    else:
-        rows.append([para("Stripe reference", st.label), para(facts.payment_intent, st.value)])
+    rows += [
+        [para(label, st.label), para(value, st.value)]
+        for label, value in reference_rows(facts, opts.wording)
+    ]
     rows.append(
         [para("Desk · Cashier", st.label), para(f"{facts.desk or '—'} · {facts.cashier}", st.value)]
     )
+    note = realisation_note(facts)
+    if note:
+        rows.append([para(note, st.strong), ""])
     table = Grid(rows, colWidths=_fill([34 * mm * st.body.fontSize / 9, None], width))
-    table.setStyle(_grid_style())
+    table.setStyle(_grid_style([("SPAN", (0, -1), (-1, -1))] if note else None))
     return table
 
 

@@ -35,8 +35,9 @@ from kiosk.receipts.pdf_parts import (
     logo,
     para,
 )
+from kiosk.receipts.tender_wording import realisation_note, reference_rows
 from kiosk.receipts.verification import qr_payload
-from kiosk.receipts.wording import payment_method, title
+from kiosk.receipts.wording import balance_label, payment_method, title, total_label, who_label
 
 ROLL_WIDTH = 80 * mm
 MARGIN = 4 * mm
@@ -115,7 +116,7 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
         pairs(
             st,
             [
-                ("Refunded to" if facts.is_refund else "Received from", facts.student_name),
+                (who_label(facts), facts.student_name),
                 ("Student no.", facts.student_number),
                 ("Email", facts.student_email or "—"),
                 ("Invoice", facts.invoice_number),
@@ -145,21 +146,22 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
         rule(),
         money_rows(
             st,
-            [("Total refunded" if facts.is_refund else "Total paid", money(facts.amount))],
+            [(total_label(facts), money(facts.amount))],
             strong=True,
         ),
         money_rows(
             st,
             [
                 (
-                    "Balance after refund" if facts.is_refund else "Balance remaining",
+                    balance_label(facts),
                     money(facts.balance_after),
                 )
             ],
         ),
         rule(),
         para(payment_method(facts), st.body),
-        *_stacked(st, _references(facts)),
+        *_stacked(st, reference_rows(facts, w)),
+        *_realisation(facts, st),
         pairs(st, [("Desk", facts.desk or "—"), ("Cashier", facts.cashier)]),
         Spacer(1, 3 * mm),
         _centered_qr(facts),
@@ -177,15 +179,9 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
     return parts
 
 
-def _references(facts: ReceiptFacts) -> list[tuple[str, str]]:
-    if not facts.is_refund:
-        return [("Stripe reference", facts.payment_intent)]
-    return [
-        ("Refund of receipt", facts.payment_receipt or "—"),
-        ("Stripe refund", facts.stripe_refund_id or "—"),
-        ("Original payment", facts.payment_intent),
-        ("Reason", facts.refund_reason or "—"),
-    ]
+def _realisation(facts: ReceiptFacts, st: Styles) -> list[Flowable]:
+    note = realisation_note(facts)
+    return [Spacer(1, 1.5 * mm), para(note, st.strong)] if note else []
 
 
 def _stacked(st: Styles, rows: list[tuple[str, str]]) -> list[Flowable]:

@@ -17,6 +17,10 @@ CHANNEL_NAMES = {
     "payment_link": "Payment Link",
     "fee_slip": "Fee slip QR",
     "terminal": "Card reader",
+    "cash": "Cash",
+    "cheque": "Cheque",
+    "dd": "Demand draft",
+    "bank_transfer": "Bank transfer (NEFT/RTGS/IMPS)",
 }
 
 
@@ -66,4 +70,25 @@ def payment_method(facts: ReceiptFacts) -> str:
 
 
 def title(facts: ReceiptFacts) -> str:
+    if facts.reversal:
+        return "REVERSAL NOTE"
     return "REFUND NOTE" if facts.is_refund else "RECEIPT"
+
+
+def who_label(facts: ReceiptFacts) -> str:
+    if facts.reversal:
+        return "Student"
+    return "Refunded to" if facts.is_refund else "Received from"
+
+
+def total_label(facts: ReceiptFacts) -> str:
+    if facts.reversal:
+        return "Total reversed"
+    return "Total refunded" if facts.is_refund else "Total paid"
+
+
+def balance_label(facts: ReceiptFacts) -> str:
+    """The short form (the 80 mm roll)."""
+    if facts.reversal:
+        return "Balance after reversal"
+    return "Balance after refund" if facts.is_refund else "Balance remaining"
