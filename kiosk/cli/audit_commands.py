@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = sub.add_parser("audit", help="check the audit log")
     asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = asub.add_parser(

@@ -19,7 +19,7 @@ from kiosk.cli.errors import CommandError, UsageError
 PREFIXES = {"stripe_secret_key": ("sk_", "rk_"), "webhook_secret": ("whsec_",)}
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     config = sub.add_parser("config", help="show or change settings (config.toml)")
     csub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     show = csub.add_parser("show", help="every setting with its value and source")

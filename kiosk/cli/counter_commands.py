@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 from datetime import date, datetime
@@ -28,7 +29,7 @@ from kiosk.cli.passwords import staff_user, supervisor
 TENDER_CHANNELS = ("cash", "cheque", "dd", "bank-transfer")
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     counter = sub.add_parser("counter", help="the counter session: float, tenders, counted close")
     csub = counter.add_subparsers(dest="counter_command", metavar="ACTION", required=True)
     p = csub.add_parser("open", help="open this desk's counter with a float")

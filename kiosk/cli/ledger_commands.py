@@ -7,7 +7,6 @@ import getpass
 import json
 import os
 import sys
-from typing import Any
 
 from kiosk.cli.errors import CommandError
 from kiosk.ledger.sort_keys import SORT_KEYS
@@ -26,7 +25,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser("demo-data", help="write deterministic sample students and invoices")
     demo.add_argument(
         "--students",
@@ -46,7 +45,7 @@ def register(sub: Any) -> None:
     _register_users(sub)
 
 
-def _register_invoices(sub: Any) -> None:
+def _register_invoices(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     invoices = sub.add_parser("invoices", help="list, search and show invoices")
     isub = invoices.add_subparsers(dest="invoices_command", metavar="ACTION", required=True)
     lst = isub.add_parser("list", help="list or search invoices")
@@ -78,7 +77,7 @@ def _register_invoices(sub: Any) -> None:
     show.set_defaults(func=cmd_invoices_show)
 
 
-def _register_users(sub: Any) -> None:
+def _register_users(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     users = sub.add_parser("users", help="staff accounts")
     usub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     add = usub.add_parser(

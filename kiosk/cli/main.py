@@ -16,7 +16,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from kiosk.cli.errors import CommandError, describe_failure
 from kiosk.cli.terminal import safe
@@ -34,7 +34,9 @@ COMMAND_MODULES = (
     "kiosk.payouts.cli",
     "kiosk.stripe_check.cli",
 )
-Register = Callable[[argparse._SubParsersAction], None]
+# A command group's `register(sub)`. Any: `sub` makes `_Parser`s, and the registrars (and the
+# GUI's) take the ArgumentParser they are; argparse's generic is invariant.
+Register = Callable[["argparse._SubParsersAction[Any]"], None]
 
 log = logging.getLogger("kiosk.cli")
 

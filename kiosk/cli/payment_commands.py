@@ -13,6 +13,7 @@ scripts, taken from FEE_KIOSK_SUPERVISOR_PASSWORD.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import threading
@@ -26,7 +27,7 @@ from kiosk.cli.passwords import supervisor as approved_by
 from kiosk.clock import desk_zone, stamp
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "pay", help="take a payment: Checkout, Payment Link, cash, cheque, dd or bank transfer"
     )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from kiosk.ledger.audit import HASHED_FIELDS, entry_hash
 from kiosk.ledger.audit_guard import MISSING, RESTORED
 from kiosk.ledger.models import AuditEntry
+
+if TYPE_CHECKING:
+    from kiosk.ledger.database import Ledger
 
 _BATCH = 2000
 
@@ -33,7 +37,7 @@ class ChainReport:
         return self.broken is None
 
 
-def verify_chain(ledger) -> ChainReport:
+def verify_chain(ledger: Ledger) -> ChainReport:
     """Recompute every entry's hash in id order; stop at the first that does not match."""
     report = ChainReport()
     columns = [getattr(AuditEntry, name) for name in ("id", *HASHED_FIELDS, "chain_hash")]

@@ -36,7 +36,7 @@ class CashCount:
 
     @property
     def total(self) -> int:
-        unit = 10 ** currency_exponent(self.currency)
+        unit: int = 10 ** currency_exponent(self.currency)
         return sum(note * unit * pieces for note, pieces in self.notes.items()) + self.coins
 
     def to_json(self) -> str:

@@ -8,11 +8,14 @@ with ledger.begin() as s:      # one session per unit of work, committed on exit
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 import kiosk.ledger.counter_models  # noqa: F401  (its tables join the models' metadata)
 from kiosk.ledger.revisions import head_revisions
@@ -21,12 +24,15 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 727_001  # advisory lock id: one desk migrates at a time
 READ_ONLY = "kiosk_read_only"
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 
 class LedgerMissing(FileNotFoundError):
     """A command that only uses a ledger found none (or an empty file) where it looked."""
 
 
-def alembic_config(connection=None):
+def alembic_config(connection: Connection | None = None) -> Config:
     from alembic.config import Config
 
     cfg = Config()
@@ -35,7 +41,7 @@ def alembic_config(connection=None):
     return cfg
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -55,11 +61,13 @@ def make_engine(url: str) -> Engine:
         # SQLite: take the write lock at BEGIN, so concurrent writers queue instead of
         # failing on lock upgrade (pysqlite's deferred BEGIN breaks this otherwise).
         @event.listens_for(engine, "connect")
-        def _no_autobegin(dbapi_connection, _record) -> None:
+        def _no_autobegin(
+            dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry
+        ) -> None:
             dbapi_connection.isolation_level = None
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn) -> None:
+        def _begin_immediate(conn: Connection) -> None:
             # Readers (Ledger.read) begin deferred: in WAL mode they never wait for a writer.
             read_only = conn.get_execution_options().get(READ_ONLY, False)
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

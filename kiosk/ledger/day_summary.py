@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,9 @@ from kiosk.atomic import write_bytes, write_text
 from kiosk.csv_safe import SafeWriter
 from kiosk.ledger.counter_figures import CHANNEL_LABELS
 from kiosk.money import format_money
+
+if TYPE_CHECKING:
+    from kiosk.context import Context
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ CHANNELS = CHANNEL_LABELS
 METHODS = {"card": "Card", "upi": "UPI"}
 
 
-def day_summary(ctx, day: date | None = None) -> DaySummary:
+def day_summary(ctx: Context, day: date | None = None) -> DaySummary:
     from kiosk.ledger.models import Allocation, FeeComponent, Payment, Refund
     from kiosk.receipts.listing import day_bounds
 

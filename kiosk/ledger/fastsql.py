@@ -8,9 +8,10 @@ are flushed first, so ORM and prebuilt writes mix freely in one unit of work.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, CursorResult, Executable, Table
 from sqlalchemy.orm import Session
 
 
@@ -74,7 +75,7 @@ def write(session: Session, stmt: Any, params: dict[str, Any] | list[dict[str, A
     if not compiled.complete:
         result = conn.execute(stmt, params)
         return result.first() if result.returns_rows else None
-    cursor = conn.connection.dbapi_connection.cursor()
+    cursor = conn.connection.cursor()
     try:
         if len(rows) > 1:
             cursor.executemany(compiled.sql, [compiled.args(r) for r in rows])
@@ -85,7 +86,7 @@ def write(session: Session, stmt: Any, params: dict[str, Any] | list[dict[str, A
         cursor.close()
 
 
-def connection(session: Session) -> Any:
+def connection(session: Session) -> Connection:
     if session.new or session.dirty or session.deleted:
         session.flush()
     # The connection is fixed for one transaction. A SAVEPOINT (begin_nested) is emitted
@@ -95,10 +96,14 @@ def connection(session: Session) -> Any:
     tx = session.get_nested_transaction() or session.get_transaction()
     if info.get("kiosk.tx") is not tx:
         info["kiosk.tx"], info["kiosk.conn"] = tx, session.connection()
-    return info["kiosk.conn"]
+    return cast(Connection, info["kiosk.conn"])
 
 
-def run(session: Session, stmt: Any, params: Any = None) -> Any:
+def run(
+    session: Session,
+    stmt: Executable,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+) -> CursorResult[*tuple[Any, ...]]:
     """Execute on the session's connection, after flushing pending ORM changes."""
     return connection(session).execute(stmt, params)
 

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from kiosk.ledger.instrument_views import payment_extras
@@ -40,7 +42,7 @@ class InvoiceNotFound(LookupError):
         super().__init__(f"no invoice numbered {number!r}")
 
 
-def total_expr():
+def total_expr() -> ScalarSelect[Any]:
     return (
         select(func.coalesce(func.sum(FeeComponent.amount), 0))
         .where(FeeComponent.invoice_id == Invoice.id)
@@ -48,7 +50,7 @@ def total_expr():
     )
 
 
-def paid_expr():
+def paid_expr() -> ScalarSelect[Any]:
     return (
         select(func.coalesce(func.sum(Allocation.amount), 0))
         .join(FeeComponent, FeeComponent.id == Allocation.component_id)
@@ -57,7 +59,7 @@ def paid_expr():
     )
 
 
-def received_expr():
+def received_expr() -> ColumnElement[Any]:
     """Money received for the invoice, less refunds Stripe has confirmed and bounced
     instruments (reversed by kiosk.payments.clearance)."""
     received = (
@@ -80,7 +82,9 @@ def received_expr():
     return received - refunded
 
 
-def status_expr(total, paid, today: date):
+def status_expr(
+    total: ColumnElement[Any], paid: ColumnElement[Any], today: date
+) -> ColumnElement[str]:
     return case(
         (Invoice.voided_at.is_not(None), literal(InvoiceStatus.VOID.value)),
         (and_(total > 0, paid >= total), literal(InvoiceStatus.PAID.value)),
@@ -90,7 +94,7 @@ def status_expr(total, paid, today: date):
     )
 
 
-def summary_select(today: date | None = None) -> Select:
+def summary_select(today: date | None = None) -> Select[*tuple[Any, ...]]:
     today = today or date.today()
     total, paid = total_expr(), paid_expr()
     return select(
@@ -109,7 +113,7 @@ def summary_select(today: date | None = None) -> Select:
     ).join(Student, Student.id == Invoice.student_id)
 
 
-def to_row(r) -> InvoiceRow:
+def to_row(r: Sequence[Any]) -> InvoiceRow:
     return InvoiceRow.from_row(r)
 
 

@@ -160,7 +160,7 @@ def _check_status(status: str | None) -> None:
         raise ValueError(f"unknown status {status!r}; statuses are: {known}")
 
 
-def _filtered_ids(session: Session, text: str, status: str | None, today: date) -> Select:
+def _filtered_ids(session: Session, text: str, status: str | None, today: date) -> Select[int]:
     _check_status(status)
     query = select(Invoice.id).join(Student, Student.id == Invoice.student_id)
     match = _text_filter(session, text)
@@ -208,7 +208,7 @@ def ids_select(
     order_by: str,
     descending: bool,
     today: date,
-) -> Select:
+) -> Select[int]:
     """The ids of one page of `search_invoices`, in order (kiosk.ledger.first_page caches
     its SQL for the desk's first page)."""
     if offset < 0 or (limit is not None and limit < 0):
@@ -242,6 +242,6 @@ def count_invoices(
     return int(session.scalar(count_select(session, text, status, today or date.today())) or 0)
 
 
-def count_select(session: Session, text: str, status: str | None, today: date) -> Select:
+def count_select(session: Session, text: str, status: str | None, today: date) -> Select[int]:
     ids = _filtered_ids(session, text, status, today).subquery()
     return select(func.count()).select_from(ids)

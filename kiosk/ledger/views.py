@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -33,7 +34,7 @@ class InvoiceRow:
         return max(self.total - self.paid, 0)
 
     @classmethod
-    def from_row(cls, r) -> InvoiceRow:
+    def from_row(cls, r: Sequence[Any]) -> InvoiceRow:
         """From a row of the invoice summary query, in its column order (whichever driver
         ran it: SQLAlchemy, or sqlite3 for the desk's cached first page)."""
         return cls(

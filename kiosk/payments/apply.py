@@ -36,16 +36,12 @@ from kiosk.payments import followups, held
 from kiosk.payments import ledger_writes as db
 from kiosk.payments import methods as pay_methods
 from kiosk.payments.ledger_writes import AttemptRow
-from kiosk.payments.recording import (  # noqa: F401  (re-exported for refunds and followups)
-    InvoiceRef,
-    Recorder,
-    _card,
-    _id,
-    _setting,
-    decline_reason,
-    insert_ignore,
-)
-from kiosk.payments.results import ApplyResult, finish, publish_result  # noqa: F401
+from kiosk.payments.recording import InvoiceRef, Recorder, _id, decline_reason
+
+# Re-exported: callers take the result type and `finish` (publish after commit) from here.
+from kiosk.payments.results import ApplyResult as ApplyResult
+from kiosk.payments.results import finish as finish
+from kiosk.payments.results import publish_result as publish_result
 from kiosk.payments.status import PaymentStatus
 
 if TYPE_CHECKING:
@@ -210,7 +206,7 @@ class Applier(Recorder):
         self,
         *,
         reference: str | None = None,
-        metadata: dict | None = None,
+        metadata: dict[str, Any] | None = None,
         stripe_ids: tuple[str | None, ...] = (),
     ) -> AttemptRow | None:
         meta_attempt = (metadata or {}).get("attempt")
@@ -226,7 +222,9 @@ class Applier(Recorder):
                 return found
         return None
 
-    def invoice_of(self, attempt: AttemptRow | None, metadata: dict | None) -> InvoiceRef | None:
+    def invoice_of(
+        self, attempt: AttemptRow | None, metadata: dict[str, Any] | None
+    ) -> InvoiceRef | None:
         if attempt is not None:
             return InvoiceRef(attempt.invoice_id, attempt.invoice_number, attempt.currency)
         row = db.invoice(self.s, (metadata or {}).get("invoice"))

@@ -101,8 +101,8 @@ class _BackingOffClient(stripe.RequestsClient):
     ) -> bool:
         if response is not None and response[1] == 429:
             return num_retries < max(max_network_retries or 0, RATE_LIMIT_RETRIES)
-        return super()._should_retry(
-            response, api_connection_error, num_retries, max_network_retries
+        return bool(  # stripe leaves this one's return type out
+            super()._should_retry(response, api_connection_error, num_retries, max_network_retries)
         )
 
 

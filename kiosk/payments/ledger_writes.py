@@ -16,7 +16,8 @@ from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.ledger.counter_models import CounterSession
-from kiosk.ledger.fastsql import dialect_insert, run, table, write
+from kiosk.ledger.fastsql import dialect_insert, table, write
+from kiosk.ledger.fastsql import run as run  # callers run this module's statements: db.run
 from kiosk.ledger.models import (
     Allocation,
     FeeComponent,
@@ -126,7 +127,7 @@ class AttemptRow:
     desk: str = ""
 
     @classmethod
-    def of(cls, row: Row | None) -> AttemptRow | None:
+    def of(cls, row: Row[*tuple[Any, ...]] | None) -> AttemptRow | None:
         return None if row is None else cls(*cast("tuple[Any, ...]", row))
 
 
@@ -157,13 +158,13 @@ def attempt(session: Session, stmt: Any, key: str | None) -> AttemptRow | None:
     return AttemptRow.of(run(session, stmt, {"key": key}).first())
 
 
-def invoice(session: Session, number: str | None) -> Row | None:
+def invoice(session: Session, number: str | None) -> Row[*tuple[Any, ...]] | None:
     if not number:
         return None
     return run(session, INVOICE_BY_NUMBER, {"number": number}).first()
 
 
-def payment_by_intent(session: Session, pi_id: str) -> Row | None:
+def payment_by_intent(session: Session, pi_id: str) -> Row[*tuple[Any, ...]] | None:
     return run(session, PAYMENT_BY_INTENT, {"pi": pi_id}).first()
 
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -145,18 +145,18 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
     return [c for r in results for c in r.changes]
 
 
-def _sessions(gateway: StripeGateway, channel: str, stripe_id: str) -> list[dict]:
+def _sessions(gateway: StripeGateway, channel: str, stripe_id: str) -> list[dict[str, Any]]:
     if channel == "checkout":
         return [gateway.retrieve_session(stripe_id)]
     # A link's payers each get a session; newest first, so apply oldest first.
     return list(reversed(list(gateway.list_sessions(payment_link=stripe_id))))
 
 
-def _done(sessions: list[dict]) -> bool:
+def _done(sessions: list[dict[str, Any]]) -> bool:
     return any(cs.get("status") == "complete" for cs in sessions)
 
 
-def _declines(gateway: StripeGateway, public_id: str, since: int) -> list[dict]:
+def _declines(gateway: StripeGateway, public_id: str, since: int) -> list[dict[str, Any]]:
     """Declined card attempts for this attempt, oldest first. A session stays open after a
     decline (the payer may retry), so the decline is learnt from the PaymentIntent's event."""
     found = [

@@ -103,7 +103,9 @@ def reconcile(
     return report
 
 
-def _events(ctx: Context, gateway: StripeGateway, report: ReconcileReport, results: list) -> None:
+def _events(
+    ctx: Context, gateway: StripeGateway, report: ReconcileReport, results: list[ApplyResult]
+) -> None:
     events = list(gateway.list_events(list(HANDLED_EVENTS), int(report.since.timestamp())))
     for event in reversed(events):  # Stripe lists newest first; apply in the order they happened
         report.events_seen += 1
@@ -112,7 +114,11 @@ def _events(ctx: Context, gateway: StripeGateway, report: ReconcileReport, resul
 
 
 def _attempt_sessions(
-    ctx: Context, gateway: StripeGateway, since: datetime, report: ReconcileReport, results: list
+    ctx: Context,
+    gateway: StripeGateway,
+    since: datetime,
+    report: ReconcileReport,
+    results: list[ApplyResult],
 ) -> None:
     with ctx.ledger.begin() as s:
         rows = s.execute(

@@ -8,7 +8,7 @@ receipt number and its audit entry, all in the caller's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -38,9 +38,8 @@ def _setting(settings: Any, key: str) -> Any:
 
 def _id(value: Any) -> str | None:
     """An expandable field: the id string, or the expanded object's id."""
-    if isinstance(value, dict):
-        return value.get("id")
-    return value
+    found = value.get("id") if isinstance(value, dict) else value
+    return cast("str | None", found)  # Stripe's JSON
 
 
 def _card(charge: Any) -> tuple[str, str]:

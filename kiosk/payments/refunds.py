@@ -214,7 +214,9 @@ def _refused(ctx: Context, refund_id: int, message: str) -> None:
             audit.record(s, "refund.refused", desk=ctx.desk, target=row.public_id, message=message)
 
 
-def _apply_answers(ctx: Context, gateway: StripeGateway | None, refunds: list[dict]) -> None:
+def _apply_answers(
+    ctx: Context, gateway: StripeGateway | None, refunds: list[dict[str, Any]]
+) -> None:
     results = []
     with ctx.ledger.begin() as s:
         for obj in refunds:

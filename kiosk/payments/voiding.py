@@ -17,6 +17,8 @@ from kiosk.money import format_money
 from kiosk.payments.errors import NotFound, PaymentError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from kiosk.context import Context
     from kiosk.payments.gateway import StripeGateway
 
@@ -66,7 +68,7 @@ def void_invoice(
         return invoice_row(s, number)
 
 
-def _check(s, row: InvoiceRow, locale: str) -> None:
+def _check(s: Session, row: InvoiceRow, locale: str) -> None:
     if row.status == InvoiceStatus.VOID:
         raise VoidRefused(f"invoice {row.number} is already void")
     held = row.paid + row.credit

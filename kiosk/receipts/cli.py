@@ -23,7 +23,7 @@ PrintPdf = Callable[[Path, "str | None"], tuple[str, int]]
 _printer: list[PrintPdf] = []
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("receipts", help="receipts: list, show, print, email, verify, export")
     cmds = parser.add_subparsers(dest="receipts_command", metavar="RECEIPTS_COMMAND", required=True)
     _add(
@@ -84,7 +84,7 @@ def register(sub: Any) -> None:
     register_fee_slips(sub)
 
 
-def register_fee_slips(sub: Any) -> None:
+def register_fee_slips(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     slips = sub.add_parser("fee-slips", help="fee slips with a pay-by-QR Payment Link")
     slips.add_argument(
         "--status",
@@ -100,7 +100,11 @@ def register_fee_slips(sub: Any) -> None:
 
 
 def _add(
-    cmds: Any, name: str, func: Any, help_text: str, arguments: list[tuple[str, dict[str, Any]]]
+    cmds: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    func: Callable[[argparse.Namespace], int],
+    help_text: str,
+    arguments: list[tuple[str, dict[str, Any]]],
 ) -> argparse.ArgumentParser:
     parser = cmds.add_parser(name, help=help_text)
     for flag, options in arguments:

@@ -95,7 +95,9 @@ class _Page:
         self.left = writer.margin
         self.right = writer.pagesize[0] - writer.margin
         self.y = writer.pagesize[1] - writer.margin
-        self.money = lambda minor: writer.opts.wording.money(minor, facts.currency)
+
+    def money(self, minor: int) -> str:
+        return self.w.opts.wording.money(minor, self.f.currency)
 
     def text(
         self,

@@ -141,7 +141,9 @@ def _who(facts: ReceiptFacts, opts: RenderOptions, st: Styles, width: float) -> 
 
 
 def _amounts(facts: ReceiptFacts, opts: RenderOptions, st: Styles, width: float) -> Table:
-    money = lambda minor: opts.wording.money(minor, facts.currency)  # noqa: E731
+    def money(minor: int) -> str:
+        return opts.wording.money(minor, facts.currency)
+
     head = "Taken back from fee component" if facts.is_refund else "Fee component"
     amount_head = st.label.clone("label_right", alignment=2)
     rows: list[list[Any]] = [[para(head, st.label), para("Amount", amount_head)]]

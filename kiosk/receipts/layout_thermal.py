@@ -40,9 +40,9 @@ from kiosk.receipts.verification import qr_payload
 from kiosk.receipts.wording import balance_label, payment_method, title, total_label, who_label
 
 ROLL_WIDTH = 80 * mm
-MARGIN = 4 * mm
+MARGIN: float = 4 * mm
 WIDTH = ROLL_WIDTH - 2 * MARGIN
-TALL = 2000 * mm
+TALL: float = 2000 * mm
 
 
 def render_thermal(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> bytes:
@@ -92,7 +92,10 @@ def _build(
 def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flowable]:
     st = Styles.sized(8.0)
     w = opts.wording
-    money = lambda minor: w.money(minor, facts.currency)  # noqa: E731
+
+    def money(minor: int) -> str:
+        return w.money(minor, facts.currency)
+
     parts: list[Flowable] = []
     test = is_test(facts, opts)
     if test:
@@ -264,7 +267,7 @@ def _tight() -> TableStyle:
     )
 
 
-class EndMarker(Flowable):
+class EndMarker(Flowable):  # type: ignore[misc]  # reportlab has no type stubs
     """Zero-height flowable that records where the content ended (page coordinates)."""
 
     def __init__(self) -> None:

@@ -86,7 +86,8 @@ class SendReport:
 
 def backoff(attempts: int) -> timedelta:
     """60 s, 2 min, 4 min, … capped at 6 h (attempts counts the one that just failed)."""
-    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+    factor: int = 2 ** max(attempts - 1, 0)
+    return min(BACKOFF_FIRST * factor, BACKOFF_MAX)
 
 
 # -- queueing -----------------------------------------------------------------------------

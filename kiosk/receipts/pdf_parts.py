@@ -129,7 +129,7 @@ class Styles:
         )
 
 
-class Grid(Table):
+class Grid(Table):  # type: ignore[misc]  # reportlab has no type stubs
     """A reportlab Table whose cells use the shipped font (Table's own default is Helvetica,
     which would put an unembedded base font in the PDF)."""
 
@@ -158,7 +158,7 @@ def logo(path: Path | None, size: float) -> Flowable | None:
     return Image(str(path), width=width * scale, height=height * scale)
 
 
-class QRCode(Flowable):
+class QRCode(Flowable):  # type: ignore[misc]  # reportlab has no type stubs
     """A QR code drawn as vector squares, `size` points wide, quiet zone included.
 
     Drawn in module units with one literal path (integers only): a slip run draws

@@ -52,7 +52,7 @@ class Manifest:
         entry = self.entries.get(number)
         if not entry or entry.get("balance") != balance:
             return False
-        path = self.path.parent / entry["file"]
+        path = self.path.parent / str(entry["file"])
         return path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
 
     def record(self, number: str, balance: int, filename: str, sha256: str, attempt: str) -> None:

@@ -55,7 +55,9 @@ def _stripe(facts: ReceiptFacts) -> list[tuple[str, str]]:
 
 
 def _tender(facts: ReceiptFacts, tender: TenderFacts, w: Wording) -> list[tuple[str, str]]:
-    money = lambda minor: w.money(minor, facts.currency)  # noqa: E731
+    def money(minor: int) -> str:
+        return w.money(minor, facts.currency)
+
     if tender.kind == "cash":
         handed = tender.tendered if tender.tendered is not None else facts.amount
         return [("Cash tendered", money(handed)), ("Change given", money(handed - facts.amount))]

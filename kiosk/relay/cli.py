@@ -11,7 +11,7 @@ from kiosk.errors import CommandError
 DEFAULT_PORT = 8787
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("relay", help="the Stripe webhook relay server")
     add_commands(parser)
 
@@ -33,7 +33,7 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     prune.set_defaults(func=run_prune)
 
 
-def _add_token_commands(cmds: Any) -> None:
+def _add_token_commands(cmds: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     token = cmds.add_parser("token", help="desk tokens")
     tcmds = token.add_subparsers(dest="token_command", metavar="TOKEN_COMMAND", required=True)
     create = tcmds.add_parser("create", help="issue a token; printed once, as the last line")

@@ -6,7 +6,7 @@ import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, TypeVar
+from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -22,11 +22,11 @@ _bearer = HTTPBearer(auto_error=False, description="a desk token from `relay tok
 # async, not def: FastAPI runs plain-def dependencies in a worker thread, which used to
 # cost more than everything else a webhook does (see tests/benchmarks/bench_relay.py).
 async def get_settings(request: Request) -> RelaySettings:
-    return request.app.state.settings
+    return cast(RelaySettings, request.app.state.settings)  # Starlette's state is untyped
 
 
 async def get_relay(request: Request) -> Relay:
-    return request.app.state.relay
+    return cast(Relay, request.app.state.relay)
 
 
 async def resolve(request: Request, dependency: Callable[[Request], Awaitable[T]]) -> T:
@@ -39,7 +39,7 @@ async def resolve(request: Request, dependency: Callable[[Request], Awaitable[T]
     if override is None:
         return await dependency(request)
     value = override()  # overrides take no arguments, as in the FastAPI template's tests
-    return await value if inspect.isawaitable(value) else value
+    return cast(T, await value if inspect.isawaitable(value) else value)
 
 
 SettingsDep = Annotated[RelaySettings, Depends(get_settings)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
 
@@ -24,7 +24,7 @@ class RunningRelay:
 
     @property
     def settings(self) -> RelaySettings:
-        return self.app.state.settings
+        return cast(RelaySettings, self.app.state.settings)  # Starlette's state is untyped
 
     def stop(self) -> None:
         """Answer the held long-polls first, so none is cut off by the shutdown timeout."""

@@ -8,13 +8,14 @@ otherwise, 2 when refused (a live key, no key, a bad URL) before any call.
 
 from __future__ import annotations
 
+import argparse
 import json
 from typing import Any
 
 from kiosk.errors import UsageError
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "stripe-check",
         help="run the desk's assumptions against a Stripe test account; compare with the sandbox",

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from typing import TYPE_CHECKING
 
 from kiosk.errors import CommandError
 
+if TYPE_CHECKING:
+    from kiosk.context import Context
 
-def register(sub: argparse._SubParsersAction) -> None:
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("sync", help="pull Stripe events from the relay and apply them")
     p.add_argument("--once", action="store_true", help="one round, then exit")
     p.add_argument(
@@ -69,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _status(ctx) -> int:
+def _status(ctx: Context) -> int:
     from kiosk.clock import desk_zone, stamp
     from kiosk.ledger.models import SyncCursor
     from kiosk.sync.state import load_state
@@ -89,7 +93,7 @@ def _status(ctx) -> int:
     return 0
 
 
-def _print_held(ctx) -> None:
+def _print_held(ctx: Context) -> None:
     from kiosk.payments import held
 
     for event_id, etype, reason, tries in held.dead_letters(ctx):
@@ -99,7 +103,7 @@ def _print_held(ctx) -> None:
         print(counts.describe())
 
 
-def _retry_dead(ctx) -> int:
+def _retry_dead(ctx: Context) -> int:
     from kiosk.payments import held
     from kiosk.payments.apply import finish
     from kiosk.payments.errors import PaymentError

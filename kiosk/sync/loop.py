@@ -22,8 +22,12 @@ from kiosk.sync.client import RelayAuthError, RelayClient, RelayError, RelayEven
 from kiosk.sync.state import SyncState, SyncStatus, store_state
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from kiosk.context import Context
     from kiosk.payments.gateway import StripeGateway
+    from kiosk.payments.results import ApplyResult
+    from kiosk.payments.verify import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +136,7 @@ class SyncLoop:
         from kiosk.sync.receipt_reports import report_receipts
 
         size = 1 if self.ctx.ledger.dialect == "postgresql" else len(events)
-        results = []
+        results: list[ApplyResult] = []
         for start in range(0, len(events), size):
             part = events[start : start + size]
             results += retry_transient(self._page_work(part), what="relay page")
@@ -156,16 +160,18 @@ class SyncLoop:
         except PaymentError as exc:
             log.info("payouts sync after a payout event failed: %s", exc.message)
 
-    def _page_work(self, part: list[Any]) -> Callable[[], list[Any]]:
+    def _page_work(self, part: list[RelayEvent]) -> Callable[[], list[ApplyResult]]:
         """Apply `part` in short ledger transactions (Stripe reads between them)."""
         from kiosk.payments.verify import apply_in_ledger
 
-        def work() -> list[Any]:
+        def work() -> list[ApplyResult]:
             return apply_in_ledger(self.ctx, self.gateway, lambda s, v: self._page(s, v, part))
 
         return work
 
-    def _page(self, s, verifier, events: list[RelayEvent]) -> list:
+    def _page(
+        self, s: Session, verifier: Verifier | None, events: list[RelayEvent]
+    ) -> list[ApplyResult]:
         from kiosk.ledger.retry import is_transient
         from kiosk.payments import held
         from kiosk.payments.apply import apply_event

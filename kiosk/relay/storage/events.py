@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, select
 
@@ -44,13 +45,18 @@ class StoredEvent:
     payload: bytes
 
 
+def _unchanged(value: datetime) -> datetime:
+    return value
+
+
 class EventStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = is_sqlite(engine)
         self._mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         received_type = Event.__table__.c.received_at.type.dialect_impl(engine.dialect)
-        self._bind_time = received_type.bind_processor(engine.dialect) or (lambda v: v)
+        bind = received_type.bind_processor(engine.dialect)
+        self._bind_time: Callable[[datetime], Any] = bind or _unchanged
         self._sql: dict[int, str] = {}
 
     def insert_batch(self, items: Sequence[Incoming], conn: Connection | None = None) -> set[str]:
