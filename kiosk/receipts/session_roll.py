@@ -27,7 +27,7 @@ from kiosk.receipts.layout_thermal import (
 )
 from kiosk.receipts.pdf_parts import RenderOptions, Styles, para
 from kiosk.receipts.session_facts import SessionReportFacts
-from kiosk.receipts.session_sections import Section
+from kiosk.receipts.session_sections import OPEN_NOTE, Section, who_rows
 
 
 def render_roll(facts: SessionReportFacts, opts: RenderOptions, sections: list[Section]) -> bytes:
@@ -70,8 +70,6 @@ def _build(
 def _story(
     facts: SessionReportFacts, opts: RenderOptions, sections: list[Section]
 ) -> list[Flowable]:
-    from kiosk.receipts.session_report import OPEN_NOTE, who_rows
-
     st = Styles.sized(8.0)
     parts: list[Flowable] = [
         para(opts.institution, st.center.clone("inst", fontSize=10, leading=12)),
@@ -81,7 +79,7 @@ def _story(
     ]
     if facts.status == "open":
         parts += [Spacer(1, 3), para(OPEN_NOTE, st.center_small)]
-    parts += [rule(), pairs(st, who_rows(facts, opts))]
+    parts += [rule(), pairs(st, who_rows(facts, opts.wording))]
     for section in sections:
         parts += [rule(), para(section.title, st.strong), Spacer(1, 2)]
         parts += _lines(section, st)
