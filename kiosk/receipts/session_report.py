@@ -16,12 +16,21 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from kiosk.atomic import write_bytes
 from kiosk.context import Context
 from kiosk.receipts.fonts import REGULAR
-from kiosk.receipts.pdf_parts import ACCENT, RULE, TEST_ORANGE, Grid, RenderOptions, Styles, para
+from kiosk.receipts.pdf_parts import (
+    ACCENT,
+    RULE,
+    TEST_ORANGE,
+    Grid,
+    RenderOptions,
+    Styles,
+    page_document,
+    para,
+)
 from kiosk.receipts.session_facts import SessionReportFacts, session_report_facts
 from kiosk.receipts.session_sections import OPEN_NOTE, Section, report_sections, who_rows
 
@@ -54,19 +63,13 @@ def render_session_report(ctx: Context, number: str, layout: str = "a4") -> byte
 def _render_a4(facts: SessionReportFacts, opts: RenderOptions, sections: list[Section]) -> bytes:
     st = Styles.sized(9.5)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = page_document(
         buf,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
+        A4,
+        MARGIN,
         title=f"Counter session report {facts.number}",
         author=opts.institution,
         subject=f"{facts.desk} · {facts.number}",
-        creator="Fee Kiosk",
-        invariant=1,
-        initialFontName=REGULAR,
     )
     width = A4[0] - 2 * MARGIN
     story: list[Flowable] = [_header(facts, opts, st, width), Spacer(1, 3 * mm)]

@@ -6,23 +6,18 @@ from __future__ import annotations
 import io
 
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
-    Frame,
-    PageTemplate,
     Spacer,
 )
 
-from kiosk.receipts.fonts import REGULAR
 from kiosk.receipts.layout_thermal import (
     MARGIN,
-    ROLL_WIDTH,
     TALL,
-    WIDTH,
     EndMarker,
     band,
     money_rows,
     pairs,
+    roll_document,
     rule,
 )
 from kiosk.receipts.pdf_parts import RenderOptions, Styles, para
@@ -41,27 +36,8 @@ def _build(
     facts: SessionReportFacts, opts: RenderOptions, story: list[Flowable], height: float
 ) -> tuple[bytes, float]:
     buf = io.BytesIO()
-    frame = Frame(
-        MARGIN,
-        MARGIN,
-        WIDTH,
-        height - 2 * MARGIN,
-        id="roll",
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    doc = BaseDocTemplate(
-        buf,
-        pagesize=(ROLL_WIDTH, height),
-        title=f"Counter session report {facts.number}",
-        author=opts.institution,
-        creator="Fee Kiosk",
-        invariant=1,
-        initialFontName=REGULAR,
-        pageTemplates=[PageTemplate("roll", [frame])],
-    )
+    title = f"Counter session report {facts.number}"
+    doc = roll_document(buf, height, title=title, author=opts.institution)
     marker = story[-1]  # build() consumes the list
     doc.build(story)
     return buf.getvalue(), marker.y if isinstance(marker, EndMarker) else 0.0
