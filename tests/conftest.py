@@ -154,6 +154,14 @@ def desk_contexts(url: str, tmp_path: Path, count: int = 2) -> list:
     return out
 
 
+def make_staff(ledger, *people: tuple[str, str]) -> tuple:
+    """Users [(username, role), ...], each with the password "correct horse battery"."""
+    from kiosk.ledger.users import create_user
+
+    with ledger.begin() as s:
+        return tuple(create_user(s, name, "correct horse battery", role) for name, role in people)
+
+
 @pytest.fixture
 def make_invoice(ledger):
     """Create a student and an invoice: make_invoice("INV-1", [("Tuition", 5000000, 1), ...])."""
