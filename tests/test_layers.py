@@ -90,16 +90,6 @@ ALLOWED_CYCLES: set[tuple[str, ...]] = {
         "kiosk.payments.refund_apply",
         "kiosk.payments.results",
     ),
-    # the engine and the *_logic / catalog modules it dispatches to
-    (
-        "kiosk.sandbox.catalog",
-        "kiosk.sandbox.checkout_payment",
-        "kiosk.sandbox.engine",
-        "kiosk.sandbox.payments",
-        "kiosk.sandbox.refunds_logic",
-        "kiosk.sandbox.sessions_logic",
-        "kiosk.sandbox.upi",
-    ),
 }
 
 

@@ -1,4 +1,5 @@
-"""GUI benchmarks: the GUI thread never blocks > 50 ms, and the desk starts in ≤ 0.5 s.
+"""GUI benchmarks: the GUI thread never blocks > 33 ms (two frames), 99% of its heartbeats
+are ≤ 17 ms apart (one frame), and the desk starts in ≤ 0.4 s.
 
 A QTimer heartbeat every 10 ms runs on the GUI thread; the largest gap between two beats
 is the longest the counter would have seen the desk freeze. It is measured during
@@ -81,7 +82,9 @@ def _window(ctx):
     return app, win
 
 
-STALLS: dict[str, int] = {}  # gaps over 50 ms per measurement, for the report
+STALLS: dict[str, int] = {}  # gaps over 33 ms (two frames) per measurement, for the report
+P99: dict[str, float] = {}  # 99th percentile of the heartbeat gaps per measurement, ms
+MAX_GAP, P99_GAP, STARTUP = 33.0, 17.0, 0.4  # the targets (issue 15): two frames, one frame
 
 
 def _watch(app, work, name: str = "") -> float:
@@ -95,9 +98,16 @@ def _watch(app, work, name: str = "") -> float:
         work()
     finally:
         watch.stop()
-    STALLS[name] = sum(1 for g in watch.gaps if g > 50)
+    STALLS[name] = sum(1 for g in watch.gaps if g > MAX_GAP)
     STALLS[name + ":beats"] = len(watch.gaps)
+    P99[name] = _p99(watch.gaps)
     return round(watch.max_gap_ms, 1)
+
+
+def _p99(gaps: list[float]) -> float:
+    if len(gaps) < 2:
+        return 0.0
+    return round(statistics.quantiles(gaps, n=100, method="inclusive")[98], 1)
 
 
 # -- in-process measurements -----------------------------------------------------------
@@ -346,45 +356,35 @@ def run() -> list[dict[str, Any]]:
     idle = measure_idle()
     stalls = [
         {
-            "name": f"gui: heartbeats over 50 ms apart during the {name}",
+            "name": f"gui: heartbeats over {MAX_GAP:.0f} ms apart during the {name}",
             "value": STALLS.get(name, 0),
             "unit": f"of {STALLS.get(name + ':beats', 0)}",
             "target": "",
         }
         for name in ("payment", "burst", "search", "idle")
     ]
+    scenarios = {
+        "payment": ("during a payment", payment),
+        "burst": (f"burst of {BURST:,} synced events", burst),
+        "search": (f"search/filter/scroll over {INVOICES:,} invoices", search),
+    }
+    gaps: list[dict[str, Any]] = []
+    for key, (what, worst) in scenarios.items():
+        gaps += [
+            _row(f"gui: max GUI-thread gap, {what}", worst, "ms", f"<= {MAX_GAP:.0f}"),
+            _row(f"gui: p99 GUI-thread gap, {what}", P99[key], "ms", f"<= {P99_GAP:.0f}"),
+        ]
     return [
         *stalls,
-        {
-            "name": "gui: max GUI-thread gap during a payment",
-            "value": payment,
-            "unit": "ms",
-            "target": "<= 50",
-        },
-        {
-            "name": f"gui: max GUI-thread gap, burst of {BURST:,} synced events",
-            "value": burst,
-            "unit": "ms",
-            "target": "<= 50",
-        },
-        {
-            "name": f"gui: max GUI-thread gap, search/filter/scroll over {INVOICES:,} invoices",
-            "value": search,
-            "unit": "ms",
-            "target": "<= 50",
-        },
-        {
-            "name": "gui: max heartbeat gap of an idle event loop (machine noise, same run)",
-            "value": idle,
-            "unit": "ms",
-            "target": "",
-        },
+        *gaps,
+        _row("gui: idle event loop, max heartbeat gap (baseline, same run)", idle, "ms", ""),
+        _row("gui: idle event loop, p99 heartbeat gap (baseline, same run)", P99["idle"], "ms", ""),
         {
             "name": f"gui: start-up to interactive list, {INVOICES:,} invoices (median of "
             f"{STARTUP_RUNS})",
             "value": round(desk, 3),
             "unit": "s",
-            "target": "<= 0.5",
+            "target": f"<= {STARTUP}",
         },
         {
             "name": "gui: bare PySide6 window, 100,000-row table (same run)",
@@ -407,11 +407,15 @@ def run() -> list[dict[str, Any]]:
     ]
 
 
+def _row(name: str, value: float, unit: str, target: str) -> dict[str, Any]:
+    return {"name": name, "value": value, "unit": unit, "target": target}
+
+
 if __name__ == "__main__":
     for row in run():
         print(f"{row['name']:<72} {row['value']:>8} {row['unit']:<3} target {row['target']}")
     for name in ("payment", "burst", "search", "idle"):
         print(
             f"  {name}: {STALLS.get(name)} of {STALLS.get(name + ':beats')} heartbeats "
-            "were over 50 ms apart"
+            f"were over {MAX_GAP:.0f} ms apart"
         )
