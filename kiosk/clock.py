@@ -7,7 +7,7 @@ is in the configured zone, `desk.timezone`, never the machine's. The ledger keep
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -46,3 +46,11 @@ def today(tz: str | ZoneInfo) -> date:
 def desk_today(settings: Settings) -> date:
     """The desk's date: what "today", "due" and "overdue" mean at the counter."""
     return today(desk_zone(settings))
+
+
+def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
+    """The UTC instants where the desk's local `day` starts and ends."""
+    tz = ZoneInfo(timezone)
+    start = datetime.combine(day, time.min, tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tz)
+    return start.astimezone(UTC), end.astimezone(UTC)

@@ -105,47 +105,73 @@ def pg_url() -> Iterator[str]:
         engine.dispose()
 
 
+def add_invoice(
+    ledger,
+    number: str,
+    components=None,
+    *,
+    currency: str = "INR",
+    due: date | None = None,
+    student_number: str = "S0000001",
+    email: str = "student@example.com",
+    name: str = "Asha Verma",
+) -> int:
+    """A student and an invoice with its components [(name, amount, priority), ...]."""
+    from kiosk.ledger.models import FeeComponent, Invoice, Student
+
+    components = components or [("Tuition", 5_000_000, 1), ("Hostel", 1_100_000, 2)]
+    with ledger.begin() as s:
+        st = Student(number=student_number, name=name, email=email, search_text=name.lower())
+        s.add(st)
+        s.flush()
+        inv = Invoice(
+            number=number,
+            student_id=st.id,
+            currency=currency,
+            issue_date=date.today(),
+            due_date=due or date.today() + timedelta(30),
+        )
+        inv.components = [
+            FeeComponent(name=n, amount=a, priority=p, position=i)
+            for i, (n, a, p) in enumerate(components)
+        ]
+        s.add(inv)
+        s.flush()
+        return inv.id
+
+
+def desk_contexts(url: str, tmp_path: Path, count: int = 2) -> list:
+    """`count` desks ("Desk 1", "Desk 2", ...), each with its own home and engine on `url`."""
+    from kiosk.context import Context
+
+    out = []
+    for n in range(1, count + 1):
+        home = tmp_path / f"desk{n}"
+        home.mkdir()
+        ctx = Context(home, url)
+        ctx.settings.set("desk.name", f"Desk {n}")
+        out.append(ctx)
+    return out
+
+
+def make_staff(ledger, *people: tuple[str, str]) -> tuple:
+    """Users [(username, role), ...], each with the password "correct horse battery"."""
+    from kiosk.ledger.users import create_user
+
+    with ledger.begin() as s:
+        return tuple(create_user(s, name, "correct horse battery", role) for name, role in people)
+
+
 @pytest.fixture
 def make_invoice(ledger):
     """Create a student and an invoice: make_invoice("INV-1", [("Tuition", 5000000, 1), ...])."""
-    from kiosk.ledger.models import FeeComponent, Invoice, Student
-
     counter = iter(range(1, 10**6))
 
-    def make(
-        number: str = "INV-T-0001",
-        components=None,
-        *,
-        currency: str = "INR",
-        due: date | None = None,
-        student_number: str | None = None,
-        email: str = "student@example.com",
-        name: str = "Asha Verma",
-    ) -> int:
-        components = components or [("Tuition", 5_000_000, 1), ("Hostel", 1_100_000, 2)]
-        with ledger.begin() as s:
-            st = Student(
-                number=student_number or f"S{next(counter):07d}",
-                name=name,
-                email=email,
-                search_text=name.lower(),
-            )
-            s.add(st)
-            s.flush()
-            inv = Invoice(
-                number=number,
-                student_id=st.id,
-                currency=currency,
-                issue_date=date.today(),
-                due_date=due or date.today() + timedelta(30),
-            )
-            inv.components = [
-                FeeComponent(name=n, amount=a, priority=p, position=i)
-                for i, (n, a, p) in enumerate(components)
-            ]
-            s.add(inv)
-            s.flush()
-            return inv.id
+    def make(number: str = "INV-T-0001", components=None, **kwargs) -> int:
+        kwargs.setdefault("student_number", f"S{next(counter):07d}")
+        if kwargs["student_number"] is None:
+            kwargs["student_number"] = f"S{next(counter):07d}"
+        return add_invoice(ledger, number, components, **kwargs)
 
     return make
 

@@ -144,11 +144,15 @@ class InvoiceTableModel(QAbstractTableModel):
 
     def refresh_rows(self, rows: list[InvoiceRow]) -> None:
         where = {r.number: i for i, r in enumerate(self.rows)}
+        changed = []
         for row in rows:
             i = where.get(row.number)
             if i is not None:
                 self.rows[i] = row
-                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+                changed.append(i)
+        if changed:  # one signal for the lot: each one re-measures the columns and repaints
+            first, last = min(changed), max(changed)
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
 
     @property
     def loading(self) -> bool:

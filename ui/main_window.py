@@ -200,7 +200,16 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_events_money_moved(self, _change) -> None:
-        QTimer.singleShot(1000, self.services.catch_up_receipts)
+        """Receipts for what was paid: one catch-up a second after a run of payments,
+        not a timer each (a burst of 1,000 synced events made 1,000 timers)."""
+        timer = getattr(self, "_catch_up_timer", None)
+        if timer is None:
+            timer = self._catch_up_timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(1000)
+            timer.timeout.connect(self.services.catch_up_receipts)
+        if not timer.isActive():
+            timer.start()
 
     def apply_settings(self, keys: Collection[str]) -> None:
         """After Settings saved `keys` (named as `settings_store.save_settings` returns them): the

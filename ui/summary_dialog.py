@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import clock
-from kiosk.ledger.day_summary import DaySummary, day_summary, write_csv, write_pdf
+from kiosk.ledger.day_summary import DaySummary, day_summary, write_csv
+from kiosk.receipts.day_summary_pdf import write_pdf
 from ui.operations import QueryOp
 
 

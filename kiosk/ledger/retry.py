@@ -9,12 +9,17 @@ in a fresh transaction, succeeds. Anything else is an error in the data or the c
 from __future__ import annotations
 
 import logging
-import random
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,14 +49,18 @@ def retry_transient(
     work: Callable[[], T], *, tries: int = TRIES, base: float = 0.05, what: str = "ledger write"
 ) -> T:
     """Run `work` (one whole transaction) again after a transient database error, with
-    jittered exponential backoff; after `tries` the last error is raised."""
-    for attempt in range(1, tries + 1):
-        try:
-            return work()
-        except DBAPIError as exc:
-            if attempt == tries or not is_transient(exc):
-                raise
-            delay = base * 2 ** (attempt - 1) * (0.5 + random.random() / 2)
-            log.info("%s hit a transient database error (%s); retrying", what, exc.orig)
-            time.sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
+    jittered exponential backoff; after `tries` the last error is raised as it was."""
+
+    def note(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        orig = getattr(exc, "orig", exc)
+        log.info("%s hit a transient database error (%s); retrying", what, orig)
+
+    retrying = Retrying(
+        retry=retry_if_exception(is_transient),
+        stop=stop_after_attempt(tries),
+        wait=wait_random_exponential(multiplier=base, max=base * 2**tries),
+        before_sleep=note,
+        reraise=True,
+    )
+    return retrying(work)

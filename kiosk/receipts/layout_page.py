@@ -7,10 +7,9 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from kiosk.receipts.facts import ReceiptFacts
-from kiosk.receipts.fonts import REGULAR
 from kiosk.receipts.pdf_parts import (
     ACCENT,
     DUPLICATE_RED,
@@ -25,6 +24,7 @@ from kiosk.receipts.pdf_parts import (
     draw_test_watermark,
     is_test,
     logo,
+    page_document,
     para,
 )
 from kiosk.receipts.tender_wording import realisation_note, reference_rows
@@ -38,19 +38,13 @@ def render_page(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> by
     pagesize, margin, base = PAGES[opts.layout]
     styles = Styles.sized(base)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = page_document(
         buf,
-        pagesize=pagesize,
-        leftMargin=margin,
-        rightMargin=margin,
-        topMargin=margin,
-        bottomMargin=margin,
+        pagesize,
+        margin,
         title=f"{title(facts).title()} {facts.number}",
         author=opts.institution,
         subject=f"{facts.student_name} · {facts.invoice_number}",
-        creator="Fee Kiosk",
-        invariant=1,
-        initialFontName=REGULAR,
     )
     width = pagesize[0] - 2 * margin
     test = is_test(facts, opts)

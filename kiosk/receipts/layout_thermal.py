@@ -60,6 +60,14 @@ def _build(
 ) -> tuple[bytes, float]:
     buf = io.BytesIO()
     marker = EndMarker()
+    doc = roll_document(buf, height, title=f"{title(facts).title()} {facts.number}",
+                        author=opts.institution)  # fmt: skip
+    doc.build([*story(facts, opts, duplicate), *([marker] if measure else [])])
+    return buf.getvalue(), marker.y
+
+
+def roll_document(buf: Any, height: float, *, title: str, author: str) -> BaseDocTemplate:
+    """One 80 mm column `height` tall; the caller measures the height with an EndMarker."""
     frame = Frame(
         MARGIN,
         MARGIN,
@@ -71,22 +79,20 @@ def _build(
         topPadding=0,
         bottomPadding=0,
     )
-    doc = BaseDocTemplate(
+    return BaseDocTemplate(
         buf,
         pagesize=(ROLL_WIDTH, height),
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=f"{title(facts).title()} {facts.number}",
-        author=opts.institution,
+        title=title,
+        author=author,
         creator="Fee Kiosk",
         invariant=1,
         initialFontName=REGULAR,
         pageTemplates=[PageTemplate("roll", [frame])],
     )
-    doc.build([*story(facts, opts, duplicate), *([marker] if measure else [])])
-    return buf.getvalue(), marker.y
 
 
 def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flowable]:

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from kiosk.clock import day_bounds
 from kiosk.ledger.models import MailMessage, Receipt
 from kiosk.receipts.facts import ReceiptFacts, facts_for
 from kiosk.receipts.wording import Wording, payment_method
 
 if TYPE_CHECKING:
     from kiosk.context import Context
-
-
-def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
-    """The UTC instants where the desk's local `day` starts and ends."""
-    tz = ZoneInfo(timezone)
-    start = datetime.combine(day, time.min, tz)
-    end = datetime.combine(day + timedelta(days=1), time.min, tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def list_receipts(

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, Image, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from kiosk.receipts.fonts import BOLD, REGULAR, register_fonts
 from kiosk.receipts.wording import Wording
@@ -137,6 +137,27 @@ class Grid(Table):  # type: ignore[misc]  # reportlab has no type stubs
         register_fonts()
         super().__init__(data, colWidths=colWidths)
         self.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR)]))
+
+
+def page_document(
+    buf: Any, pagesize: tuple[float, float], margin: float, *, title: str, author: str, subject: str
+) -> SimpleDocTemplate:
+    """A page of our PDFs: even margins, our font, Fee Kiosk as creator, and reportlab's
+    invariant mode (the same content gives the same bytes)."""
+    return SimpleDocTemplate(
+        buf,
+        pagesize=pagesize,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
+        title=title,
+        author=author,
+        subject=subject,
+        creator="Fee Kiosk",
+        invariant=1,
+        initialFontName=REGULAR,
+    )
 
 
 def para(text: str, style: ParagraphStyle) -> Paragraph:

@@ -16,19 +16,27 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from kiosk.atomic import write_bytes
 from kiosk.context import Context
 from kiosk.receipts.fonts import REGULAR
-from kiosk.receipts.pdf_parts import ACCENT, RULE, TEST_ORANGE, Grid, RenderOptions, Styles, para
+from kiosk.receipts.pdf_parts import (
+    ACCENT,
+    RULE,
+    TEST_ORANGE,
+    Grid,
+    RenderOptions,
+    Styles,
+    page_document,
+    para,
+)
 from kiosk.receipts.session_facts import SessionReportFacts, session_report_facts
-from kiosk.receipts.session_sections import Section, report_sections
+from kiosk.receipts.session_sections import OPEN_NOTE, Section, report_sections, who_rows
 
 LAYOUTS = ("a4", "thermal80")
 MARGIN = 16 * mm
 SHADE = colors.HexColor("#eef1f5")
-OPEN_NOTE = "SESSION STILL OPEN — figures so far, not a closing report"
 
 
 def write_session_report(ctx: Context, number: str, path: Path, layout: str = "a4") -> Path:
@@ -55,19 +63,13 @@ def render_session_report(ctx: Context, number: str, layout: str = "a4") -> byte
 def _render_a4(facts: SessionReportFacts, opts: RenderOptions, sections: list[Section]) -> bytes:
     st = Styles.sized(9.5)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = page_document(
         buf,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
+        A4,
+        MARGIN,
         title=f"Counter session report {facts.number}",
         author=opts.institution,
         subject=f"{facts.desk} · {facts.number}",
-        creator="Fee Kiosk",
-        invariant=1,
-        initialFontName=REGULAR,
     )
     width = A4[0] - 2 * MARGIN
     story: list[Flowable] = [_header(facts, opts, st, width), Spacer(1, 3 * mm)]
@@ -108,23 +110,8 @@ def _header(facts: SessionReportFacts, opts: RenderOptions, st: Styles, width: f
     return table
 
 
-def who_rows(facts: SessionReportFacts, opts: RenderOptions) -> list[tuple[str, str]]:
-    w = opts.wording
-    closed = (
-        f"{facts.closed_by} · {w.when(facts.closed_at)}"
-        if facts.closed_at and facts.closed_by
-        else "still open"
-    )
-    return [
-        ("Desk", facts.desk),
-        ("Opened", f"{facts.opened_by} · {w.when(facts.opened_at)}"),
-        ("Closed", closed),
-        ("Currency", facts.currency),
-    ]
-
-
 def _who(facts: SessionReportFacts, opts: RenderOptions, st: Styles, width: float) -> Table:
-    rows = who_rows(facts, opts)
+    rows = who_rows(facts, opts.wording)
     cells = [
         [
             para(rows[i][0], st.label),

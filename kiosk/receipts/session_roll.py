@@ -6,28 +6,23 @@ from __future__ import annotations
 import io
 
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
-    Frame,
-    PageTemplate,
     Spacer,
 )
 
-from kiosk.receipts.fonts import REGULAR
 from kiosk.receipts.layout_thermal import (
     MARGIN,
-    ROLL_WIDTH,
     TALL,
-    WIDTH,
     EndMarker,
     band,
     money_rows,
     pairs,
+    roll_document,
     rule,
 )
 from kiosk.receipts.pdf_parts import RenderOptions, Styles, para
 from kiosk.receipts.session_facts import SessionReportFacts
-from kiosk.receipts.session_sections import Section
+from kiosk.receipts.session_sections import OPEN_NOTE, Section, who_rows
 
 
 def render_roll(facts: SessionReportFacts, opts: RenderOptions, sections: list[Section]) -> bytes:
@@ -41,27 +36,8 @@ def _build(
     facts: SessionReportFacts, opts: RenderOptions, story: list[Flowable], height: float
 ) -> tuple[bytes, float]:
     buf = io.BytesIO()
-    frame = Frame(
-        MARGIN,
-        MARGIN,
-        WIDTH,
-        height - 2 * MARGIN,
-        id="roll",
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    doc = BaseDocTemplate(
-        buf,
-        pagesize=(ROLL_WIDTH, height),
-        title=f"Counter session report {facts.number}",
-        author=opts.institution,
-        creator="Fee Kiosk",
-        invariant=1,
-        initialFontName=REGULAR,
-        pageTemplates=[PageTemplate("roll", [frame])],
-    )
+    title = f"Counter session report {facts.number}"
+    doc = roll_document(buf, height, title=title, author=opts.institution)
     marker = story[-1]  # build() consumes the list
     doc.build(story)
     return buf.getvalue(), marker.y if isinstance(marker, EndMarker) else 0.0
@@ -70,8 +46,6 @@ def _build(
 def _story(
     facts: SessionReportFacts, opts: RenderOptions, sections: list[Section]
 ) -> list[Flowable]:
-    from kiosk.receipts.session_report import OPEN_NOTE, who_rows
-
     st = Styles.sized(8.0)
     parts: list[Flowable] = [
         para(opts.institution, st.center.clone("inst", fontSize=10, leading=12)),
@@ -81,7 +55,7 @@ def _story(
     ]
     if facts.status == "open":
         parts += [Spacer(1, 3), para(OPEN_NOTE, st.center_small)]
-    parts += [rule(), pairs(st, who_rows(facts, opts))]
+    parts += [rule(), pairs(st, who_rows(facts, opts.wording))]
     for section in sections:
         parts += [rule(), para(section.title, st.strong), Spacer(1, 2)]
         parts += _lines(section, st)

@@ -29,6 +29,7 @@ PAID_FROM = {
     "stripe": "Stripe",
 }
 METHOD_NAMES = {"card": "Card", "upi": "UPI"}
+OPEN_NOTE = "SESSION STILL OPEN — figures so far, not a closing report"
 
 
 @dataclass(frozen=True)
@@ -215,3 +216,17 @@ def _summary(facts: SessionReportFacts, w: Wording) -> Section:
         ["Net (taken less refunds and bounces)", _m(w, facts, f.net)],
     ]
     return Section("Summary", ["", ""], rows, None, frozenset({1}))
+
+
+def who_rows(facts: SessionReportFacts, w: Wording) -> list[tuple[str, str]]:
+    closed = (
+        f"{facts.closed_by} · {w.when(facts.closed_at)}"
+        if facts.closed_at and facts.closed_by
+        else "still open"
+    )
+    return [
+        ("Desk", facts.desk),
+        ("Opened", f"{facts.opened_by} · {w.when(facts.opened_at)}"),
+        ("Closed", closed),
+        ("Currency", facts.currency),
+    ]

@@ -69,26 +69,24 @@ def payment_method(facts: ReceiptFacts) -> str:
     return channel
 
 
-def title(facts: ReceiptFacts) -> str:
+def _said(facts: ReceiptFacts, receipt: str, refund: str, reversal: str) -> str:
     if facts.reversal:
-        return "REVERSAL NOTE"
-    return "REFUND NOTE" if facts.is_refund else "RECEIPT"
+        return reversal
+    return refund if facts.is_refund else receipt
+
+
+def title(facts: ReceiptFacts) -> str:
+    return _said(facts, "RECEIPT", "REFUND NOTE", "REVERSAL NOTE")
 
 
 def who_label(facts: ReceiptFacts) -> str:
-    if facts.reversal:
-        return "Student"
-    return "Refunded to" if facts.is_refund else "Received from"
+    return _said(facts, "Received from", "Refunded to", "Student")
 
 
 def total_label(facts: ReceiptFacts) -> str:
-    if facts.reversal:
-        return "Total reversed"
-    return "Total refunded" if facts.is_refund else "Total paid"
+    return _said(facts, "Total paid", "Total refunded", "Total reversed")
 
 
 def balance_label(facts: ReceiptFacts) -> str:
     """The short form (the 80 mm roll)."""
-    if facts.reversal:
-        return "Balance after reversal"
-    return "Balance after refund" if facts.is_refund else "Balance remaining"
+    return _said(facts, "Balance remaining", "Balance after refund", "Balance after reversal")

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kiosk.sandbox import errors
+from kiosk.sandbox import errors, lifecycle, upi
 from kiosk.sandbox.api import Api
 from kiosk.sandbox.engine import Sandbox, Settings
 from kiosk.sandbox.routes import (
@@ -79,6 +79,7 @@ def create_app(
         if v is not None
     }
     sb = Sandbox(Settings(**values, **settings))
+    sb.expiry_hooks.append(upi.on_session_expired)
     app = SandboxApp(
         title="Fee Kiosk Stripe sandbox",
         docs_url=None,
@@ -96,7 +97,7 @@ def create_app(
 def _lifespan(sb: Sandbox) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sb.start()
+        lifecycle.start(sb)
         try:
             yield
         finally:

@@ -7,7 +7,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,29 +66,14 @@ class Sandbox:
             self._endpoint_url,
         )
         self.open_sessions: set[str] = set()
+        # Called when a Checkout Session expires (kiosk.sandbox.app adds UPI's: a pending
+        # UPI approval is cancelled), so the session logic needn't import what builds on it.
+        self.expiry_hooks: list[Callable[[Sandbox, Obj, Call | None], None]] = []
         self._batch: list[Delivery] | None = None  # deliveries of the request in progress
         self._random = random.Random()
         self._load()
 
-    # lifecycle -----------------------------------------------------------
-    def start(self) -> None:
-        from kiosk.sandbox.payouts_logic import start_schedule
-        from kiosk.sandbox.sessions_logic import sweep_expired
-
-        self.scheduler.start()
-        self.scheduler.every(self.settings.expiry_sweep_interval, lambda: sweep_expired(self))
-        if self.settings.state_file:
-            self.scheduler.every(self.settings.save_interval, self.save)
-        self._resume_refund_failures()
-        start_schedule(self)
-
-    def _resume_refund_failures(self) -> None:
-        from kiosk.sandbox.refunds_logic import schedule_failure
-
-        for obj_id, side in list(self.store.extra.items()):
-            if side.get("fails_later"):
-                schedule_failure(self, obj_id, self.settings.refund_failure_delay)
-
+    # lifecycle (kiosk.sandbox.lifecycle starts the schedules) --------------------
     def stop(self) -> None:
         self.scheduler.stop()
         self.deliverer.close()

@@ -240,11 +240,10 @@ def expire(sb: Sandbox, session: Obj, call: Call | None) -> Obj:
             'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout '
             f"Session has a status of `{session['status']}`."
         )
-    from kiosk.sandbox.upi import on_session_expired  # upi builds on this module
-
     session.update(status="expired", url=None)
     sb.open_sessions.discard(session["id"])
-    on_session_expired(sb, session, call)
+    for hook in sb.expiry_hooks:
+        hook(sb, session, call)
     sb.store.dirty = True
     sb.emit("checkout.session.expired", session, call)
     return session

@@ -6,8 +6,6 @@ threads, retried with bounded backoff. Every attempt is logged and kept in `atte
 from __future__ import annotations
 
 import collections
-import hashlib
-import hmac
 import logging
 import queue
 import threading
@@ -27,10 +25,12 @@ WORKERS = 4
 
 def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
     """The Stripe-Signature header for `payload` (what stripe.Webhook verifies)."""
-    t = int(time.time()) if timestamp is None else timestamp
-    signed = f"{t}.".encode() + payload
-    mac = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
-    return f"t={t},v1={mac}"
+    from stripe import WebhookSignature
+
+    header: str = WebhookSignature.generate_signature_header(
+        payload.decode("utf-8"), secret, timestamp
+    )
+    return header
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""GUI benchmarks: the GUI thread never blocks > 50 ms, and the desk starts in ≤ 0.5 s.
+"""GUI benchmarks: the GUI thread never blocks > 33 ms (two frames), 99% of its heartbeats
+are ≤ 17 ms apart (one frame), and the desk starts in ≤ 0.4 s.
 
 A QTimer heartbeat every 10 ms runs on the GUI thread; the largest gap between two beats
 is the longest the counter would have seen the desk freeze. It is measured during
@@ -81,7 +82,9 @@ def _window(ctx):
     return app, win
 
 
-STALLS: dict[str, int] = {}  # gaps over 50 ms per measurement, for the report
+STALLS: dict[str, int] = {}  # gaps over 33 ms (two frames) per measurement, for the report
+P99: dict[str, float] = {}  # 99th percentile of the heartbeat gaps per measurement, ms
+MAX_GAP, P99_GAP, STARTUP = 33.0, 17.0, 0.4  # the targets (issue 15): two frames, one frame
 
 
 def _watch(app, work, name: str = "") -> float:
@@ -95,9 +98,16 @@ def _watch(app, work, name: str = "") -> float:
         work()
     finally:
         watch.stop()
-    STALLS[name] = sum(1 for g in watch.gaps if g > 50)
+    STALLS[name] = sum(1 for g in watch.gaps if g > MAX_GAP)
     STALLS[name + ":beats"] = len(watch.gaps)
+    P99[name] = _p99(watch.gaps)
     return round(watch.max_gap_ms, 1)
+
+
+def _p99(gaps: list[float]) -> float:
+    if len(gaps) < 2:
+        return 0.0
+    return round(statistics.quantiles(gaps, n=100, method="inclusive")[98], 1)
 
 
 # -- in-process measurements -----------------------------------------------------------
@@ -113,6 +123,8 @@ def measure_search(home: Path) -> float:
     app, win = _window(ctx)
     model = win.invoices.model
     _pump(app, lambda: model.total_count is not None)
+
+    _idle(app, 1.0)  # the window's own start-up work is done: measure the searches alone
 
     def settle() -> None:
         _idle(app, 0.25)  # past the debounce
@@ -167,7 +179,10 @@ def measure_burst(home: Path) -> float:
     win.rows_refreshed.connect(refreshed.append)
     done = threading.Event()
 
+    go = threading.Event()
+
     def burst() -> None:  # what the sync loop does on its thread, 1,000 times
+        go.wait()
         for i in range(BURST):
             publish(
                 StatusChange(
@@ -176,8 +191,12 @@ def measure_burst(home: Path) -> float:
             )
         done.set()
 
+    # started before the watch: Thread.start() waits for the thread, a harness stall
+    threading.Thread(target=burst, daemon=True).start()
+    _idle(app, 1.0)  # the window's own start-up work is done: measure the burst alone
+
     def work() -> None:
-        threading.Thread(target=burst, daemon=True).start()
+        go.set()
         _pump(app, done.is_set)
         _pump(
             app,
@@ -192,14 +211,53 @@ def measure_burst(home: Path) -> float:
         ctx.ledger.close()
 
 
+SERVERS = """
+import json, sys
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from kiosk.demo import start_demo
+demo = start_demo(Path({home!r}), lan=False, students=10)
+print(json.dumps({{"env": demo.env, "cashier": list(demo.cashier)}}), flush=True)
+sys.stdin.read()  # until the benchmark closes our stdin
+demo.stop()
+"""
+
+
+def _demo_servers(home: Path) -> tuple[subprocess.Popen, dict[str, Any]]:
+    """The demo's Stripe sandbox and relay in a process of their own, as Stripe and the
+    campus relay are in production: the heartbeat then measures the desk, not the GIL
+    shared with two web servers."""
+    import json
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", SERVERS.format(root=str(ROOT), home=str(home))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    return child, json.loads(child.stdout.readline())
+
+
 def measure_payment() -> float:
-    from kiosk.demo import pay_with_test_card, start_demo
+    import queue
+
+    from kiosk.context import Context
+    from kiosk.demo import pay_with_test_card, use_memory_keyring
     from ui.staff import sign_in
 
-    demo = start_demo(Path(tempfile.mkdtemp(prefix="bench-gui-demo-")), lan=False, students=10)
+    home = Path(tempfile.mkdtemp(prefix="bench-gui-demo-"))
+    child, demo = _demo_servers(home)
+    os.environ.update(demo["env"])
+    use_memory_keyring()
+    ctx = Context(home)
+    api, key = demo["env"]["STRIPE_API_BASE"], demo["env"]["STRIPE_SECRET_KEY"]
+    to_pay: queue.Queue[str] = queue.Queue()
+    # the student's phone, started before the watch (Thread.start waits for the thread)
+    threading.Thread(target=lambda: pay_with_test_card(api, key, to_pay.get()), daemon=True).start()
     try:
-        app, win = _window(demo.ctx)
-        win.sign_in_as(sign_in(demo.ctx, *demo.cashier))
+        app, win = _window(ctx)
+        win.sign_in_as(sign_in(ctx, *demo["cashier"]))
         _pump(app, lambda: win.poller is not None)
         win.invoices.search.setText("INV-DEMO-0002")
         _pump(
@@ -217,10 +275,7 @@ def measure_payment() -> float:
             dlg.receipt_shown.connect(shown.append)
             dlg.amount_page.start.click()
             _pump(app, lambda: started)
-            api, key = demo.env["STRIPE_API_BASE"], demo.env["STRIPE_SECRET_KEY"]
-            threading.Thread(
-                target=pay_with_test_card, args=(api, key, started[0].stripe_id), daemon=True
-            ).start()
+            to_pay.put(started[0].stripe_id)
             _pump(app, lambda: shown)
             dlg.accept()
             _idle(app, 0.5)
@@ -229,7 +284,10 @@ def measure_payment() -> float:
         win.close()
         return gap
     finally:
-        demo.stop()
+        ctx.ledger.close()
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=30)
 
 
 # -- start-up, in subprocesses ---------------------------------------------------------------
@@ -346,45 +404,35 @@ def run() -> list[dict[str, Any]]:
     idle = measure_idle()
     stalls = [
         {
-            "name": f"gui: heartbeats over 50 ms apart during the {name}",
+            "name": f"gui: heartbeats over {MAX_GAP:.0f} ms apart during the {name}",
             "value": STALLS.get(name, 0),
             "unit": f"of {STALLS.get(name + ':beats', 0)}",
             "target": "",
         }
         for name in ("payment", "burst", "search", "idle")
     ]
+    scenarios = {
+        "payment": ("during a payment", payment),
+        "burst": (f"burst of {BURST:,} synced events", burst),
+        "search": (f"search/filter/scroll over {INVOICES:,} invoices", search),
+    }
+    gaps: list[dict[str, Any]] = []
+    for key, (what, worst) in scenarios.items():
+        gaps += [
+            _row(f"gui: max GUI-thread gap, {what}", worst, "ms", f"<= {MAX_GAP:.0f}"),
+            _row(f"gui: p99 GUI-thread gap, {what}", P99[key], "ms", f"<= {P99_GAP:.0f}"),
+        ]
     return [
         *stalls,
-        {
-            "name": "gui: max GUI-thread gap during a payment",
-            "value": payment,
-            "unit": "ms",
-            "target": "<= 50",
-        },
-        {
-            "name": f"gui: max GUI-thread gap, burst of {BURST:,} synced events",
-            "value": burst,
-            "unit": "ms",
-            "target": "<= 50",
-        },
-        {
-            "name": f"gui: max GUI-thread gap, search/filter/scroll over {INVOICES:,} invoices",
-            "value": search,
-            "unit": "ms",
-            "target": "<= 50",
-        },
-        {
-            "name": "gui: max heartbeat gap of an idle event loop (machine noise, same run)",
-            "value": idle,
-            "unit": "ms",
-            "target": "",
-        },
+        *gaps,
+        _row("gui: idle event loop, max heartbeat gap (baseline, same run)", idle, "ms", ""),
+        _row("gui: idle event loop, p99 heartbeat gap (baseline, same run)", P99["idle"], "ms", ""),
         {
             "name": f"gui: start-up to interactive list, {INVOICES:,} invoices (median of "
             f"{STARTUP_RUNS})",
             "value": round(desk, 3),
             "unit": "s",
-            "target": "<= 0.5",
+            "target": f"<= {STARTUP}",
         },
         {
             "name": "gui: bare PySide6 window, 100,000-row table (same run)",
@@ -407,11 +455,15 @@ def run() -> list[dict[str, Any]]:
     ]
 
 
+def _row(name: str, value: float, unit: str, target: str) -> dict[str, Any]:
+    return {"name": name, "value": value, "unit": unit, "target": target}
+
+
 if __name__ == "__main__":
     for row in run():
         print(f"{row['name']:<72} {row['value']:>8} {row['unit']:<3} target {row['target']}")
     for name in ("payment", "burst", "search", "idle"):
         print(
             f"  {name}: {STALLS.get(name)} of {STALLS.get(name + ':beats')} heartbeats "
-            "were over 50 ms apart"
+            f"were over {MAX_GAP:.0f} ms apart"
         )

@@ -10,6 +10,7 @@ import pytest
 from kiosk.cli.main import main
 from kiosk.clock import local
 from kiosk.ledger.types import utcnow
+from tests.conftest import make_staff
 
 TUITION, HOSTEL = 5_000_000, 1_100_000  # ₹50,000 and ₹11,000
 PASSWORD = "correct horse battery"
@@ -18,14 +19,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def staff(ledger):
     """(supervisor "meera", cashier "ravi", cashier "asha"), all with PASSWORD."""
-    from kiosk.ledger.users import create_user
-
-    with ledger.begin() as s:
-        return (
-            create_user(s, "meera", PASSWORD, "supervisor"),
-            create_user(s, "ravi", PASSWORD, "cashier"),
-            create_user(s, "asha", PASSWORD, "cashier"),
-        )
+    return make_staff(ledger, ("meera", "supervisor"), ("ravi", "cashier"), ("asha", "cashier"))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ the same moment, gapless receipts, and a close that counts only its own desk's m
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,12 @@ from kiosk.ledger.cash_count import CashCount
 from kiosk.ledger.counter import CloseRequest, close_session, open_session
 from kiosk.ledger.counter_figures import session_figures
 from kiosk.ledger.invoices import invoice_row
-from kiosk.ledger.models import FeeComponent, Invoice, Receipt, Student
+from kiosk.ledger.models import Receipt
 from kiosk.ledger.users import create_user
 from kiosk.payments.errors import PaymentError
 from kiosk.payments.tender_types import BankTransfer, Cash
 from kiosk.payments.tenders import take_tender
+from tests.conftest import add_invoice, desk_contexts
 
 pytestmark = pytest.mark.postgres
 INVOICES = 20
@@ -27,28 +27,12 @@ INVOICES = 20
 
 @pytest.fixture
 def desks(pg_url: str, tmp_path: Path):
-    out = []
-    for n in (1, 2):
-        home = tmp_path / f"desk{n}"
-        home.mkdir()
-        ctx = Context(home, pg_url)
-        ctx.settings.set("desk.name", f"Desk {n}")
-        out.append(ctx)
+    out = desk_contexts(pg_url, tmp_path)
     with out[0].ledger.begin() as s:
         users = [create_user(s, f"cashier{n}", "correct horse battery", "cashier") for n in (1, 2)]
-        for i in range(INVOICES):
-            st = Student(number=f"S-PG-{i}", name=f"Student {i}", email="", search_text="")
-            s.add(st)
-            s.flush()
-            inv = Invoice(
-                number=f"INV-PG-{i}",
-                student_id=st.id,
-                currency="INR",
-                issue_date=date.today(),
-                due_date=date.today() + timedelta(days=30),
-            )
-            inv.components = [FeeComponent(name="Tuition", amount=1_000_000, priority=1)]
-            s.add(inv)
+    for i in range(INVOICES):
+        add_invoice(out[0].ledger, f"INV-PG-{i}", [("Tuition", 1_000_000, 1)],
+                    student_number=f"S-PG-{i}", name=f"Student {i}", email="")  # fmt: skip
     for ctx, user, float_minor in zip(out, users, (100_000, 200_000), strict=True):
         with ctx.ledger.begin() as s:
             open_session(s, desk=ctx.desk, currency="INR", float_minor=float_minor, user=user)

@@ -15,6 +15,7 @@ import stripe
 
 from kiosk.payments.gateway import StripeGateway
 from kiosk.sandbox import SandboxHandle, start_sandbox
+from tests.conftest import make_staff
 from tests.sandbox.conftest import EVENT_JITTER
 from tests.waiting import wait_for  # noqa: F401  (re-exported for the tests)
 
@@ -208,13 +209,7 @@ def sessions_for_attempt(client: stripe.StripeClient, attempt_id: str) -> list[A
 @pytest.fixture
 def staff(ledger):
     """(supervisor "meera", cashier "ravi"), both with PASSWORD."""
-    from kiosk.ledger.users import create_user
-
-    with ledger.begin() as s:
-        return (
-            create_user(s, "meera", PASSWORD, "supervisor"),
-            create_user(s, "ravi", PASSWORD, "cashier"),
-        )
+    return make_staff(ledger, ("meera", "supervisor"), ("ravi", "cashier"))
 
 
 def start_pay_child(home, invoice: str, api_base: str, *extra: str) -> subprocess.Popen:

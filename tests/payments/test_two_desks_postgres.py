@@ -10,7 +10,6 @@ import pytest
 import stripe
 from sqlalchemy import func, select
 
-from kiosk.context import Context
 from kiosk.ledger.invoices import invoice_detail
 from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Receipt, Student
 from kiosk.payments.apply import apply_event, publish_result
@@ -18,6 +17,7 @@ from kiosk.payments.attempts import create_fee_slip_link, start_payment
 from kiosk.payments.poller import poll_once
 from kiosk.payments.reconcile import reconcile
 from kiosk.payments.verify import apply_in_ledger
+from tests.conftest import add_invoice, desk_contexts
 from tests.payments.conftest import KEY, events_for, pay
 
 pytestmark = pytest.mark.postgres
@@ -28,31 +28,15 @@ NUMBER = "INV-PG-1"
 @pytest.fixture
 def desks(pg_url: str, tmp_path: Path):
     """Two desks, each with its own engine on the same database."""
-    out = []
-    for n in (1, 2):
-        home = tmp_path / f"desk{n}"
-        home.mkdir()
-        ctx = Context(home, pg_url)
-        ctx.settings.set("desk.name", f"Desk {n}")
-        out.append(ctx)
-    with out[0].ledger.begin() as s:
-        st = Student(
-            number="S-PG-1", name="Kavya Rao", email="kavya@example.com", search_text="kavya rao"
-        )
-        s.add(st)
-        s.flush()
-        inv = Invoice(
-            number=NUMBER,
-            student_id=st.id,
-            currency="INR",
-            issue_date=date.today(),
-            due_date=date.today() + timedelta(days=30),
-        )
-        inv.components = [
-            FeeComponent(name="Tuition", amount=300_000, priority=1, position=0),
-            FeeComponent(name="Library", amount=100_000, priority=2, position=1),
-        ]
-        s.add(inv)
+    out = desk_contexts(pg_url, tmp_path)
+    add_invoice(
+        out[0].ledger,
+        NUMBER,
+        [("Tuition", 300_000, 1), ("Library", 100_000, 2)],
+        student_number="S-PG-1",
+        name="Kavya Rao",
+        email="kavya@example.com",
+    )
     yield out
     for ctx in out:
         ctx.ledger.close()

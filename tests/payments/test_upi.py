@@ -4,7 +4,6 @@ receipts, the day's summary, and refunds (60-day window, failing later)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import pytest
 from hypothesis import given
@@ -131,7 +130,7 @@ def test_day_summary_splits_by_method(ctx, gateway, client, invoice):
     view = start_payment(ctx, gateway, invoice, 100_000)
     pay(client, view.stripe_id)
     poll_once(ctx, gateway)
-    summary = day_summary(ctx, date.today())
+    summary = day_summary(ctx)  # the desk's today, in its timezone
     [inr] = summary.currencies
     assert {ln.label: ln.amount for ln in inr.by_method} == {"Card": 100_000, "UPI": 300_000}
     assert ("Method", "UPI") in {(r[0], r[1]) for r in summary.rows("en_IN")}
@@ -168,7 +167,7 @@ def test_upi_refund_that_fails_later_restores_the_allocation(ctx, gateway, clien
         detail = invoice_detail(s, invoice)
         assert {c.name: c.paid for c in detail.components}["Tuition"] == 300_000
         assert [r.status for r in detail.refunds] == ["failed"]
-    [inr] = day_summary(ctx, date.today()).currencies
+    [inr] = day_summary(ctx).currencies  # the desk's today, in its timezone
     assert [ln.amount for ln in inr.failed_refunds] == [100_000] and inr.refunded == 0
 
 

@@ -8,7 +8,7 @@ rows and refund-note receipt likewise.
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,10 +17,8 @@ from kiosk.ledger.allocation import ComponentDue, Held, allocate, reverse
 from kiosk.ledger.models import (
     Allocation,
     FeeComponent,
-    Invoice,
     Payment,
     Refund,
-    Student,
     User,
 )
 from kiosk.ledger.numbering import issue_receipt
@@ -40,30 +38,19 @@ def new_invoice(
     currency: str = "INR",
     due: date | None = None,
 ) -> int:
-    """A student and an invoice on any ledger (the shared make_invoice fixture is SQLite's)."""
-    with ledger.begin() as s:
-        student = Student(
-            number=student_number or f"S{next(_ids):07d}",
-            name=name,
-            email=email,
-            search_text=name.lower(),
-        )
-        s.add(student)
-        s.flush()
-        invoice = Invoice(
-            number=number,
-            student_id=student.id,
-            currency=currency,
-            issue_date=date.today(),
-            due_date=due or date.today() + timedelta(30),
-        )
-        invoice.components = [
-            FeeComponent(name=n, amount=a, priority=i, position=i)
-            for i, (n, a) in enumerate(components)
-        ]
-        s.add(invoice)
-        s.flush()
-        return invoice.id
+    """A student and an invoice on any ledger; components fill in the order given."""
+    from tests.conftest import add_invoice as add
+
+    return add(
+        ledger,
+        number,
+        [(n, a, i) for i, (n, a) in enumerate(components)],
+        student_number=student_number or f"S{next(_ids):07d}",
+        name=name,
+        email=email,
+        currency=currency,
+        due=due,
+    )
 
 
 def add_cashier(session: Session, username: str = "priya", name: str = "Priya Nair") -> int:

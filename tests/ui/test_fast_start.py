@@ -81,7 +81,10 @@ def test_desk_starts_from_the_cached_first_page(ctx) -> None:
     generate_bulk(ctx.ledger, 450)
     load_demo_data(ctx.ledger, students=20)
     with ctx.ledger.read() as s:
-        expected = search_invoices(s, "", limit=200, order_by="number")
+        from kiosk.clock import today
+
+        desk_today = today(str(ctx.settings.get("desk.timezone")))  # the desk's, not UTC's
+        expected = search_invoices(s, "", limit=200, order_by="number", today=desk_today)
         total = count_invoices(s, "")
     ctx.ledger.close()
 

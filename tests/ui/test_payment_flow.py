@@ -95,9 +95,10 @@ def test_partial_payment_in_the_browser(qtbot, demo, demo_window, monkeypatch):
 
 
 def test_no_browser_says_so_and_shows_the_link(qtbot, demo, demo_window, monkeypatch):
-    from ui.payment_dialog import Browser
+    from ui.payment_dialog import Browser, CancelQuestion
 
     monkeypatch.setattr(Browser, "open", classmethod(lambda cls, url: False))
+    monkeypatch.setattr(CancelQuestion, "ask", classmethod(lambda cls, parent: True))
     win = demo_window
     select_invoice(qtbot, win, fresh_invoice(demo.ctx))
     dlg, attempt = _start(qtbot, win, qr=False, amount="1,000")
