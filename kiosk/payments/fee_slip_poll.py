@@ -22,6 +22,7 @@ from kiosk.ledger.models import KeyValue, PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.payments import attempts
 from kiosk.payments.apply import ApplyResult, event_work, finish
+from kiosk.payments.attempt_views import AttemptView
 from kiosk.payments.errors import PaymentError, StripeUnavailable
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
 from kiosk.payments.verify import apply_in_ledger
@@ -91,7 +92,7 @@ def poll_fee_slips(ctx: Context, gateway: StripeGateway) -> list[StatusChange]:
     return [c for r in results for c in r.changes]
 
 
-def expire_due_fee_slips(ctx: Context, gateway: StripeGateway) -> list[attempts.AttemptView]:
+def expire_due_fee_slips(ctx: Context, gateway: StripeGateway) -> list[AttemptView]:
     """Deactivate the links of live fee slips past their expiry."""
     with ctx.ledger.begin() as s:
         due = [
@@ -113,7 +114,7 @@ def _close_all(
     slips: list[tuple[str, str | None]],
     reason: str,
     message: str | None = None,
-) -> list[attempts.AttemptView]:
+) -> list[AttemptView]:
     out = []
     for public_id, link_id in slips:
         try:

@@ -22,6 +22,7 @@ from kiosk.ledger.models import PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.payments import attempts
 from kiosk.payments.apply import ApplyResult, apply_checkout_session, apply_event, finish
+from kiosk.payments.attempt_views import AttemptView
 from kiosk.payments.errors import NotFound, PaymentError, StripeUnavailable
 from kiosk.payments.fee_slip_poll import poll_fee_slips
 from kiosk.payments.lateness import mark_closed
@@ -168,7 +169,7 @@ def _declines(gateway: StripeGateway, public_id: str, since: int) -> list[dict[s
     return list(reversed(found))
 
 
-def _change(view: attempts.AttemptView) -> StatusChange:
+def _change(view: AttemptView) -> StatusChange:
     return StatusChange(view.public_id, view.invoice_number, view.status, view.reason)
 
 
@@ -197,7 +198,7 @@ def wait_for_outcome(
     on_change: Callable[[StatusChange], None] | None = None,
     on_error: Callable[[str], None] | None = None,
     low: float = MIN_DELAY,
-) -> attempts.AttemptView:
+) -> AttemptView:
     """Poll one attempt until it is paid, cancelled, expired or failed (a declined card
     keeps the session open for a retry until it expires)."""
     stop = stop or threading.Event()

@@ -28,8 +28,8 @@ from kiosk.ledger.models import Invoice, Payment, PaymentAttempt, Receipt
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import StaffUser
 from kiosk.money import format_money
-from kiosk.payments.attempts import payable_invoice
 from kiosk.payments.errors import AmountError, PaymentError
+from kiosk.payments.payable import payable_invoice
 from kiosk.payments.recording import InvoiceRef, Recorder
 from kiosk.payments.tender_types import (
     BankTransfer,

@@ -15,7 +15,7 @@ import stripe
 
 from kiosk.money import currency_exponent
 from kiosk.payments import stripe_params
-from kiosk.payments.attempts import EXPIRY_MARGIN
+from kiosk.payments.attempt_records import EXPIRY_MARGIN
 from kiosk.payments.gateway import as_dict, translated
 from kiosk.stripe_check import observe
 from kiosk.stripe_check.cleanup import clean_up

@@ -8,7 +8,9 @@ from sqlalchemy import select
 from kiosk.ledger.invoices import invoice_detail
 from kiosk.ledger.models import HeldEvent, KeyValue, ProcessedEvent, Refund
 from kiosk.payments import attempts
+from kiosk.payments.attempt_records import record_attempt
 from kiosk.payments.attempts import start_payment
+from kiosk.payments.charges import ensure_customer
 from kiosk.payments.errors import StripeUnavailable
 from kiosk.payments.gateway import StripeGateway
 from kiosk.payments.poller import poll_once
@@ -146,8 +148,8 @@ def test_expired_create_after_a_long_outage_fails_cleanly(ctx, gateway, client, 
 
     from kiosk.ledger.models import PaymentAttempt
 
-    attempts.ensure_customer(ctx, gateway, invoice)
-    public_id = attempts._record(ctx, invoice, 100_000, "checkout", None, live=True)
+    ensure_customer(ctx, gateway, invoice)
+    public_id = record_attempt(ctx, invoice, 100_000, "checkout", None, live=True)
     with ctx.ledger.begin() as s:
         a = s.scalar(select(PaymentAttempt).where(PaymentAttempt.public_id == public_id))
         a.expires_at = a.expires_at - timedelta(minutes=10)

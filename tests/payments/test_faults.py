@@ -15,7 +15,9 @@ from kiosk.ledger.invoices import invoice_detail
 from kiosk.ledger.models import Payment, PaymentAttempt
 from kiosk.payments import attempts
 from kiosk.payments.apply import apply_event
+from kiosk.payments.attempt_records import record_attempt
 from kiosk.payments.attempts import cancel_attempt, resume_in_flight, start_payment
+from kiosk.payments.charges import charge_for, ensure_customer
 from kiosk.payments.errors import StripeUnavailable
 from kiosk.payments.gateway import StripeGateway
 from kiosk.payments.poller import poll_once
@@ -121,8 +123,8 @@ def test_desk_killed_between_recording_and_stripes_answer(
 
 
 def test_desk_killed_before_stripe_heard_anything(ctx, gateway, client, invoice):
-    attempts.ensure_customer(ctx, gateway, invoice)
-    public_id = attempts._record(ctx, invoice, 100_000, "checkout", None, live=True)
+    ensure_customer(ctx, gateway, invoice)
+    public_id = record_attempt(ctx, invoice, 100_000, "checkout", None, live=True)
     assert sessions_for_attempt(client, public_id) == []
     [resumed] = resume_in_flight(ctx, gateway)
     assert resumed.status == "open"
@@ -274,12 +276,12 @@ def test_paid_before_the_desk_recovered_from_a_crash(ctx, gateway, client, invoi
     lands the money; resuming afterwards keeps the attempt paid."""
     from kiosk.payments import stripe_params
 
-    attempts.ensure_customer(ctx, gateway, invoice)
-    public_id = attempts._record(ctx, invoice, 100_000, "checkout", None, live=True)
+    ensure_customer(ctx, gateway, invoice)
+    public_id = record_attempt(ctx, invoice, 100_000, "checkout", None, live=True)
     with ctx.ledger.begin() as s:
         a = s.scalar(select(PaymentAttempt).where(PaymentAttempt.public_id == public_id))
         params = stripe_params.checkout_session(
-            attempts.charge_for(s, a),
+            charge_for(s, a),
             str(ctx.settings.get("stripe.success_url")),
             str(ctx.settings.get("stripe.cancel_url")),
         )
@@ -346,8 +348,8 @@ def test_poller_leaves_an_attempt_being_created_alone_then_resumes_it(
 ):
     from datetime import timedelta
 
-    attempts.ensure_customer(ctx, gateway, invoice)
-    public_id = attempts._record(ctx, invoice, 100_000, "checkout", None, live=True)
+    ensure_customer(ctx, gateway, invoice)
+    public_id = record_attempt(ctx, invoice, 100_000, "checkout", None, live=True)
     poll_once(ctx, gateway)  # its desk may be waiting for Stripe right now
     assert attempts.attempt_view(ctx, public_id).status == "created"
     assert sessions_for_attempt(client, public_id) == []
@@ -383,11 +385,11 @@ def test_desk_killed_between_price_and_link(ctx, gateway, client, invoice):
     """The price was made, the link not: resuming reuses the price (same key)."""
     from kiosk.payments import stripe_params
 
-    attempts.ensure_customer(ctx, gateway, invoice)
-    public_id = attempts._record(ctx, invoice, 100_000, "payment_link", None, live=True)
+    ensure_customer(ctx, gateway, invoice)
+    public_id = record_attempt(ctx, invoice, 100_000, "payment_link", None, live=True)
     with ctx.ledger.begin() as s:
         a = s.scalar(select(PaymentAttempt).where(PaymentAttempt.public_id == public_id))
-        charge = attempts.charge_for(s, a)
+        charge = charge_for(s, a)
     price = gateway.create_price(stripe_params.price(charge), f"kiosk:{public_id}:create-price")
     [view] = resume_in_flight(ctx, gateway)
     assert view.status == "open" and view.stripe_id.startswith("plink_")
