@@ -205,6 +205,10 @@ class DeskActions(QObject):
 
         QueryOp(self.win, run).success(lambda path: self._preview(number, path)).run()
 
+    def preview(self, number: str, path: Path, heading: str = "") -> None:
+        """A receipt or note on screen for printing (the original, or `heading`)."""
+        self._preview(number, path, heading)
+
     def _preview(self, number: str, path: Path, heading: str = "") -> None:
         from ui.receipt_dialog import ReceiptDialog
 
@@ -348,13 +352,8 @@ class DeskActions(QObject):
 def _refund_note(ctx, view) -> tuple[str, Path] | None:
     """The refund note's original PDF (rendered now, on the worker), once one is issued:
     a confirmed refund's, not a DUPLICATE."""
-    number = getattr(view, "receipt_number", None)
-    if not number:
-        return None
-    from kiosk.receipts.facts import receipt_facts
-    from kiosk.receipts.service import render_one
+    from kiosk.receipts.service import note_file
 
-    render_one(ctx, number)
-    with ctx.ledger.begin() as s:
-        path = receipt_facts(s, number).file_path
-    return (number, Path(path)) if path else None
+    number = getattr(view, "receipt_number", None)
+    path = note_file(ctx, number)
+    return (number, path) if number and path else None

@@ -98,6 +98,10 @@ class MainWindow(QMainWindow):
         from ui.desk_actions import DeskActions
 
         self.actions_ = DeskActions(self)
+        from ui.counter_actions import CounterActions
+
+        self.counter = CounterActions(self)
+        self.signed_in.connect(lambda _user: self.counter.set_signed_in(True))
         self._shortcuts()
         self._connect()
 
@@ -197,6 +201,7 @@ class MainWindow(QMainWindow):
         self.services.start_receipts()
         self.events.paid.connect(self.on_events_money_moved)
         self.events.refunded.connect(self.on_events_money_moved)
+        self.events.changed.connect(self.counter.refresh_soon)
 
     @Slot(object)
     def on_events_money_moved(self, _change) -> None:
@@ -294,6 +299,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(0)
         self.signin.show_locked(self.user)
         self.actions_.set_signed_in(False)
+        self.counter.set_signed_in(False)
         user = self.user
         ctx = self.ctx
         from ui.staff import audit
@@ -317,6 +323,7 @@ class MainWindow(QMainWindow):
         self.idle.disarm()
         self.status.set_user(None)
         self.actions_.set_signed_in(False)
+        self.counter.set_signed_in(False)
         self.stack.setCurrentIndex(0)
         self.signin.show_sign_in()
 

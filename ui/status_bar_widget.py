@@ -30,6 +30,9 @@ class DeskStatusBar(QStatusBar):
         self.desk.setAccessibleName("Desk")
         self.user = QLabel("Not signed in")
         self.user.setAccessibleName("Signed-in user")
+        self.counter = QLabel()
+        self.counter.setAccessibleName("Counter session")
+        self.counter.hide()
         self.message = QLabel()
         self.message.setAccessibleName("Desk message")
         self.message.hide()
@@ -39,6 +42,7 @@ class DeskStatusBar(QStatusBar):
         self.addWidget(self.sync_icon)
         self.addWidget(self.sync, 1)
         self.addWidget(self.message, 1)
+        self.addPermanentWidget(self.counter)
         self.addPermanentWidget(self.desk)
         self.addPermanentWidget(self.user)
         self.addPermanentWidget(self.mode)
@@ -74,6 +78,26 @@ class DeskStatusBar(QStatusBar):
         )
         self.mode.style().unpolish(self.mode)
         self.mode.style().polish(self.mode)
+
+    def set_counter(self, state: dict | None, locale: str) -> None:
+        """The open session and the cash the drawer should hold (hidden under blind close)."""
+        from kiosk.money import format_money
+
+        if state is None:
+            self.counter.setText("Counter closed")
+            self.counter.setToolTip("Open the counter (Counter → Open counter…) to take cash.")
+        else:
+            expected = state.get("expected_cash")
+            cash = (
+                "count at close (blind)"
+                if expected is None
+                else f"{format_money(int(expected), str(state['currency']), locale)} in the drawer"
+            )
+            self.counter.setText(f"{state['session']} · {cash}")
+            self.counter.setToolTip(
+                f"Counter session {state['session']}, opened by {state['opened_by']}."
+            )
+        self.counter.show()
 
     def set_user(self, user) -> None:
         if user is None:

@@ -170,3 +170,14 @@ def file_status(facts: ReceiptFacts) -> str:
         return "missing"
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return "ok" if digest == facts.sha256 else "modified"
+
+
+def note_file(ctx: Context, number: str | None) -> Path | None:
+    """The PDF of receipt or note `number`, rendered now if it has none yet (a refund or a
+    reversal note to print at once); None without a number or a file."""
+    if not number:
+        return None
+    render_one(ctx, number)
+    with ctx.ledger.begin() as s:
+        path = receipt_facts(s, number).file_path
+    return Path(path) if path else None
