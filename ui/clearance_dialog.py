@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QHeaderView,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -45,7 +46,7 @@ class ClearanceDialog(QDialog):
         self.rows: list = []
         self.setWindowTitle("Cheques and drafts awaiting clearance")
         self.setAccessibleName("Cheques and drafts awaiting clearance")
-        self.resize(980, 460)
+        self.resize(1060, 460)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -103,7 +104,14 @@ class ClearanceDialog(QDialog):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for col in range(len(COLUMNS)):  # money and numbers whole; the student's name gives way
+            mode = (
+                QHeaderView.ResizeMode.Stretch
+                if col == 3
+                else QHeaderView.ResizeMode.ResizeToContents
+            )
+            header.setSectionResizeMode(col, mode)
         if rows:
             self.table.selectRow(0)
         self.note.setText(

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -77,8 +78,15 @@ class SummaryDialog(QDialog):
         lay.addLayout(top)
         lay.addWidget(self.net)
         lay.addWidget(self.net_note)
-        lay.addWidget(self.tree, 1)
+        from ui.counter_summary_widget import CounterSummaryWidget
+
+        self.counter = CounterSummaryWidget(ctx)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.tree, "The day")
+        self.tabs.addTab(self.counter, "Counter session")
+        lay.addWidget(self.tabs, 1)
         lay.addLayout(buttons)
+        self.counter.load()
         self.day.dateChanged.connect(self.on_day_date_changed)
         self.csv_button.clicked.connect(self.on_csv_button_clicked)
         self.pdf_button.clicked.connect(self.on_pdf_button_clicked)

@@ -173,7 +173,7 @@ def _widths(section: Section, width: float) -> list[float]:
     if n == 2:
         return [width * 0.6, width * 0.4]
     if n == 6:  # receipt, invoice, instrument, dated, status, amount
-        fixed = [31, 31, 0, 21, 25, 27]
+        fixed = [31, 34, 0, 21, 25, 27]
         rest = width - sum(fixed) * mm
         return [f * mm if f else rest for f in fixed]
     if n == 5:  # note, of receipt, paid from, reason, amount

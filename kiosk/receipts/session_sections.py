@@ -164,7 +164,7 @@ def _drawer(facts: SessionReportFacts, w: Wording, blind: bool) -> Section:
     if not hide:
         rows += [
             ["Cash received", _m(w, facts, f.cash_in)],
-            ["Cash refunds paid from the drawer", "− " + _m(w, facts, f.cash_refunds)],
+            ["Cash refunds paid from the drawer", _minus(w, facts, f.cash_refunds)],
             ["Expected in the drawer", _m(w, facts, facts.expected_cash)],
         ]
     if facts.counted is not None:
@@ -179,6 +179,10 @@ def _drawer(facts: SessionReportFacts, w: Wording, blind: bool) -> Section:
         ]
     note = "Blind close: the expected cash is shown after the count." if hide else ""
     return Section("Cash drawer", ["", ""], rows, None, frozenset({1}), note)
+
+
+def _minus(w: Wording, facts: SessionReportFacts, minor: int) -> str:
+    return "− " + _m(w, facts, minor) if minor else _m(w, facts, 0)
 
 
 def _count(facts: SessionReportFacts, w: Wording) -> Section | None:

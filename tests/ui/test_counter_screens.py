@@ -193,3 +193,24 @@ def test_clearance_lists_instruments_and_clears_and_bounces(qtbot, signed_in, ca
     assert "Reversal note" in win.receipt_dialog.preview.title.text()
     qtbot.waitUntil(lambda: dlg.table.rowCount() == 0, timeout=10_000)
     assert "Nothing is awaiting clearance" in dlg.note.text()
+
+
+def test_the_summary_has_the_counter_sessions_figures(qtbot, signed_in, cashier):
+    from ui.summary_dialog import SummaryDialog
+
+    win = signed_in
+    number = _open(qtbot, win, "1,000")
+    _cash(win.ctx, cashier, 250_000)
+    dlg = SummaryDialog(win, win.ctx)
+    qtbot.addWidget(dlg)
+    tree = dlg.counter.tree
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() > 0, timeout=10_000)
+    rows = [
+        tuple(tree.topLevelItem(i).text(c).strip() for c in range(3))
+        for i in range(tree.topLevelItemCount())
+    ]
+    assert dlg.counter.heading.text() == f"Counter session {number} (open)"
+    assert ("Taken by channel", "", "") in rows and ("Cash", "1", "₹2,500.00") in rows
+    assert ("Expected in the drawer", "", "₹3,500.00") in rows
+    assert ("Net (taken less refunds and bounces)", "", "₹2,500.00") in rows
+    assert dlg.tabs.tabText(1) == "Counter session"
