@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
-from kiosk.receipts import counter_service
 from ui.common import menu_action
 from ui.operations import QueryOp
 
@@ -48,9 +47,7 @@ class CounterActions(QObject):
     @Slot()
     def refresh(self) -> None:
         ctx = self.ctx
-        QueryOp(self.win, lambda _t: counter_service.counter_state(ctx)).success(
-            self._on_state
-        ).run()
+        QueryOp(self.win, lambda _t: _counter_state(ctx)).success(self._on_state).run()
 
     def _on_state(self, state: dict[str, Any] | None) -> None:
         self.state = state
@@ -86,7 +83,7 @@ class CounterActions(QObject):
             dlg.closed.connect(self._on_closed)
             dlg.open()
 
-        QueryOp(self.win, lambda _t: counter_service.counter_state(ctx)).success(show).run()
+        QueryOp(self.win, lambda _t: _counter_state(ctx)).success(show).run()
 
     def _on_closed(self, closed: dict[str, Any]) -> None:
         self.last_closed = str(closed["session"])
@@ -120,6 +117,18 @@ class CounterActions(QObject):
             self.win.session_report_dialog = dlg
             dlg.open()
 
-        QueryOp(self.win, lambda _t: counter_service.session_report_file(ctx, number)).success(
-            show
-        ).run()
+        QueryOp(self.win, lambda _t: _report_file(ctx, number)).success(show).run()
+
+
+# On the worker: kiosk.receipts.counter_service loads SQLAlchemy, which the desk's fast
+# start keeps off the GUI thread.
+def _counter_state(ctx: Any) -> dict[str, Any] | None:
+    from kiosk.receipts.counter_service import counter_state
+
+    return counter_state(ctx)
+
+
+def _report_file(ctx: Any, number: str) -> Any:
+    from kiosk.receipts.counter_service import session_report_file
+
+    return session_report_file(ctx, number)
