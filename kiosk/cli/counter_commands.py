@@ -1,32 +1,33 @@
-"""Counter commands: the counter session and the counter's tenders.
+"""`counter open|status|close|list|report`: the counter session.
 
     python main.py counter open --float 5,000 --as ravi
-    python main.py pay INV-2026-0001 --amount 15,000 --channel cash --tendered 20,000
-    python main.py pay INV-2026-0002 --channel cheque --instrument-number 004512 \\
-        --bank "State Bank of India" --instrument-date 2026-12-01
-    python main.py payments clear R-2026-000123 --as ravi
-    python main.py payments bounce R-2026-000123 --reason "funds insufficient" --as asha
     python main.py counter close --count "500x12,200x5,100x7,coins=230" --as ravi \\
         [--approve-as asha --reason "₹50 short: change error"]
     python main.py counter status|list [--json]
     python main.py counter report CS-2026-000001 [--to-file report.pdf] [--layout a4]
 
 `--as USER` asks for that user's password in a terminal, or takes FEE_KIOSK_PASSWORD;
-`--approve-as SUPERVISOR` takes FEE_KIOSK_SUPERVISOR_PASSWORD.
+`--approve-as SUPERVISOR` takes FEE_KIOSK_SUPERVISOR_PASSWORD. The counter's tenders are
+taken by `pay --channel cash|cheque|dd|bank-transfer` (kiosk.cli.tender_commands), and
+cheques and drafts cleared or bounced by `payments clear|bounce` (clearance_commands).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from kiosk.cli.errors import CommandError, UsageError
+from kiosk.cli.counter_args import counter_call, money_arg, show_money
+from kiosk.cli.errors import CommandError
 from kiosk.cli.passwords import staff_user, supervisor
 
-TENDER_CHANNELS = ("cash", "cheque", "dd", "bank-transfer")
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from kiosk.context import Context
+    from kiosk.ledger.counter_models import CounterSession
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,149 +58,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_list)
 
-    payments = sub.add_parser("payments", help="cheques and drafts: pending, clear, bounce")
-    psub = payments.add_subparsers(dest="payments_command", metavar="ACTION", required=True)
-    p = psub.add_parser("pending", help="cheques and drafts awaiting clearance")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_pending)
-    p = psub.add_parser("clear", help="a cheque or draft has been realised")
-    p.add_argument("ref", help="attempt id (pa_…) or receipt number")
-    p.add_argument("--as", dest="as_user", required=True)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_clear)
-    p = psub.add_parser("bounce", help="a cheque or draft bounced: reverse it; supervisors only")
-    p.add_argument("ref", help="attempt id (pa_…) or receipt number")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--as", dest="as_user", required=True, help="supervisor's username")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_bounce)
 
-
-def add_tender_arguments(p: Any) -> None:
-    """`pay`'s options for counter tenders (kiosk.cli.payment_commands adds them)."""
-    p.add_argument("--tendered", help="cash: what was handed over (the change is shown)")
-    p.add_argument("--instrument-number", help="cheque or dd: its number")
-    p.add_argument("--bank", help="cheque or dd: the bank it is drawn on")
-    p.add_argument("--instrument-date", help="cheque or dd: the date on it (2026-12-01)")
-    p.add_argument("--reference", help="bank-transfer: the UTR")
-    p.add_argument("--paid-on", help="bank-transfer: the day it reached the account")
-
-
-# -- helpers ---------------------------------------------------------------------------------
-
-
-def _money(ctx: Any, text: str, currency: str, what: str) -> int:
-    from kiosk.money import MoneyError, parse_money
-
-    try:
-        return parse_money(text, currency, str(ctx.settings.get("desk.locale"))).minor
-    except MoneyError as exc:
-        raise UsageError(f"{what}: {exc}") from None
-
-
-def _fmt(ctx: Any, minor: int | None, currency: str) -> str:
-    from kiosk.money import format_money
-
-    if minor is None:
-        return "(hidden until counted)"
-    return format_money(minor, currency, str(ctx.settings.get("desk.locale")))
-
-
-def parse_day(text: str | None, what: str) -> date | None:
-    """2026-12-01, or 01-12-2026 / 01/12/2026 (day first, as written in India)."""
-    if not text:
-        return None
-    raw = text.strip()
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    raise UsageError(f"{what} takes a date like 2026-12-01 or 01-12-2026, not {text!r}")
-
-
-def _counter_call(action: Any) -> Any:
-    from kiosk.ledger.cash_count import CountError
-    from kiosk.ledger.counter import CounterError
-    from kiosk.payments.errors import PaymentError
-
-    try:
-        return action()
-    except (CounterError, PaymentError) as exc:
-        raise CommandError(exc.message) from None
-    except CountError as exc:
-        raise UsageError(str(exc)) from None
-
-
-# -- pay --channel cash|cheque|dd|bank-transfer ----------------------------------------------
-
-
-def tender_of(ctx: Any, args: Any, amount: int, currency: str) -> Any:
-    from kiosk.payments.tender_types import BankTransfer, Cash, Instrument
-
-    channel = args.channel.replace("-", "_")
-    if channel == "cash":
-        tendered = _money(ctx, args.tendered, currency, "--tendered") if args.tendered else None
-        return Cash(amount, tendered)
-    if channel in ("cheque", "dd"):
-        return Instrument(
-            channel,
-            amount,
-            number=args.instrument_number or "",
-            bank=args.bank or "",
-            dated=parse_day(args.instrument_date, "--instrument-date"),
-        )
-    return BankTransfer(
-        amount, reference=args.reference or "", paid_on=parse_day(args.paid_on, "--paid-on")
-    )
-
-
-def pay_at_counter(args: Any) -> int:
-    from kiosk.ledger.invoices import InvoiceNotFound, invoice_row
-    from kiosk.payments.tenders import take_tender
-
-    ctx = args.ctx
-    try:
-        with ctx.ledger.read() as s:
-            row = invoice_row(s, args.number)
-    except InvoiceNotFound:
-        raise CommandError(f"no invoice numbered {args.number!r}") from None
-    amount = _money(ctx, args.amount, row.currency, "--amount") if args.amount else row.balance
-    tender = tender_of(ctx, args, amount, row.currency)
-    view = _counter_call(lambda: take_tender(ctx, args.number, tender))
-    if args.json:
-        print(json.dumps(view.to_json()))
-    else:
-        _print_tender(ctx, view)
-    from kiosk.receipts.cli import render_after_apply
-
-    render_after_apply(ctx, show=not args.json)
-    return 0
-
-
-def _print_tender(ctx: Any, view: Any) -> None:
-    what = view.tender.label
-    print(
-        f"{view.invoice}: {_fmt(ctx, view.amount, view.currency)} by {what}, receipt {view.receipt}"
-    )
-    if view.tender.kind == "cash" and view.tender.change:
-        print(f"CHANGE DUE: {_fmt(ctx, view.tender.change, view.currency)}")
-    if view.status == "pending_clearance":
-        print("received subject to realisation: `payments clear` or `payments bounce` it later")
-    print(
-        f"attempt {view.attempt_id}" + (f", counter session {view.session}" if view.session else "")
-    )
-
-
-# -- counter ---------------------------------------------------------------------------------
-
-
-def cmd_open(args: Any) -> int:
+def cmd_open(args: argparse.Namespace) -> int:
     from kiosk.ledger.counter import open_session
 
     ctx = args.ctx
     currency = str(ctx.settings.get("desk.currency"))
-    float_minor = _money(ctx, args.float_amount, currency, "--float")
+    float_minor = money_arg(ctx, args.float_amount, currency, "--float")
     user = staff_user(ctx, args.as_user, "opening the counter")
 
     def run() -> str:
@@ -208,25 +73,25 @@ def cmd_open(args: Any) -> int:
                 s, desk=ctx.desk, currency=currency, float_minor=float_minor, user=user
             ).number
 
-    number = _counter_call(run)
+    number = counter_call(run)
     if args.json:
         with ctx.ledger.read() as s:
             from kiosk.ledger.counter import by_number
 
             print(json.dumps(_status_json(ctx, s, by_number(s, number)), indent=2))
         return 0
-    print(f"{number} open at {ctx.desk} with a float of {_fmt(ctx, float_minor, currency)}")
+    print(f"{number} open at {ctx.desk} with a float of {show_money(ctx, float_minor, currency)}")
     return 0
 
 
-def _status_json(ctx: Any, s: Any, row: Any) -> dict[str, Any]:
+def _status_json(ctx: Context, s: Session, row: CounterSession) -> dict[str, Any]:
     from kiosk.ledger.counter_figures import session_figures, session_json
 
     blind = bool(ctx.settings.get("counter.blind_close"))
     return session_json(s, row, session_figures(s, row), blind=blind)
 
 
-def cmd_status(args: Any) -> int:
+def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.ledger.counter import open_for
 
     ctx = args.ctx
@@ -243,7 +108,7 @@ def cmd_status(args: Any) -> int:
     return 0
 
 
-def cmd_close(args: Any) -> int:
+def cmd_close(args: argparse.Namespace) -> int:
     from kiosk.ledger.cash_count import notes_for, parse_count
     from kiosk.ledger.counter import CloseRequest, close_session, open_for
 
@@ -253,11 +118,11 @@ def cmd_close(args: Any) -> int:
         currency = row.currency if row else str(ctx.settings.get("desk.currency"))
     if row is None:
         raise CommandError(f"{ctx.desk} has no counter session open")
-    notes = _counter_call(
+    notes = counter_call(
         lambda: notes_for(currency, str(ctx.settings.get("counter.denominations")))
     )
     locale = str(ctx.settings.get("desk.locale"))
-    count = _counter_call(lambda: parse_count(args.count, currency, notes, locale))
+    count = counter_call(lambda: parse_count(args.count, currency, notes, locale))
     closer = staff_user(ctx, args.as_user, "closing the counter")
     approver = (
         supervisor(ctx, args.approver, "Approve variance", row.number) if args.approver else None
@@ -269,18 +134,18 @@ def cmd_close(args: Any) -> int:
             request = CloseRequest(count, closer, approver, args.reason, locale, blind)
             return _status_json(ctx, s, close_session(s, ctx.desk, request))
 
-    data = _counter_call(run)
+    data = counter_call(run)
     print(json.dumps(data) if args.json else _describe(ctx, data))
     return 0
 
 
-def _when(ctx: Any, iso: str) -> str:
+def _when(ctx: Context, iso: str) -> str:
     from kiosk.clock import desk_zone, stamp
 
     return stamp(datetime.fromisoformat(iso), desk_zone(ctx.settings))
 
 
-def _describe(ctx: Any, d: dict[str, Any]) -> str:
+def _describe(ctx: Context, d: dict[str, Any]) -> str:
     from kiosk.ledger.counter_figures import CHANNEL_LABELS
 
     cur = d["currency"]
@@ -292,30 +157,30 @@ def _describe(ctx: Any, d: dict[str, Any]) -> str:
             if d["closed_at"]
             else ""
         ),
-        f"  float          {_fmt(ctx, d['float'], cur)}",
-        f"  cash in        {_fmt(ctx, d['cash_in'], cur)}",
-        f"  cash refunds   {_fmt(ctx, d['cash_refunds'], cur)}",
-        f"  expected cash  {_fmt(ctx, d['expected_cash'], cur)}",
+        f"  float          {show_money(ctx, d['float'], cur)}",
+        f"  cash in        {show_money(ctx, d['cash_in'], cur)}",
+        f"  cash refunds   {show_money(ctx, d['cash_refunds'], cur)}",
+        f"  expected cash  {show_money(ctx, d['expected_cash'], cur)}",
     ]
     if d["counted"] is not None:
-        lines.append(f"  counted        {_fmt(ctx, d['counted'], cur)}")
+        lines.append(f"  counted        {show_money(ctx, d['counted'], cur)}")
         variance = d["variance"] or 0
         words = "exact" if not variance else ("over" if variance > 0 else "short")
-        lines.append(f"  variance       {_fmt(ctx, abs(variance), cur)} {words}")
+        lines.append(f"  variance       {show_money(ctx, abs(variance), cur)} {words}")
         if d["approved_by"]:
             lines.append(f"  approved by    {d['approved_by']}: {d['variance_reason']}")
     for channel, tally in d["by_channel"].items():
         label = CHANNEL_LABELS.get(channel, channel)
-        lines.append(f"  {label:<16} {tally['count']} × {_fmt(ctx, tally['amount'], cur)}")
+        lines.append(f"  {label:<16} {tally['count']} × {show_money(ctx, tally['amount'], cur)}")
     if d["pending_clearance"]["count"]:
         p = d["pending_clearance"]
-        lines.append(f"  awaiting clearance: {p['count']}, {_fmt(ctx, p['amount'], cur)}")
+        lines.append(f"  awaiting clearance: {p['count']}, {show_money(ctx, p['amount'], cur)}")
     if d["receipts"]["first"]:
         lines.append(f"  receipts       {d['receipts']['first']} … {d['receipts']['last']}")
     return "\n".join(lines)
 
 
-def cmd_list(args: Any) -> int:
+def cmd_list(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from kiosk.ledger.counter_figures import session_figures, session_json
@@ -333,7 +198,9 @@ def cmd_list(args: Any) -> int:
         return 0
     for d in data:
         variance = (
-            "" if d["variance"] is None else f"  variance {_fmt(ctx, d['variance'], d['currency'])}"
+            ""
+            if d["variance"] is None
+            else f"  variance {show_money(ctx, d['variance'], d['currency'])}"
         )
         print(
             f"{d['session']}  {d['desk']}  {d['status']:<6}  {d['opened_by']}  "
@@ -344,12 +211,12 @@ def cmd_list(args: Any) -> int:
     return 0
 
 
-def cmd_report(args: Any) -> int:
+def cmd_report(args: argparse.Namespace) -> int:
     from kiosk.ledger.counter import by_number
 
     ctx = args.ctx
     with ctx.ledger.read() as s:
-        row = _counter_call(lambda: by_number(s, args.session))
+        row = counter_call(lambda: by_number(s, args.session))
         data = _status_json(ctx, s, row)
     if not args.to_file:
         print(_describe(ctx, data))
@@ -360,54 +227,4 @@ def cmd_report(args: Any) -> int:
 
     path = write_session_report(ctx, row.number, Path(args.to_file), layout=args.layout)
     print(f"{row.number}: report written to {path}")
-    return 0
-
-
-# -- payments pending|clear|bounce -----------------------------------------------------------
-
-
-def cmd_pending(args: Any) -> int:
-    from kiosk.payments.clearance import awaiting_clearance
-
-    ctx = args.ctx
-    rows = awaiting_clearance(ctx)
-    if args.json:
-        print(json.dumps([r.to_json() for r in rows], indent=2))
-        return 0
-    for r in rows:
-        print(
-            f"{r.receipt}  {r.invoice}  {r.kind} {r.number} on {r.bank} dated {r.dated}  "
-            f"{_fmt(ctx, r.amount, r.currency)}  ({r.attempt_id})"
-        )
-    if not rows:
-        print("no cheques or drafts awaiting clearance")
-    return 0
-
-
-def cmd_clear(args: Any) -> int:
-    from kiosk.payments.clearance import clear_instrument
-
-    user = staff_user(args.ctx, args.as_user, "clearing a cheque")
-    done = _counter_call(lambda: clear_instrument(args.ctx, args.ref, user))
-    if args.json:
-        print(json.dumps(dataclasses.asdict(done), indent=2))
-        return 0
-    print(f"{done.receipt} ({done.invoice}): cleared")
-    return 0
-
-
-def cmd_bounce(args: Any) -> int:
-    from kiosk.payments.clearance import bounce_instrument
-
-    ctx = args.ctx
-    user = supervisor(ctx, args.as_user, "Bounce", args.ref)
-    done = _counter_call(lambda: bounce_instrument(ctx, args.ref, args.reason, user))
-    from kiosk.receipts.cli import render_after_apply
-
-    if args.json:
-        render_after_apply(ctx, show=False)
-        print(json.dumps(dataclasses.asdict(done), indent=2))
-        return 0
-    print(f"{done.receipt} ({done.invoice}): bounced; reversal note {done.reversal_note}")
-    render_after_apply(ctx, show=True)
     return 0

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "kiosk.cli.config_commands",
     "kiosk.cli.payment_commands",
     "kiosk.cli.counter_commands",
+    "kiosk.cli.clearance_commands",
     "kiosk.sandbox.cli",
     "kiosk.relay.cli",
     "kiosk.sync.cli",

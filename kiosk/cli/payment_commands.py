@@ -21,9 +21,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.cli.counter_commands import TENDER_CHANNELS, add_tender_arguments
 from kiosk.cli.errors import CommandError, UsageError
 from kiosk.cli.passwords import supervisor as approved_by
+from kiosk.cli.tender_commands import TENDER_CHANNELS, add_tender_arguments
 from kiosk.clock import desk_zone, stamp
 
 
@@ -143,7 +143,7 @@ def cmd_pay(args: Any) -> int:
 
 def _pay(args: Any, interrupted: Any) -> int:
     if args.channel in TENDER_CHANNELS:
-        from kiosk.cli.counter_commands import pay_at_counter
+        from kiosk.cli.tender_commands import pay_at_counter
 
         return pay_at_counter(args)
     from kiosk.payments.attempts import cancel_attempt, start_payment

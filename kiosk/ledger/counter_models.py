@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kiosk.ledger.models import Base
+from kiosk.ledger.base import Base
 from kiosk.ledger.types import UTCDateTime
 
 

@@ -143,8 +143,25 @@ def invoice_detail(session: Session, number: str, today: date | None = None) -> 
         ComponentView(c.id, c.name, c.amount, paid.get(c.id, 0), c.priority)
         for c in sorted(inv.components, key=lambda c: (c.position, c.id))
     ]
-    names = {c.id: c.name for c in inv.components}
-    receipts = {
+    receipts = _receipts_of(session, inv)
+    payments = _payment_views(session, inv, receipts)
+    refunds = [
+        _refund_view(p, r, receipts.get((None, r.id))) for p in inv.payments for r in p.refunds
+    ]
+    receipt_views = sorted(
+        (
+            ReceiptView(r.number, r.kind, r.issued_at, r.file_path, r.sha256)
+            for r in receipts.values()
+        ),
+        key=lambda r: r.number,
+    )
+    st = inv.student
+    return InvoiceDetail(row, st.phone, st.programme, components, payments, refunds, receipt_views)
+
+
+def _receipts_of(session: Session, inv: Invoice) -> dict[tuple[int | None, int | None], Receipt]:
+    """The invoice's receipts and refund notes, by (payment id, refund id)."""
+    return {
         (r.payment_id, r.refund_id): r
         for r in session.scalars(
             select(Receipt).where(
@@ -157,18 +174,23 @@ def invoice_detail(session: Session, number: str, today: date | None = None) -> 
             )
         )
     }
+
+
+def _payment_views(
+    session: Session, inv: Invoice, receipts: dict[tuple[int | None, int | None], Receipt]
+) -> list[PaymentView]:
+    names = {c.id: c.name for c in inv.components}
     settled = settled_payouts(session, [p.stripe_payment_intent for p in inv.payments])
-    payments, refunds = [], []
     extras = payment_extras(session, [p.id for p in inv.payments])
+    views = []
     for p in inv.payments:
-        done = sum(r.amount for r in p.refunds if r.status == "succeeded")
         rec = receipts.get((p.id, None))
-        payments.append(
+        views.append(
             PaymentView(
                 p.id,
                 p.stripe_payment_intent,
                 p.amount,
-                done,
+                sum(r.amount for r in p.refunds if r.status == "succeeded"),
                 p.channel,
                 p.card_brand,
                 p.card_last4,
@@ -184,27 +206,18 @@ def invoice_detail(session: Session, number: str, today: date | None = None) -> 
                 **extras.get(p.id, {}),
             )
         )
-        for r in p.refunds:
-            note = receipts.get((None, r.id))
-            refunds.append(
-                RefundView(
-                    r.id,
-                    p.stripe_payment_intent,
-                    r.stripe_refund_id,
-                    r.amount,
-                    r.status,
-                    r.reason,
-                    r.failure_reason,
-                    r.created_at,
-                    note.number if note else None,
-                )
-            )
-    receipt_views = sorted(
-        (
-            ReceiptView(r.number, r.kind, r.issued_at, r.file_path, r.sha256)
-            for r in receipts.values()
-        ),
-        key=lambda r: r.number,
+    return views
+
+
+def _refund_view(p: Payment, r: Refund, note: Receipt | None) -> RefundView:
+    return RefundView(
+        r.id,
+        p.stripe_payment_intent,
+        r.stripe_refund_id,
+        r.amount,
+        r.status,
+        r.reason,
+        r.failure_reason,
+        r.created_at,
+        note.number if note else None,
     )
-    st = inv.student
-    return InvoiceDetail(row, st.phone, st.programme, components, payments, refunds, receipt_views)

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -179,58 +179,9 @@ def detail_json(d: InvoiceDetail, locale: str = "en_IN") -> dict[str, Any]:
 
     out = row_json(d.row, locale)
     out["student"].update(phone=d.student_phone, programme=d.programme)
-    out["components"] = [
-        {
-            "name": c.name,
-            "priority": c.priority,
-            "amount": c.amount,
-            "paid": c.paid,
-            "balance": c.balance,
-            "formatted": {"amount": fmt(c.amount), "paid": fmt(c.paid), "balance": fmt(c.balance)},
-        }
-        for c in d.components
-    ]
-    out["payments"] = [
-        {
-            "payment_intent": p.payment_intent,
-            "amount": p.amount,
-            "formatted": fmt(p.amount),
-            "refunded": p.refunded,
-            "channel": p.channel,
-            "method": p.method or None,
-            "card": {"brand": p.card_brand, "last4": p.card_last4}
-            if p.card_last4 and p.method == "card"
-            else None,
-            "upi": {"vpa": p.upi_vpa} if p.method == "upi" else None,
-            "status": p.status,
-            "instrument": p.instrument,
-            "reference": p.reference,
-            "tendered": p.tendered,
-            "attempt_id": p.attempt_id,
-            "source": p.source,
-            "desk": p.desk,
-            "flag": p.flag or None,
-            "received_at": p.received_at.isoformat(),
-            "receipt": p.receipt_number,
-            "allocations": [{"component": a.component, "amount": a.amount} for a in p.allocations],
-            "payout": p.payout,
-        }
-        for p in d.payments
-    ]
-    out["refunds"] = [
-        {
-            "payment_intent": r.payment_intent,
-            "refund": r.stripe_refund_id,
-            "amount": r.amount,
-            "formatted": fmt(r.amount),
-            "status": r.status,
-            "reason": r.reason,
-            "failure_reason": r.failure_reason or None,
-            "created_at": r.created_at.isoformat(),
-            "receipt": r.receipt_number,
-        }
-        for r in d.refunds
-    ]
+    out["components"] = [_component_json(c, fmt) for c in d.components]
+    out["payments"] = [_payment_json(p, fmt) for p in d.payments]
+    out["refunds"] = [_refund_json(r, fmt) for r in d.refunds]
     out["receipts"] = [
         {
             "number": r.number,
@@ -242,3 +193,55 @@ def detail_json(d: InvoiceDetail, locale: str = "en_IN") -> dict[str, Any]:
         for r in d.receipts
     ]
     return out
+
+
+def _component_json(c: ComponentView, fmt: Callable[[int], str]) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "priority": c.priority,
+        "amount": c.amount,
+        "paid": c.paid,
+        "balance": c.balance,
+        "formatted": {"amount": fmt(c.amount), "paid": fmt(c.paid), "balance": fmt(c.balance)},
+    }
+
+
+def _payment_json(p: PaymentView, fmt: Callable[[int], str]) -> dict[str, Any]:
+    return {
+        "payment_intent": p.payment_intent,
+        "amount": p.amount,
+        "formatted": fmt(p.amount),
+        "refunded": p.refunded,
+        "channel": p.channel,
+        "method": p.method or None,
+        "card": {"brand": p.card_brand, "last4": p.card_last4}
+        if p.card_last4 and p.method == "card"
+        else None,
+        "upi": {"vpa": p.upi_vpa} if p.method == "upi" else None,
+        "status": p.status,
+        "instrument": p.instrument,
+        "reference": p.reference,
+        "tendered": p.tendered,
+        "attempt_id": p.attempt_id,
+        "source": p.source,
+        "desk": p.desk,
+        "flag": p.flag or None,
+        "received_at": p.received_at.isoformat(),
+        "receipt": p.receipt_number,
+        "allocations": [{"component": a.component, "amount": a.amount} for a in p.allocations],
+        "payout": p.payout,
+    }
+
+
+def _refund_json(r: RefundView, fmt: Callable[[int], str]) -> dict[str, Any]:
+    return {
+        "payment_intent": r.payment_intent,
+        "refund": r.stripe_refund_id,
+        "amount": r.amount,
+        "formatted": fmt(r.amount),
+        "status": r.status,
+        "reason": r.reason,
+        "failure_reason": r.failure_reason or None,
+        "created_at": r.created_at.isoformat(),
+        "receipt": r.receipt_number,
+    }

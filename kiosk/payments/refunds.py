@@ -97,18 +97,7 @@ def request_refund(
         except AuthError as exc:
             raise PaymentError(str(exc)) from None
         payment = find_payment(s, ref)
-        s.execute(select(Payment.id).where(Payment.id == payment.id).with_for_update())
-        left = refundable(s, payment)
-        amount = left if amount_minor is None else amount_minor
-        locale = str(ctx.settings.get("desk.locale"))
-        if amount <= 0 or amount > left:
-            raise NotRefundable(
-                f"{format_money(max(amount, 0), payment.currency, locale)} cannot be refunded: "
-                f"{format_money(max(left, 0), payment.currency, locale)} of this payment "
-                "remains refundable"
-                if amount > 0
-                else "a refund must be more than zero"
-            )
+        amount = _amount_to_refund(ctx, s, payment, amount_minor)
         row = Refund(
             public_id="rf_" + secrets.token_hex(8),
             payment_id=payment.id,
@@ -142,6 +131,24 @@ def request_refund(
             raise StripeUnavailable("Stripe is not configured: this refund goes through Stripe")
         send_refund(ctx, gateway, refund_id)
     return refund_view(ctx, refund_id)
+
+
+def _amount_to_refund(ctx: Context, s: Session, payment: Payment, amount_minor: int | None) -> int:
+    """What remains refundable (None) or `amount_minor`, with the payment row locked so two
+    supervisors cannot both refund the same money; NotRefundable beyond what remains."""
+    s.execute(select(Payment.id).where(Payment.id == payment.id).with_for_update())
+    left = refundable(s, payment)
+    amount = left if amount_minor is None else amount_minor
+    locale = str(ctx.settings.get("desk.locale"))
+    if amount <= 0 or amount > left:
+        raise NotRefundable(
+            f"{format_money(max(amount, 0), payment.currency, locale)} cannot be refunded: "
+            f"{format_money(max(left, 0), payment.currency, locale)} of this payment "
+            "remains refundable"
+            if amount > 0
+            else "a refund must be more than zero"
+        )
+    return amount
 
 
 def _session_id(s: Session, desk: str) -> int | None:

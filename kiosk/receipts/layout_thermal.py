@@ -97,22 +97,31 @@ def roll_document(buf: Any, height: float, *, title: str, author: str) -> BaseDo
 
 def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flowable]:
     st = Styles.sized(8.0)
-    w = opts.wording
-
-    def money(minor: int) -> str:
-        return w.money(minor, facts.currency)
-
-    parts: list[Flowable] = []
     test = is_test(facts, opts)
+    parts: list[Flowable] = []
     if test:
         parts += [band(TEST_MARK, st), Spacer(1, 2 * mm)]
     if duplicate:
         parts += [band("DUPLICATE", st), Spacer(1, 2 * mm)]
+    parts += _heading(facts, opts, st)
+    parts += _amounts(facts, opts, st)
+    parts += _payment_and_check(facts, opts, st)
+    if duplicate:
+        parts += [Spacer(1, 2 * mm), band("DUPLICATE — reprint", st)]
+    if test:  # at both ends: a torn-off half still says it
+        parts += [Spacer(1, 2 * mm), band(TEST_MARK, st)]
+    return parts
+
+
+def _heading(facts: ReceiptFacts, opts: RenderOptions, st: Styles) -> list[Flowable]:
+    """Logo, institution, title, number and date, and who paid for which invoice."""
+    parts: list[Flowable] = []
     image = logo(opts.logo, 13 * mm)
     if image is not None:
         image.hAlign = "CENTER"
         parts += [image, Spacer(1, 1.5 * mm)]
-    parts += [
+    return [
+        *parts,
         para(opts.institution, st.heading.clone("inst", alignment=1)),
         para(opts.address, st.center_small),
         rule(),
@@ -120,7 +129,7 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
             title(facts), st.title.clone("t", alignment=1, textColor=INK, fontSize=12, leading=15)
         ),
         para(facts.number, st.strong.clone("n", alignment=1, fontSize=10, leading=13)),
-        para(w.when(facts.issued_at), st.center),
+        para(opts.wording.when(facts.issued_at), st.center),
         rule(),
         pairs(
             st,
@@ -133,43 +142,33 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
         ),
         rule(),
     ]
-    if facts.is_refund:
-        parts.append(para("Taken back from:", st.label))
-    parts.append(
-        money_rows(
-            st,
-            [(ln.component, money(ln.amount)) for ln in facts.lines]
-            + (
-                [
-                    (
-                        "From credit" if facts.is_refund else "Credit on account",
-                        money(facts.unallocated),
-                    )
-                ]
-                if facts.unallocated
-                else []
-            ),
-        )
-    )
-    parts += [
+
+
+def _amounts(facts: ReceiptFacts, opts: RenderOptions, st: Styles) -> list[Flowable]:
+    """Each fee component's share, any credit, the total and the balance left."""
+
+    def money(minor: int) -> str:
+        return opts.wording.money(minor, facts.currency)
+
+    rows = [(ln.component, money(ln.amount)) for ln in facts.lines]
+    if facts.unallocated:
+        credit = "From credit" if facts.is_refund else "Credit on account"
+        rows.append((credit, money(facts.unallocated)))
+    return [
+        *([para("Taken back from:", st.label)] if facts.is_refund else []),
+        money_rows(st, rows),
         rule(),
-        money_rows(
-            st,
-            [(total_label(facts), money(facts.amount))],
-            strong=True,
-        ),
-        money_rows(
-            st,
-            [
-                (
-                    balance_label(facts),
-                    money(facts.balance_after),
-                )
-            ],
-        ),
+        money_rows(st, [(total_label(facts), money(facts.amount))], strong=True),
+        money_rows(st, [(balance_label(facts), money(facts.balance_after))]),
+    ]
+
+
+def _payment_and_check(facts: ReceiptFacts, opts: RenderOptions, st: Styles) -> list[Flowable]:
+    """How it was paid, where and by whom, and the QR code and code to verify the receipt."""
+    return [
         rule(),
         para(payment_method(facts), st.body),
-        *_stacked(st, reference_rows(facts, w)),
+        *_stacked(st, reference_rows(facts, opts.wording)),
         *_realisation(facts, st),
         pairs(st, [("Desk", facts.desk or "—"), ("Cashier", facts.cashier)]),
         Spacer(1, 3 * mm),
@@ -181,11 +180,6 @@ def story(facts: ReceiptFacts, opts: RenderOptions, duplicate: bool) -> list[Flo
             st.center_small,
         ),
     ]
-    if duplicate:
-        parts += [Spacer(1, 2 * mm), band("DUPLICATE — reprint", st)]
-    if test:  # at both ends: a torn-off half still says it
-        parts += [Spacer(1, 2 * mm), band(TEST_MARK, st)]
-    return parts
 
 
 def _realisation(facts: ReceiptFacts, st: Styles) -> list[Flowable]:
