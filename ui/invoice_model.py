@@ -246,20 +246,25 @@ class InvoiceTableModel(QAbstractTableModel):
         return self.rows[row] if 0 <= row < len(self.rows) else None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        inv = self.row_at(index.row()) if index.isValid() else None
-        if inv is None:
+        # Called for every role of every visible cell at each repaint (about ten calls a
+        # cell): the roles a cell never has return first, and nothing is built twice.
+        if role in _NO_DATA_ROLES:
             return None
+        row = index.row()
+        if not 0 <= row < len(self.rows):
+            return None
+        inv = self.rows[row]
         col = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in _TEXT_ROLES:
             return self._text(inv, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _align(COLUMNS[col].numeric)
+        if role == _ALIGN_ROLE:
+            return _ALIGNMENTS[col]
         if col == STATUS_COLUMN:
             look = invoice_look(inv.status)
             if role == Qt.ItemDataRole.DecorationRole:
                 return icons.icon(look.icon)
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(QColor(look.colour(theme.current())))
+                return _brush(look.colour(theme.current()))
             if role == Qt.ItemDataRole.FontRole:
                 return self._bold
         if role == Qt.ItemDataRole.ToolTipRole and col == 1:
@@ -298,6 +303,28 @@ def _formatted(minor: int, currency: str, locale: str) -> str:
     return format_money(minor, currency, locale)
 
 
+@lru_cache(maxsize=64)
+def _brush(colour: str) -> QBrush:
+    return QBrush(QColor(colour))
+
+
+_TEXT_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole})
+_ALIGN_ROLE = Qt.ItemDataRole.TextAlignmentRole
+_NO_DATA_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.CheckStateRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.SizeHintRole,
+        Qt.ItemDataRole.EditRole,
+        Qt.ItemDataRole.StatusTipRole,
+        Qt.ItemDataRole.WhatsThisRole,
+    }
+)
+
+
 def _align(numeric: bool) -> int:
     h = Qt.AlignmentFlag.AlignRight if numeric else Qt.AlignmentFlag.AlignLeft
     return int(h | Qt.AlignmentFlag.AlignVCenter)
+
+
+_ALIGNMENTS = tuple(_align(c.numeric) for c in COLUMNS)
