@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from types import TracebackType
 
@@ -19,7 +20,7 @@ def describe(exc: BaseException) -> str:
     """One or two plain sentences for `exc`. The full detail goes to the log file."""
     message = getattr(exc, "message", None)
     if isinstance(message, str) and message and _is_ours(exc):
-        return sentence(message)
+        return sentence(without_cli_hints(message))
     name = type(exc).__name__
     if _is_ours(exc) or name in {
         "AuthError",
@@ -29,7 +30,7 @@ def describe(exc: BaseException) -> str:
         "InvoiceNotFound",
         "CommandError",
     }:
-        return sentence(str(exc))
+        return sentence(without_cli_hints(str(exc)))
     if isinstance(exc, PermissionError):
         return sentence(f"Not allowed: {exc.strerror or exc}")
     if isinstance(exc, FileNotFoundError):
@@ -55,6 +56,15 @@ def install_excepthook() -> None:
 
 def _is_ours(exc: BaseException) -> bool:
     return type(exc).__module__.startswith("kiosk.")
+
+
+_CLI_HINT = re.compile(r"\s*\(--[^)]*\)|, or `[^`]*`")
+
+
+def without_cli_hints(text: str) -> str:
+    """A core message without the command line's options: "give a reason (--reason)"
+    reads "give a reason" at the desk."""
+    return _CLI_HINT.sub("", text).replace("--paid-on ", "paid on ")
 
 
 def sentence(text: str) -> str:

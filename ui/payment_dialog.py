@@ -63,6 +63,7 @@ class PaymentDialog(QDialog):
     expired = Signal()
     cancelled = Signal()
     receipt_shown = Signal(str)  # receipt number
+    tender_taken = Signal(object)  # TenderView: a counter payment recorded
 
     def __init__(self, parent: QWidget | None, ctx, detail: InvoiceDetail, user, events) -> None:
         super().__init__(parent)
@@ -90,6 +91,7 @@ class PaymentDialog(QDialog):
         # first button in the focus chain ("Full balance") the dialog's default.
         self.amount_page.start.setDefault(True)
         self.amount_page.submitted.connect(self.on_amount_page_submitted)
+        self.amount_page.tender_submitted.connect(self.on_amount_page_tender_submitted)
         self.amount_page.cancelled.connect(self.reject)
         self.wait_page.cancel_requested.connect(self.on_wait_page_cancel_requested)
         self.wait_page.check_requested.connect(self.on_wait_page_check_requested)
@@ -130,6 +132,42 @@ class PaymentDialog(QDialog):
         QueryOp(
             self, lambda _t: flow.start(ctx, number, amount, channel, user), kind="net"
         ).success(self._on_started).done(self._restore_start).run()
+
+    @Slot(object)
+    def on_amount_page_tender_submitted(self, tender) -> None:
+        """Cash, a cheque, a draft or a transfer: recorded on the database worker, then
+        its receipt as after a Stripe payment. A refusal stays on this page, in words."""
+        from ui.counter_flow import take_counter_tender
+
+        self.amount_page.set_busy(True)
+        ctx, number, user = self.ctx, self.detail.row.number, self.user
+        QueryOp(self, lambda _t: take_counter_tender(ctx, number, tender, user)).success(
+            self._on_tender_taken
+        ).failure(self._on_tender_refused).run()
+
+    def _on_tender_refused(self, exc: BaseException) -> None:
+        from ui.errors import describe
+
+        self._restore_start()
+        self.amount_page.show_error(describe(exc))
+
+    def _on_tender_taken(self, done) -> None:
+        view = done.view
+        self.tender_taken.emit(view)
+        change = getattr(view.tender, "change", 0)
+        if change:
+            self.receipt_page.change_due(
+                format_money(change, view.currency, self.wait_page.money_locale)
+            )
+        if done.receipt is None:  # recorded; only the receipt's file failed
+            ErrorPanel.show(
+                self.parentWidget(),
+                f"Payment recorded: receipt {view.receipt}. Its file could not be made "
+                "now; reprint it from the invoice.",
+            )
+            self.accept()
+            return
+        self._show_receipt(done.receipt)
 
     def _restore_start(self) -> None:
         self.amount_page.set_busy(False)

@@ -45,6 +45,10 @@ class ReceiptPreviewWidget(QWidget):
         self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
         self.title = QLabel()
         self.title.setObjectName("heading")
+        self.change = QLabel()
+        self.change.setObjectName("changeDue")
+        self.change.setAccessibleName("Change due")
+        self.change.hide()
         self.note = QLabel()
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
@@ -67,12 +71,18 @@ class ReceiptPreviewWidget(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(20, 16, 20, 16)
         lay.addWidget(self.title)
+        lay.addWidget(self.change)
         lay.addWidget(self.view, 1)
         lay.addLayout(buttons)
         self.print_button.clicked.connect(self.on_print_button_clicked)
         self.save_button.clicked.connect(self.on_save_button_clicked)
         self.email_button.clicked.connect(self.on_email_button_clicked)
         self.done_button.clicked.connect(self.done)
+
+    def change_due(self, amount: str) -> None:
+        """Cash: the change to hand back, in large type above the receipt."""
+        self.change.setText(f"Change due {amount}")
+        self.change.show()
 
     def show_receipt(self, number: str, path: Path, heading: str = "") -> None:
         self.number, self.path = number, Path(path)
