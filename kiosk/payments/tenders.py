@@ -87,7 +87,7 @@ def take_tender(
 
 def _session_for(s: Session, desk: str, tender: Tender) -> CounterSession | None:
     if tender.needs_session:
-        return counter.require_open(s, desk, f"taking a {tender.label}")
+        return counter.require_open(s, desk, f"taking a {tender.label} payment")
     return counter.open_for(s, desk, lock=True)
 
 

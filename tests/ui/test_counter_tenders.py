@@ -113,7 +113,7 @@ def test_no_open_counter_is_refused_in_words(qtbot, desk):
     page.start.click()
     qtbot.waitUntil(lambda: "open counter" in page.error.text(), timeout=10_000)
     assert page.error.text() == (
-        "Taking a cash needs an open counter: open it first (Open counter)."
+        "Taking a cash payment needs an open counter: open it first (Open counter)."
     )
     assert dlg.page == 0 and page.start.isEnabled() and _payments(desk.ctx) == before
 
