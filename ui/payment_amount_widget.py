@@ -109,6 +109,7 @@ class PaymentAmountWidget(QWidget):
         qr_row.addStretch(1)
         channel.addLayout(qr_row)
         counter_row = QHBoxLayout()
+        counter_row.setSpacing(18)
         for button in self.counter.values():
             counter_row.addWidget(button)
         counter_row.addStretch(1)

@@ -73,6 +73,21 @@ def main(out: Path) -> None:
     win.counter.refresh()
     pump(app, 0.8)
 
+    win.invoices.search.setText("INV-DEMO-0009")
+    until(
+        app,
+        lambda: win.detail.detail is not None and win.detail.detail.row.number == "INV-DEMO-0009",
+    )
+    win.take_payment()
+    pay = win.payment_dialog
+    pay.amount_page.counter["cash"].setChecked(True)
+    pay.amount_page.amount.setText("15,000")
+    pay.amount_page.fields.tendered.setText("20,000")
+    pump(app, 0.3)
+    save(pay, "pay-cash.png")
+    pay.reject()
+    pump(app, 0.3)
+
     clearance = ClearanceDialog(win, ctx, user, win)
     clearance.show()
     until(app, lambda: clearance.table.rowCount() == 2)
