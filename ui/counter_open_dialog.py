@@ -5,16 +5,15 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from kiosk.money import MoneyError, parse_money
 from ui.errors import sentence
+from ui.form_dialog import error_label, lay_out, ok_cancel
 from ui.operations import QueryOp
 
 
@@ -37,25 +36,11 @@ class CounterOpenDialog(QDialog):
         self.float_edit = QLineEdit()
         self.float_edit.setAccessibleName("Opening float")
         self.float_edit.setPlaceholderText("e.g. 5,000")
-        self.error = QLabel()
-        self.error.setObjectName("errorText")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Open counter")
-        self.ok.setProperty("primary", True)
+        self.error = error_label()
+        self.buttons, self.ok = ok_cancel("Open counter")
         form = QFormLayout()
         form.addRow(f"Float ({self.currency})", self.float_edit)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 20, 24, 20)
-        lay.setSpacing(12)
-        lay.addWidget(head)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(self.buttons)
+        lay_out(self, head, form, self.error, self.buttons)
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
 

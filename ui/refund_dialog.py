@@ -5,17 +5,16 @@ from __future__ import annotations
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from kiosk.clock import local
 from kiosk.ledger.views import InvoiceDetail, PaymentView
 from kiosk.money import MoneyError, format_money, parse_money, plain_amount
+from ui.form_dialog import error_label, lay_out, ok_cancel
 
 
 class RefundDialog(QDialog):
@@ -46,25 +45,13 @@ class RefundDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("e.g. paid twice, course withdrawn")
         self.reason.setAccessibleName("Refund reason")
-        self.error = QLabel()
-        self.error.setObjectName("errorText")
-        self.error.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Refund…")
-        self.ok.setProperty("danger", True)
+        self.error = error_label()
+        self.error.show()  # says what is missing until the refund can go
+        self.buttons, self.ok = ok_cancel("Refund…", "danger")
         form = QFormLayout()
         form.addRow("Amount", self.amount)
         form.addRow("Reason", self.reason)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 20, 24, 20)
-        lay.setSpacing(12)
-        lay.addWidget(head)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(self.buttons)
+        lay_out(self, head, form, self.error, self.buttons)
         self.amount.textChanged.connect(self.on_input_changed)
         self.reason.textChanged.connect(self.on_input_changed)
         self.buttons.accepted.connect(self.on_buttons_accepted)

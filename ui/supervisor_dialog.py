@@ -10,14 +10,13 @@ if TYPE_CHECKING:
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
+from ui.form_dialog import error_label, lay_out, ok_cancel
 from ui.operations import QueryOp
 from ui.staff import approve
 
@@ -45,26 +44,12 @@ class SupervisorDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Supervisor password")
-        self.error = QLabel()
-        self.error.setObjectName("errorText")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Approve")
-        ok.setProperty("primary", True)
+        self.error = error_label()
+        self.buttons, _ok = ok_cancel("Approve")
         form = QFormLayout()
         form.addRow("Supervisor", self.username)
         form.addRow("Password", self.password)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 20, 24, 20)
-        lay.setSpacing(12)
-        lay.addWidget(head)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(self.buttons)
+        lay_out(self, head, form, self.error, self.buttons)
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
 
