@@ -17,6 +17,24 @@ from ui.operations import QueryOp
 log = logging.getLogger(__name__)
 
 
+def pdf_preview(
+    parent: QWidget, name: str, zoom: QPdfView.ZoomMode = QPdfView.ZoomMode.FitInView
+) -> tuple[QPdfDocument, QPdfView, QLabel, QLabel]:
+    """A PDF on screen (all its pages), with a heading above and a note line for below."""
+    document = QPdfDocument(parent)
+    view = QPdfView(parent)
+    view.setAccessibleName(name)
+    view.setDocument(document)
+    view.setPageMode(QPdfView.PageMode.MultiPage)
+    view.setZoomMode(zoom)
+    title = QLabel()
+    title.setObjectName("heading")
+    note = QLabel()
+    note.setObjectName("muted")
+    note.setWordWrap(True)
+    return document, view, title, note
+
+
 class SavePicker:
     @classmethod
     def ask(cls, parent: QWidget | None, suggested: str) -> Path | None:
@@ -37,21 +55,11 @@ class ReceiptPreviewWidget(QWidget):
         self.ctx = ctx
         self.number = ""
         self.path: Path | None = None
-        self.document = QPdfDocument(self)
-        self.view = QPdfView(self)
-        self.view.setAccessibleName("Receipt preview")
-        self.view.setDocument(self.document)
-        self.view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
-        self.title = QLabel()
-        self.title.setObjectName("heading")
+        self.document, self.view, self.title, self.note = pdf_preview(self, "Receipt preview")
         self.change = QLabel()
         self.change.setObjectName("changeDue")
         self.change.setAccessibleName("Change due")
         self.change.hide()
-        self.note = QLabel()
-        self.note.setObjectName("muted")
-        self.note.setWordWrap(True)
         self.print_button = QPushButton(icons.icon("print"), "Print")
         self.print_button.setProperty("primary", True)
         self.save_button = QPushButton("Save as PDF…")

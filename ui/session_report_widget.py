@@ -11,7 +11,6 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 from ui import icons
 from ui.errors import ErrorPanel
 from ui.operations import QueryOp
+from ui.receipt_widget import pdf_preview
 
 
 class SessionReportWidget(QWidget):
@@ -31,17 +31,9 @@ class SessionReportWidget(QWidget):
         self.ctx = ctx
         self.number = ""
         self.path: Path | None = None
-        self.document = QPdfDocument(self)
-        self.view = QPdfView(self)
-        self.view.setAccessibleName("Session report preview")
-        self.view.setDocument(self.document)
-        self.view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        self.title = QLabel()
-        self.title.setObjectName("heading")
-        self.note = QLabel()
-        self.note.setObjectName("muted")
-        self.note.setWordWrap(True)
+        self.document, self.view, self.title, self.note = pdf_preview(
+            self, "Session report preview", QPdfView.ZoomMode.FitToWidth
+        )
         self.print_button = QPushButton(icons.icon("print"), "Print")
         self.print_button.setProperty("primary", True)
         self.print_button.setAccessibleName("Print the session report")
