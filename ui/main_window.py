@@ -199,22 +199,9 @@ class MainWindow(QMainWindow):
         self._start_sync()
         self.services.start_poller()
         self.services.start_receipts()
-        self.events.paid.connect(self.on_events_money_moved)
-        self.events.refunded.connect(self.on_events_money_moved)
+        self.events.paid.connect(self.services.catch_up_soon)
+        self.events.refunded.connect(self.services.catch_up_soon)
         self.events.changed.connect(self.counter.refresh_soon)
-
-    @Slot(object)
-    def on_events_money_moved(self, _change) -> None:
-        """Receipts for what was paid: one catch-up a second after a run of payments,
-        not a timer each (a burst of 1,000 synced events made 1,000 timers)."""
-        timer = getattr(self, "_catch_up_timer", None)
-        if timer is None:
-            timer = self._catch_up_timer = QTimer(self)
-            timer.setSingleShot(True)
-            timer.setInterval(1000)
-            timer.timeout.connect(self.services.catch_up_receipts)
-        if not timer.isActive():
-            timer.start()
 
     def apply_settings(self, keys: Collection[str]) -> None:
         """After Settings saved `keys` (named as `settings_store.save_settings` returns them): the

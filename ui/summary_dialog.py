@@ -78,13 +78,7 @@ class SummaryDialog(QDialog):
         lay.addLayout(top)
         lay.addWidget(self.net)
         lay.addWidget(self.net_note)
-        from ui.counter_summary_widget import CounterSummaryWidget
-
-        self.counter = CounterSummaryWidget(ctx)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self.tree, "The day")
-        self.tabs.addTab(self.counter, "Counter session")
-        lay.addWidget(self.tabs, 1)
+        lay.addWidget(self._tabs(), 1)
         lay.addLayout(buttons)
         self.counter.load()
         self.day.dateChanged.connect(self.on_day_date_changed)
@@ -92,6 +86,16 @@ class SummaryDialog(QDialog):
         self.pdf_button.clicked.connect(self.on_pdf_button_clicked)
         self.close_button.clicked.connect(self.accept)
         self.load(today)
+
+    def _tabs(self) -> QTabWidget:
+        """The day's figures, and the counter session's (the open one at this desk)."""
+        from ui.counter_summary_widget import CounterSummaryWidget
+
+        self.counter = CounterSummaryWidget(self.ctx)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.tree, "The day")
+        self.tabs.addTab(self.counter, "Counter session")
+        return self.tabs
 
     def load(self, day: date) -> None:
         ctx = self.ctx
