@@ -14,15 +14,14 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QStyle,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from kiosk.clock import desk_today, desk_zone, local
+from kiosk.clock import desk_today, desk_zone
 from kiosk.ledger.views import InvoiceDetail, InvoiceRow
 from kiosk.money import format_money
+from ui import detail_tables as tables
 from ui import icons, theme
 from ui.column_fit import fit_tree
 from ui.operations import QueryOp
@@ -62,6 +61,27 @@ class DetailWidget(QFrame):
 
     # -- building ----------------------------------------------------------------------------
     def _build(self) -> None:
+        self._build_head()
+        self._build_buttons()
+        body = self._build_body()
+        self.body = body
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.empty)
+        outer.addWidget(scroll)
+        self.scroll_area = scroll
+        self.pay_button.clicked.connect(self.on_pay_button_clicked)
+        self.refund_button.clicked.connect(self.on_refund_button_clicked)
+        self.reprint_button.clicked.connect(self.on_reprint_button_clicked)
+        self.email_button.clicked.connect(self.on_email_button_clicked)
+        self.payments.currentItemChanged.connect(self._update_buttons)
+        self.receipts.currentItemChanged.connect(self._update_buttons)
+
+    def _build_head(self) -> None:
         self.number = QLabel()
         self.number.setObjectName("heading")
         self.number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -83,11 +103,13 @@ class DetailWidget(QFrame):
             self.figures.addWidget(title, 2 * row, col)
             self.figures.addWidget(value, 2 * row + 1, col)
             self.figure_labels[name] = value
-        self.components = _tree(("Component", "Fee", "Paid", "Outstanding"), "Fee components")
-        self.payments = _tree(("Received", "Amount", "Method", "Receipt"), "Payments")
+        self.components = tables.tree(("Component", "Fee", "Paid", "Outstanding"), "Fee components")
+        self.payments = tables.tree(("Received", "Amount", "Method", "Receipt"), "Payments")
         self.payments.setIndentation(0)
-        self.refunds = _tree(("Requested", "Amount", "Status", "Reason"), "Refunds")
-        self.receipts = _tree(("Receipt", "Kind", "Issued"), "Receipts")
+        self.refunds = tables.tree(("Requested", "Amount", "Status", "Reason"), "Refunds")
+        self.receipts = tables.tree(("Receipt", "Kind", "Issued"), "Receipts")
+
+    def _build_buttons(self) -> None:
         self.pay_button = QPushButton(icons.icon("payment"), "Take payment  (Ctrl+P)")
         self.pay_button.setProperty("primary", True)
         self.pay_button.setAccessibleName("Take payment")
@@ -104,6 +126,7 @@ class DetailWidget(QFrame):
         self.empty.setObjectName("muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
+    def _build_body(self) -> QWidget:
         body = QWidget()
         lay = QVBoxLayout(body)
         lay.setContentsMargins(18, 16, 18, 16)
@@ -132,26 +155,11 @@ class DetailWidget(QFrame):
             self.none_labels[id(tree)] = none
             lay.addWidget(none)
             if tree is self.payments:
-                lay.addLayout(_row(self.refund_button))
+                lay.addLayout(tables.button_row(self.refund_button))
             if tree is self.receipts:
-                lay.addLayout(_row(self.reprint_button, self.email_button))
+                lay.addLayout(tables.button_row(self.reprint_button, self.email_button))
         lay.addStretch(1)
-        self.body = body
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.empty)
-        outer.addWidget(scroll)
-        self.scroll_area = scroll
-        self.pay_button.clicked.connect(self.on_pay_button_clicked)
-        self.refund_button.clicked.connect(self.on_refund_button_clicked)
-        self.reprint_button.clicked.connect(self.on_reprint_button_clicked)
-        self.email_button.clicked.connect(self.on_email_button_clicked)
-        self.payments.currentItemChanged.connect(self._update_buttons)
-        self.receipts.currentItemChanged.connect(self._update_buttons)
+        return body
 
     # -- loading -----------------------------------------------------------------------------
     def show_empty(self) -> None:
@@ -222,46 +230,10 @@ class DetailWidget(QFrame):
             if r.credit
             else ""
         )
-        self.components.clear()
-        for c in d.components:
-            _add(
-                self.components,
-                (c.name, self._fmt(c.amount), self._fmt(c.paid), self._fmt(c.balance)),
-                c,
-                (1, 2, 3),
-            )
-        self.payments.clear()
-        for p in d.payments:
-            method = (
-                f"{p.card_brand.title()} ···{p.card_last4}"
-                if p.card_last4
-                else (p.channel.replace("_", " ").capitalize())
-            )
-            if p.method == "upi":
-                method = f"UPI · {p.upi_vpa}" if p.upi_vpa else "UPI"
-            if p.flag:
-                method += f" ⚑ {p.flag}"
-            when = f"{local(p.received_at, self.zone):%d %b %H:%M}"
-            item = (when, self._fmt(p.amount), method, p.receipt_number or "pending")
-            row = _add(self.payments, item, p)
-            row.setToolTip(2, f"{p.channel.replace('_', ' ')} via {p.source}, {p.desk}")
-            if p.refunded:  # on a line of its own: the amount column stays one amount wide
-                _add(row, ("", f"−{self._fmt(p.refunded)}", "refunded", ""), p)
-        self.payments.expandAll()
-        self.refunds.clear()
-        for f in d.refunds:
-            # the status stays one word wide; why it failed goes with the free text
-            why = f"{f.failure_reason} · {f.reason}" if f.failure_reason else f.reason
-            when = f"{local(f.created_at, self.zone):%d %b %H:%M}"
-            _add(self.refunds, (when, self._fmt(f.amount), f.status, why), f)
-        self.receipts.clear()
-        for rc in d.receipts:
-            _add(
-                self.receipts,
-                (rc.number, rc.kind, f"{local(rc.issued_at, self.zone):%d %b %H:%M}"),
-                rc,
-                (),
-            )
+        tables.fill_components(self.components, d, self._fmt)
+        tables.fill_payments(self.payments, d, self._fmt, self.zone)
+        tables.fill_refunds(self.refunds, d, self._fmt, self.zone)
+        tables.fill_receipts(self.receipts, d, self.zone)
         widest = 0
         for tree, free in (
             (self.components, 0),  # the component's name
@@ -270,7 +242,7 @@ class DetailWidget(QFrame):
             (self.receipts, 1),  # the kind
         ):
             widest = max(widest, fit_tree(tree, free))
-            _fit(tree)
+            tables.fit_height(tree)
             empty = tree.topLevelItemCount() == 0
             tree.setVisible(not empty)
             self.none_labels[id(tree)].setVisible(empty)
@@ -369,51 +341,3 @@ class DetailWidget(QFrame):
         item = self.receipts.currentItem()
         if item is not None:
             self.email_requested.emit(item.text(0))
-
-
-def _tree(columns: tuple[str, ...], name: str) -> QTreeWidget:
-    t = QTreeWidget()
-    t.setColumnCount(len(columns))
-    t.setHeaderLabels(list(columns))
-    t.setRootIsDecorated(False)
-    t.setAccessibleName(name)
-    t.setUniformRowHeights(True)
-    t.setAlternatingRowColors(True)
-    t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    t.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    # Amounts, dates, receipt numbers and statuses keep their full width; the one
-    # descriptive column gives way and elides (ui.column_fit.fit_tree, when filled).
-    t.header().setMinimumSectionSize(40)
-    return t
-
-
-def _add(
-    parent: QTreeWidget | QTreeWidgetItem,
-    texts: tuple[str, ...],
-    data: object,
-    money: tuple[int, ...] = (1,),
-) -> QTreeWidgetItem:
-    item = QTreeWidgetItem(list(texts))
-    item.setData(0, Qt.ItemDataRole.UserRole, data)
-    for col in money:
-        item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    if isinstance(parent, QTreeWidget):
-        parent.addTopLevelItem(item)
-    else:
-        parent.addChild(item)
-    return item
-
-
-def _fit(tree: QTreeWidget) -> None:
-    top = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-    rows = max(len(top) + sum(item.childCount() for item in top if item is not None), 1)
-    row_h = tree.sizeHintForRow(0) if tree.topLevelItemCount() else 24
-    tree.setFixedHeight(tree.header().sizeHint().height() + rows * max(row_h, 24) + 6)
-
-
-def _row(*buttons: QPushButton) -> QHBoxLayout:
-    lay = QHBoxLayout()
-    lay.addStretch(1)
-    for b in buttons:
-        lay.addWidget(b)
-    return lay
