@@ -49,6 +49,21 @@ class PaymentWaitWidget(QWidget):
         self.state = "created"
         self.upi_pending = False  # the student is approving in their UPI app
         self.due_after: tuple[int, str] | None = None  # balance left once paid, currency
+        self._build_left()
+        self._build_info()
+        self._build_buttons()
+        self._layout()
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self.on_tick_timeout)
+        self.cancel.clicked.connect(self.cancel_requested)
+        self.check.clicked.connect(self.check_requested)
+        self.again.clicked.connect(self.again_requested)
+        self.close_button.clicked.connect(self.closed)
+        self.browser_again.clicked.connect(self.browser_requested)
+
+    def _build_left(self) -> None:
+        """The QR card, or the note that Checkout is open in this screen's browser."""
         self.qr = QrWidget()
         self.qr.setMinimumSize(340, 340)
         self.browser_note = QLabel(
@@ -66,6 +81,9 @@ class PaymentWaitWidget(QWidget):
         self.left = QStackedWidget()
         self.left.addWidget(self._qr_card())
         self.left.addWidget(self._browser_card())
+
+    def _build_info(self) -> None:
+        """Whom and what for, the amount, the countdown and the state."""
         self.student = QLabel()
         self.student.setObjectName("heading")
         self.student.setWordWrap(True)
@@ -94,6 +112,8 @@ class PaymentWaitWidget(QWidget):
         self.test_hint.setObjectName("muted")
         self.test_hint.setWordWrap(True)
         self.test_hint.hide()
+
+    def _build_buttons(self) -> None:
         self.check = QPushButton("Check now")
         self.cancel = QPushButton("Cancel payment")
         self.cancel.setProperty("danger", True)
@@ -108,15 +128,6 @@ class PaymentWaitWidget(QWidget):
             (self.close_button, "Close"),
         ):
             b.setAccessibleName(name)
-        self._layout()
-        self._tick = QTimer(self)
-        self._tick.setInterval(1000)
-        self._tick.timeout.connect(self.on_tick_timeout)
-        self.cancel.clicked.connect(self.cancel_requested)
-        self.check.clicked.connect(self.check_requested)
-        self.again.clicked.connect(self.again_requested)
-        self.close_button.clicked.connect(self.closed)
-        self.browser_again.clicked.connect(self.browser_requested)
 
     def _qr_card(self) -> QWidget:
         card = QFrame()
