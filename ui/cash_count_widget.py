@@ -3,11 +3,21 @@ coins' total, summed as the cashier types."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
 from kiosk.ledger.cash_count import CashCount
 from kiosk.money import MoneyError, currency_exponent, format_money, parse_money
+
+
+class PiecesBox(QSpinBox):
+    """Pieces of one note. Its text is selected whenever it takes focus, so typing 2 into
+    a box showing 0 makes 2, never 20."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        QTimer.singleShot(0, self.selectAll)
 
 
 class CashCountWidget(QWidget):
@@ -31,7 +41,7 @@ class CashCountWidget(QWidget):
         self.amounts: dict[int, QLabel] = {}
         for row, note in enumerate(notes, start=1):
             grid.addWidget(QLabel(self._money(note * self.unit)), row, 0)
-            spin = QSpinBox()
+            spin = PiecesBox()
             spin.setRange(0, 100_000)
             spin.setAccessibleName(f"Pieces of {self._money(note * self.unit)}")
             spin.valueChanged.connect(self.on_count_changed)

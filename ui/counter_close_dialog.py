@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -113,6 +114,8 @@ class CounterCloseDialog(QDialog):
         self.close_button.setProperty("primary", True)
         self.close_button.setAccessibleName("Close the counter")
         cancel = QPushButton("Cancel")
+        for button in (cancel, self.close_button):  # Enter moves through the count instead
+            button.setAutoDefault(False)
         cancel.clicked.connect(self.reject)
         self.close_button.clicked.connect(self.on_close_button_clicked)
         row = QHBoxLayout()
@@ -120,6 +123,16 @@ class CounterCloseDialog(QDialog):
         row.addWidget(cancel)
         row.addWidget(self.close_button)
         return row
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter after a count goes to the next field, as on a calculator: it never closes
+        the counter, or throws the count away, half typed."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not isinstance(
+            self.focusWidget(), QPushButton
+        ):
+            self.focusNextChild()
+            return
+        super().keyPressEvent(event)
 
     def variance_minor(self) -> int | None:
         if self.expected is None or self.count.error:

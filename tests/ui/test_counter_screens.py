@@ -214,3 +214,21 @@ def test_the_summary_has_the_counter_sessions_figures(qtbot, signed_in, cashier)
     assert ("Expected in the drawer", "", "₹3,500.00") in rows
     assert ("Net (taken less refunds and bounces)", "", "₹2,500.00") in rows
     assert dlg.tabs.tabText(1) == "Counter session"
+
+
+def test_enter_in_the_count_moves_on_and_never_closes(qtbot, signed_in):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    win = signed_in
+    _open(qtbot, win, "1,000")
+    dlg = _close_dialog(qtbot, win)
+    dlg.show()
+    first, second = dlg.count.pieces[500], dlg.count.pieces[200]
+    first.setFocus()
+    qtbot.waitUntil(lambda: first.lineEdit().selectedText() == "0", timeout=2_000)
+    QTest.keyClicks(first, "2")  # replaces the 0: two notes, not twenty
+    QTest.keyClick(first, Qt.Key.Key_Return)
+    assert dlg.isVisible() and dlg.count.count().total == 100_000
+    assert second.hasFocus() or dlg.focusWidget() is not first
+    assert win.counter.state is not None  # still open
