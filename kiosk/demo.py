@@ -146,19 +146,8 @@ def start_demo(
     except Exception:
         sandbox.stop()
         raise
-    env = {
-        "FEE_KIOSK_HOME": str(home),
-        "STRIPE_API_BASE": api_base,
-        "STRIPE_SECRET_KEY": api_key,
-        "FEE_KIOSK_RELAY_URL": relay_url,  # relay.url may name 0.0.0.0
-        "FEE_KIOSK_RELAY_TOKEN": relay.tokens[DESK_TOKEN_NAME],
-        "FEE_KIOSK_RECEIPT_KEY": secrets.token_hex(16),
-        "FEE_KIOSK_DESK_NAME": "Demo desk",
-        "FEE_KIOSK_RELAY_OFFLINE_AFTER_SECONDS": "15",
-        # after paying, the payer's phone lands on the relay's confirmation page
-        "FEE_KIOSK_STRIPE_SUCCESS_URL": f"http://{lan_ip or '127.0.0.1'}:{relay_port}"
-        "/paid?session={CHECKOUT_SESSION_ID}",
-    }
+    phone_host = f"http://{lan_ip or '127.0.0.1'}:{relay_port}"
+    env = _desk_env(home, api_base, api_key, relay_url, relay.tokens[DESK_TOKEN_NAME], phone_host)
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     ctx = Context(home)
@@ -166,6 +155,24 @@ def start_demo(
     demo = DemoEnv(home, ctx, sandbox, relay, env, public, owns_home=owns_home, _saved_env=saved)
     log.info("demo: sandbox %s (public %s), relay %s, home %s", api_base, public, relay_url, home)
     return demo
+
+
+def _desk_env(
+    home: Path, api_base: str, api_key: str, relay_url: str, token: str, phone_host: str
+) -> dict[str, str]:
+    """The environment the demo's desk reads: its home, the sandbox, the relay, secrets."""
+    return {
+        "FEE_KIOSK_HOME": str(home),
+        "STRIPE_API_BASE": api_base,
+        "STRIPE_SECRET_KEY": api_key,
+        "FEE_KIOSK_RELAY_URL": relay_url,  # relay.url may name 0.0.0.0
+        "FEE_KIOSK_RELAY_TOKEN": token,
+        "FEE_KIOSK_RECEIPT_KEY": secrets.token_hex(16),
+        "FEE_KIOSK_DESK_NAME": "Demo desk",
+        "FEE_KIOSK_RELAY_OFFLINE_AFTER_SECONDS": "15",
+        # after paying, the payer's phone lands on the relay's confirmation page
+        "FEE_KIOSK_STRIPE_SUCCESS_URL": f"{phone_host}/paid?session={{CHECKOUT_SESSION_ID}}",
+    }
 
 
 def create_webhook_endpoint(api_base: str, api_key: str, url: str) -> str:

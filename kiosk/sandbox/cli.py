@@ -42,6 +42,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="FILE",
         help="keep state in FILE so it survives restarts",
     )
+    _payout_and_fee_options(parser)
+    parser.set_defaults(func=handler)
+
+
+def _payout_and_fee_options(parser: argparse.ArgumentParser) -> None:
+    """How the sandbox pays out and charges fees, and its rate limit."""
     parser.add_argument(
         "--payout-delay-days",
         dest="sandbox_payout_delay_days",
@@ -73,7 +79,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="answer 429 rate_limit beyond N requests a second, as Stripe does (default: off)",
     )
-    parser.set_defaults(func=handler)
 
 
 def handler(args: argparse.Namespace) -> int:
