@@ -25,6 +25,7 @@ from kiosk.cli.errors import CommandError, UsageError
 from kiosk.cli.passwords import supervisor as approved_by
 from kiosk.cli.tender_commands import TENDER_CHANNELS, add_tender_arguments
 from kiosk.clock import desk_zone, stamp
+from kiosk.ledger.status import RefundStatus
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -263,7 +264,11 @@ def cmd_refund(args: Any) -> int:
         f"{_fmt(ctx, view.amount, currency)}: "
         f"{view.status}{failure}{note}"
     )
-    return 0 if view.status in ("succeeded", "pending", "requested") else 1
+    return (
+        0
+        if view.status in (RefundStatus.SUCCEEDED, RefundStatus.PENDING, RefundStatus.REQUESTED)
+        else 1
+    )
 
 
 def cmd_void(args: Any) -> int:

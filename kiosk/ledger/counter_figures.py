@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.ledger.counter_models import CounterSession, PaymentInstrument
 from kiosk.ledger.models import Payment, Receipt, Refund, User
+from kiosk.ledger.status import REVERSED, RefundStatus
 
 CASH = "cash"
 INSTRUMENTS = ("cheque", "dd")
@@ -146,11 +147,11 @@ def session_figures(s: Session, row: CounterSession) -> SessionFigures:
 def _refunds(s: Session, row: CounterSession, figures: SessionFigures) -> None:
     refunds = s.execute(
         select(Refund.paid_by, Refund.status, func.count(), func.sum(Refund.amount))
-        .where(Refund.counter_session_id == row.id, Refund.status.in_(("succeeded", "bounced")))
+        .where(Refund.counter_session_id == row.id, Refund.status.in_(REVERSED))
         .group_by(Refund.paid_by, Refund.status)
     ).all()
     for paid_by, status, count, amount in refunds:
-        if status == "bounced":
+        if status == RefundStatus.BOUNCED:
             figures.bounced.add(count, int(amount))
         else:
             figures.refunds.setdefault(paid_by or "stripe", Tally()).add(count, int(amount))

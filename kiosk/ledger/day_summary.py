@@ -21,6 +21,7 @@ from kiosk.atomic import write_text
 from kiosk.clock import day_bounds
 from kiosk.csv_safe import SafeWriter
 from kiosk.ledger.counter_figures import CHANNEL_LABELS
+from kiosk.ledger.status import RefundStatus
 from kiosk.money import format_money
 
 if TYPE_CHECKING:
@@ -143,7 +144,9 @@ def day_summary(ctx: Context, day: date | None = None) -> DaySummary:
         for cur, _status, n, total in s.execute(
             select(Refund.currency, Refund.status, func.count(), func.sum(Refund.amount))
             .where(
-                Refund.updated_at >= start, Refund.updated_at < end, Refund.status == "succeeded"
+                Refund.updated_at >= start,
+                Refund.updated_at < end,
+                Refund.status == RefundStatus.SUCCEEDED,
             )
             .group_by(Refund.currency, Refund.status)
         ):
@@ -195,7 +198,11 @@ def _methods_and_failed_refunds(
         _cur(by_cur, cur).by_method.append(Line(label, int(n), int(total)))
     for cur, n, total in s.execute(
         select(Refund.currency, func.count(), func.sum(Refund.amount))
-        .where(Refund.updated_at >= start, Refund.updated_at < end, Refund.status == "failed")
+        .where(
+            Refund.updated_at >= start,
+            Refund.updated_at < end,
+            Refund.status == RefundStatus.FAILED,
+        )
         .group_by(Refund.currency)
     ):
         _cur(by_cur, cur).failed_refunds.append(

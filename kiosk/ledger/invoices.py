@@ -23,7 +23,7 @@ from kiosk.ledger.models import (
     Student,
 )
 from kiosk.ledger.settlement import settled_payouts
-from kiosk.ledger.status import InvoiceStatus
+from kiosk.ledger.status import REVERSED, InvoiceStatus, RefundStatus
 from kiosk.ledger.views import (
     AllocationView,
     ComponentView,
@@ -33,8 +33,6 @@ from kiosk.ledger.views import (
     ReceiptView,
     RefundView,
 )
-
-REVERSED = ("succeeded", "bounced")  # refund rows that took money back off the invoice
 
 
 class InvoiceNotFound(LookupError):
@@ -190,7 +188,7 @@ def _payment_views(
                 p.id,
                 p.stripe_payment_intent,
                 p.amount,
-                sum(r.amount for r in p.refunds if r.status == "succeeded"),
+                sum(r.amount for r in p.refunds if r.status == RefundStatus.SUCCEEDED),
                 p.channel,
                 p.card_brand,
                 p.card_last4,

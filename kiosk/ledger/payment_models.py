@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.ledger.base import Amount, Base
 from kiosk.ledger.invoice_models import FeeComponent, Invoice
+from kiosk.ledger.status import RefundStatus
 from kiosk.ledger.types import UTCDateTime, utcnow
 
 
@@ -141,7 +142,7 @@ class Refund(Base):
     currency: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str] = mapped_column(Text, default="")
     # requested | pending | succeeded | failed | canceled
-    status: Mapped[str] = mapped_column(String(20), default="requested")
+    status: Mapped[str] = mapped_column(String(20), default=RefundStatus.REQUESTED.value)
     failure_reason: Mapped[str] = mapped_column(String(80), default="")
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     desk: Mapped[str] = mapped_column(String(80), default="")

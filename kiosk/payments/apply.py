@@ -17,9 +17,9 @@ Out-of-order events never undo a success: a paid attempt stays paid, and a refun
 status only moves forward. An event about a payment the desk does not know yet is held
 as `waiting` (kiosk.payments.held), not marked processed, and applied once it is known.
 Status changes are returned in `ApplyResult.changes`; the caller publishes them after
-commit with `finish`. Stripe is never called here: objects to verify are read between
+commit with kiosk.payments.after_commit.finish. Stripe is never called here: objects to verify are read between
 transactions (kiosk.payments.verify), and work owed to Stripe after commit is armed in
-the outbox (kiosk.payments.followups) in the same transaction.
+the outbox (kiosk.payments.outbox) in the same transaction.
 """
 
 from __future__ import annotations
@@ -32,15 +32,16 @@ from sqlalchemy.orm import Session
 
 from kiosk.ledger.models import ProcessedEvent
 from kiosk.ledger.types import utcnow
-from kiosk.payments import followups, held
+from kiosk.payments import held, outbox
 from kiosk.payments import ledger_writes as db
 from kiosk.payments import methods as pay_methods
 from kiosk.payments.ledger_writes import AttemptRow
-from kiosk.payments.recording import InvoiceRef, Recorder, _id, decline_reason
+from kiosk.payments.recording import InvoiceRef, Recorder, decline_reason, stripe_id_of
 
-# Re-exported: callers take the result type and `finish` (publish after commit) from here.
+# Re-exported: callers take the result type and `publish_result` from here (the work
+# after commit is kiosk.payments.after_commit.finish).
 from kiosk.payments.results import ApplyResult as ApplyResult
-from kiosk.payments.results import finish as finish
+from kiosk.payments.results import Outcome as Outcome
 from kiosk.payments.results import publish_result as publish_result
 from kiosk.payments.status import PaymentStatus
 
@@ -103,14 +104,14 @@ def apply_event(
         "processed_at": utcnow(),
     }
     if db.insert_ignore(session, ProcessedEvent, row, ["event_id"]) is None:
-        return ApplyResult("duplicate")  # seen before: one statement
+        return ApplyResult(Outcome.DUPLICATE)  # seen before: one statement
     obj = (event.get("data") or {}).get("object") or {}
     applier = Applier(session, source, desk, verifier, settings)
     applier.event_created = int(event.get("created") or 0) or None
     result = applier.event(etype, obj)
-    if result.outcome in ("deferred", "waiting"):  # not final: later sources apply it
+    if result.outcome in (Outcome.DEFERRED, Outcome.WAITING):  # not final: later sources apply it
         db.run(session, db.FORGET_EVENT, {"eid": event_id})
-        if result.outcome == "waiting":
+        if result.outcome == Outcome.WAITING:
             reason = f"waits for payment {result.waits_for}"
             held.hold(
                 session,
@@ -120,8 +121,8 @@ def apply_event(
                 reason=reason,
                 waits_for=result.waits_for,
             )
-    elif result.outcome != "applied":
-        db.run(session, db.SET_OUTCOME, {"eid": event_id, "outcome": result.outcome})
+    elif result.outcome != Outcome.APPLIED:
+        db.run(session, db.SET_OUTCOME, {"eid": event_id, "outcome": result.outcome.value})
     return result
 
 
@@ -198,7 +199,7 @@ class Applier(Recorder):
             return self.charge(obj)
         if etype in REFUND_EVENTS:
             return self.refund(obj)
-        return ApplyResult("ignored")
+        return ApplyResult(Outcome.IGNORED)
 
     # -- finding our records --------------------------------------------------------------
 
@@ -240,32 +241,32 @@ class Applier(Recorder):
         )
         invoice = self.invoice_of(attempt, cs.get("metadata"))
         if invoice is None:
-            return ApplyResult("ignored")  # not a fee payment of ours
+            return ApplyResult(Outcome.IGNORED)  # not a fee payment of ours
         if attempt is None and not self.trusted:
             # Matches no attempt: read it from Stripe before acting on a payload.
             verified = self.verified("session", str(cs["id"]))
             if verified is None:
-                return ApplyResult("deferred")
+                return ApplyResult(Outcome.DEFERRED)
             cs = verified
             if self.invoice_of(None, cs.get("metadata")) != invoice:
-                return ApplyResult("ignored")
+                return ApplyResult(Outcome.IGNORED)
         status, paid = cs.get("status"), cs.get("payment_status")
         failed = etype == "checkout.session.async_payment_failed"
         if status == "complete" and paid == "paid" and not failed:
             pi = cs.get("payment_intent")
-            if not _id(pi):
-                return ApplyResult("ignored")
+            if not stripe_id_of(pi):
+                return ApplyResult(Outcome.IGNORED)
             return self.record_payment(
                 invoice,
                 attempt,
-                pi_id=str(_id(pi)),
+                pi_id=str(stripe_id_of(pi)),
                 amount=int(cs.get("amount_total") or 0),
                 currency=str(cs.get("currency") or invoice.currency),
                 session_id=cs.get("id"),
                 charge=pi.get("latest_charge") if isinstance(pi, dict) else None,
             )
         if attempt is None:
-            return ApplyResult("ignored")
+            return ApplyResult(Outcome.IGNORED)
         if failed:
             return self.set_status(attempt, PaymentStatus.FAILED, "bank payment failed")
         if status == "complete":  # delayed method submitted: wait for async_payment_*
@@ -283,7 +284,7 @@ class Applier(Recorder):
             return self.set_status(
                 attempt, PaymentStatus.OPEN, pay_methods.UPI_PENDING, session_id=cs.get("id")
             )
-        return ApplyResult("ignored")
+        return ApplyResult(Outcome.IGNORED)
 
     # -- PaymentIntents ---------------------------------------------------------------------
 
@@ -292,22 +293,22 @@ class Applier(Recorder):
         attempt = self.attempt_for(metadata=meta, stripe_ids=(pi.get("id"),))
         invoice = self.invoice_of(attempt, meta)
         if invoice is None:
-            return ApplyResult("ignored")
+            return ApplyResult(Outcome.IGNORED)
         succeeded = pi.get("status") == "succeeded"
         if etype == "payment_intent.payment_failed" or (etype is None and not succeeded):
             if attempt is None or succeeded or not pi.get("last_payment_error"):
-                return ApplyResult("ignored")
+                return ApplyResult(Outcome.IGNORED)
             return self.set_status(attempt, PaymentStatus.DECLINED, decline_reason(pi))
         if not succeeded:
-            return ApplyResult("ignored")
+            return ApplyResult(Outcome.IGNORED)
         if attempt is None and not self.trusted:
             read = self.verified("payment_intent", str(pi["id"]))
             if read is None:
-                return ApplyResult("deferred")
+                return ApplyResult(Outcome.DEFERRED)
             pi = read
             verified = self.invoice_of(None, pi.get("metadata"))
             if pi.get("status") != "succeeded" or verified != invoice:
-                return ApplyResult("ignored")
+                return ApplyResult(Outcome.IGNORED)
         return self.record_payment(
             invoice,
             attempt,
@@ -319,20 +320,20 @@ class Applier(Recorder):
         )
 
     def charge(self, ch: dict[str, Any]) -> ApplyResult:
-        result = ApplyResult("ignored")
-        pi_id = _id(ch.get("payment_intent"))
+        result = ApplyResult(Outcome.IGNORED)
+        pi_id = stripe_id_of(ch.get("payment_intent"))
         payment = db.payment_by_intent(self.s, pi_id) if pi_id else None
         if payment is None:
             # A refund that overtook its payment waits for it; card details need not
             # (the payment's own follow-up reads them).
             refunded = pi_id and (ch.get("refunded") or ch.get("amount_refunded"))
-            return ApplyResult("waiting", waits_for=pi_id) if refunded else result
+            return ApplyResult(Outcome.WAITING, waits_for=pi_id) if refunded else result
         if self.fill_card(payment, ch):
-            result.outcome = "status"
+            result.outcome = Outcome.STATUS
         if "refunds" not in ch and ch.get("amount_refunded"):
             # Stripe no longer lists a charge's refunds in it (API 2022-11-15): read them
             # after commit, through the outbox.
-            followups.arm(self.s, followups.READ_REFUNDS, str(ch["id"]))
+            outbox.arm(self.s, outbox.READ_REFUNDS, str(ch["id"]))
         for refund in (ch.get("refunds") or {}).get("data") or []:
             result.merge(self.refund(refund))
         return result

@@ -12,7 +12,8 @@ keeps trying, and money that arrives anyway is recorded and flagged for staff.
 
 Beside this module: kiosk.payments.payable (what may be charged), attempt_records (the row
 written before Stripe is called), charges (the request rebuilt from that row, the
-student's Customer) and attempt_views (what the desk sees of an attempt).
+student's Customer), attempt_views (what the desk sees of an attempt), closing (a status
+the desk decides, a link closed) and fee_slips (slips deactivated when out of date).
 """
 
 from __future__ import annotations
@@ -21,27 +22,27 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from kiosk.ledger import audit
-from kiosk.ledger.invoices import invoice_row
 from kiosk.ledger.models import Invoice, PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import StaffUser
 from kiosk.payments import methods as pay_methods
 from kiosk.payments import stripe_params
-from kiosk.payments.apply import Applier, apply_checkout_session, finish
+from kiosk.payments.after_commit import finish
+from kiosk.payments.apply import apply_checkout_session
 from kiosk.payments.attempt_records import record_attempt
 from kiosk.payments.attempt_views import AttemptView as AttemptView  # re-exported
 from kiosk.payments.attempt_views import attempt_view as attempt_view  # re-exported
 from kiosk.payments.attempt_views import find_attempt, view_of
 from kiosk.payments.attempt_views import list_attempts as list_attempts  # re-exported
 from kiosk.payments.charges import charge_for, ensure_customer
+from kiosk.payments.closing import close_locally, confirmed_closed, deactivate_link, local_applier
 from kiosk.payments.errors import PaymentError, StripeRejected, StripeUnavailable
-from kiosk.payments.lateness import mark_closed
 from kiosk.payments.payable import amount_to_charge
 from kiosk.payments.payable import validate_amount as validate_amount  # re-exported
+from kiosk.payments.results import publish_result
 from kiosk.payments.status import LIVE, PaymentStatus
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def open_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> Attemp
         _note(ctx, public_id, exc.message)
         raise
     except StripeRejected as exc:
-        _finish_local(ctx, public_id, PaymentStatus.FAILED, exc.message)
+        close_locally(ctx, public_id, PaymentStatus.FAILED, exc.message)
         raise
     view = _opened(ctx, public_id, obj)
     if view.status == PaymentStatus.CANCELLED:  # cancelled while Stripe was answering
@@ -139,14 +140,10 @@ def _opened(ctx: Context, public_id: str, obj: dict[str, Any]) -> AttemptView:
             a.stripe_session_id = obj["id"]
             if obj.get("expires_at"):
                 a.expires_at = datetime.fromtimestamp(int(obj["expires_at"]), a.created_at.tzinfo)
-        result = _applier(ctx, s).set_status_of(public_id, PaymentStatus.OPEN)
+        result = local_applier(ctx, s).set_status_of(public_id, PaymentStatus.OPEN)
         view = view_of(s, a)
-    finish(ctx, None, [result])
+    publish_result(result)
     return view
-
-
-def _applier(ctx: Context, s: Session) -> Applier:
-    return Applier(s, "poll", ctx.desk, None, ctx.settings)
 
 
 def _note(ctx: Context, public_id: str, message: str) -> None:
@@ -154,23 +151,6 @@ def _note(ctx: Context, public_id: str, message: str) -> None:
         a = find_attempt(s, public_id)
         if a.status == PaymentStatus.CREATED.value:
             a.last_error = message
-
-
-def _finish_local(
-    ctx: Context,
-    public_id: str,
-    status: PaymentStatus,
-    reason: str,
-    closed: datetime | None = None,
-) -> AttemptView:
-    with ctx.ledger.begin() as s:
-        if closed is not None:
-            mark_closed(s, public_id, closed)
-        a = find_attempt(s, public_id)
-        result = _applier(ctx, s).set_status_of(public_id, status, reason)
-        view = view_of(s, a)
-    finish(ctx, None, [result])
-    return view
 
 
 def resume_in_flight(ctx: Context, gateway: StripeGateway) -> list[AttemptView]:
@@ -211,7 +191,7 @@ def cancel_attempt(
         if PaymentStatus(a.status) not in LIVE:
             return view_of(s, a)
         told = a.status == PaymentStatus.CREATED.value  # nobody has seen its URL
-        result = _applier(ctx, s).set_status_of(
+        result = local_applier(ctx, s).set_status_of(
             public_id, PaymentStatus.CANCELLED, reason if told else UNCONFIRMED_CANCEL
         )
         audit.record(
@@ -223,7 +203,7 @@ def cancel_attempt(
             attempt=public_id,
             reason=reason,
         )
-    finish(ctx, None, [result])
+    publish_result(result)
     if not told:
         tell_stripe_cancelled(ctx, gateway, public_id, reason)
     return attempt_view(ctx, public_id)
@@ -245,9 +225,9 @@ def tell_stripe_cancelled(
             if sessions[0].get("status") == "complete":  # refused: the money came first
                 sessions = [gateway.retrieve_session(stripe_id)]
             else:
-                _closed(ctx, public_id, utcnow())
+                confirmed_closed(ctx, public_id, utcnow())
         else:
-            _closed(ctx, public_id, deactivate_link(gateway, public_id, stripe_id))
+            confirmed_closed(ctx, public_id, deactivate_link(gateway, public_id, stripe_id))
             sessions = list(gateway.list_sessions(payment_link=stripe_id))
     except StripeUnavailable:
         return False
@@ -264,20 +244,6 @@ def tell_stripe_cancelled(
     return True
 
 
-def _closed(ctx: Context, public_id: str, at: datetime) -> None:
-    """Stripe confirmed the close: record it at once, before anything else can fail."""
-    with ctx.ledger.begin() as s:
-        mark_closed(s, public_id, at)
-
-
-def deactivate_link(
-    gateway: StripeGateway, public_id: str, link_id: str, message: str | None = None
-) -> datetime:
-    """Deactivate the link; returns when Stripe confirmed it (see kiosk.payments.lateness)."""
-    gateway.deactivate_payment_link(link_id, f"kiosk:{public_id}:deactivate", message)
-    return utcnow()
-
-
 # -- fee slips ------------------------------------------------------------------------------
 
 
@@ -288,44 +254,3 @@ def create_fee_slip_link(
     number may exist); deactivated as soon as the invoice balance changes."""
     public_id = record_attempt(ctx, invoice_number, None, "fee_slip", staff, live=False)
     return open_attempt(ctx, gateway, public_id)
-
-
-def deactivate_stale_fee_slips(
-    ctx: Context, gateway: StripeGateway, invoice_id: int, every: bool = False
-) -> list[AttemptView]:
-    """Deactivate the invoice's live fee-slip links that no longer ask for its balance (the
-    student sees that the slip is out of date), or `every` live one (a void invoice).
-    Returns the slips deactivated."""
-    with ctx.ledger.begin() as s:
-        number = s.scalar(select(Invoice.number).where(Invoice.id == invoice_id))
-        if number is None:
-            return []
-        balance = invoice_row(s, number).balance
-        slips = list(
-            s.execute(
-                select(PaymentAttempt.public_id, PaymentAttempt.stripe_id).where(
-                    PaymentAttempt.invoice_id == invoice_id,
-                    PaymentAttempt.channel == "fee_slip",
-                    PaymentAttempt.status.in_([st.value for st in LIVE]),
-                    true() if every else PaymentAttempt.amount != balance,
-                )
-            ).all()
-        )
-    reason = "fee slip out of date: the balance changed"
-    return [
-        close_fee_slip(ctx, gateway, public_id, link_id, reason) for public_id, link_id in slips
-    ]
-
-
-def close_fee_slip(
-    ctx: Context,
-    gateway: StripeGateway,
-    public_id: str,
-    link_id: str | None,
-    reason: str,
-    message: str | None = None,
-) -> AttemptView:
-    """Deactivate a fee slip's link (raises if Stripe cannot be told), then mark it expired.
-    `message` replaces the link's inactive message (the page the student sees)."""
-    closed = deactivate_link(gateway, public_id, link_id, message) if link_id else None
-    return _finish_local(ctx, public_id, PaymentStatus.EXPIRED, reason, closed)

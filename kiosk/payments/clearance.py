@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from kiosk.ledger import audit, counter
 from kiosk.ledger.counter_models import PaymentInstrument
 from kiosk.ledger.models import Invoice, Payment, PaymentAttempt, Receipt, Refund
+from kiosk.ledger.status import RefundStatus
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import StaffUser
 from kiosk.payments.counter_refunds import reverse_with_note
@@ -92,7 +93,7 @@ def bounce_instrument(ctx: Context, ref: str, reason: str, supervisor: StaffUser
             amount=payment.amount,
             currency=payment.currency,
             reason=f"{instrument.kind} {instrument.number} bounced: {reason.strip()}",
-            status="bounced",
+            status=RefundStatus.BOUNCED.value,
             requested_by_id=supervisor.id,
             desk=ctx.desk,
             counter_session_id=session.id if session else None,

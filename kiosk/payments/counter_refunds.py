@@ -19,9 +19,10 @@ from kiosk.ledger.counter_figures import session_figures
 from kiosk.ledger.counter_models import PaymentInstrument
 from kiosk.ledger.models import Payment, Refund
 from kiosk.ledger.numbering import record_receipt
+from kiosk.ledger.status import RefundStatus
 from kiosk.ledger.users import StaffUser
 from kiosk.money import format_money
-from kiosk.payments import followups
+from kiosk.payments import outbox
 from kiosk.payments.errors import NotRefundable
 from kiosk.payments.refund_apply import reverse_allocations
 
@@ -48,7 +49,7 @@ def pay_out(ctx: Context, s: Session, payment: Payment, row: Refund, staff: Staf
         row.paid_by = "office"
         session = counter.open_for(s, ctx.desk)
         row.counter_session_id = session.id if session else None
-    row.status = "succeeded"
+    row.status = RefundStatus.SUCCEEDED.value
     note = reverse_with_note(ctx, s, payment, row)
     audit.record(
         s,
@@ -68,7 +69,7 @@ def reverse_with_note(ctx: Context, s: Session, payment: Payment, row: Refund) -
     s.add(row)
     s.flush()
     reverse_allocations(s, payment, row)
-    followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
+    outbox.arm(s, outbox.STALE_FEE_SLIPS, payment.invoice_id)
     return record_receipt(
         s,
         prefix=str(ctx.settings.get("receipts.prefix")),

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from kiosk.ledger.models import KeyValue, PaymentAttempt
 from kiosk.ledger.types import utcnow
-from kiosk.payments import attempts
-from kiosk.payments.apply import ApplyResult, event_work, finish
+from kiosk.payments.after_commit import finish
+from kiosk.payments.apply import ApplyResult, event_work
 from kiosk.payments.attempt_views import AttemptView
 from kiosk.payments.errors import PaymentError, StripeUnavailable
+from kiosk.payments.fee_slips import close_fee_slip
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
 from kiosk.payments.verify import apply_in_ledger
 
@@ -118,7 +119,7 @@ def _close_all(
     out = []
     for public_id, link_id in slips:
         try:
-            out.append(attempts.close_fee_slip(ctx, gateway, public_id, link_id, reason, message))
+            out.append(close_fee_slip(ctx, gateway, public_id, link_id, reason, message))
         except StripeUnavailable:
             raise
         except PaymentError as exc:  # one link Stripe refuses must not stop the others

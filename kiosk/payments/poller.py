@@ -21,10 +21,13 @@ from sqlalchemy import select
 from kiosk.ledger.models import PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.payments import attempts
-from kiosk.payments.apply import ApplyResult, apply_checkout_session, apply_event, finish
+from kiosk.payments.after_commit import finish
+from kiosk.payments.apply import ApplyResult, apply_checkout_session, apply_event
 from kiosk.payments.attempt_views import AttemptView
+from kiosk.payments.closing import deactivate_link
 from kiosk.payments.errors import NotFound, PaymentError, StripeUnavailable
 from kiosk.payments.fee_slip_poll import poll_fee_slips
+from kiosk.payments.fee_slips import deactivate_stale_fee_slips
 from kiosk.payments.lateness import mark_closed
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
 
@@ -117,9 +120,9 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
         return []
     closed = None
     if channel in LINKS and timed_out:
-        closed = attempts.deactivate_link(gateway, public_id, stripe_id)
+        closed = deactivate_link(gateway, public_id, stripe_id)
     if channel == "fee_slip" and status in LIVE:  # the balance may have moved meanwhile
-        attempts.deactivate_stale_fee_slips(ctx, gateway, invoice_id)
+        deactivate_stale_fee_slips(ctx, gateway, invoice_id)
     sessions = _sessions(gateway, channel, stripe_id)
     live = status in LIVE
     declines = _declines(gateway, public_id, since) if live and not _done(sessions) else []

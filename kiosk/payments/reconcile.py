@@ -23,16 +23,17 @@ from kiosk.ledger.key_value import get_value, put_value
 from kiosk.ledger.models import Payment, PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.money import format_money
-from kiosk.payments import held
+from kiosk.payments import held, held_retry
+from kiosk.payments.after_commit import finish
 from kiosk.payments.apply import (
     HANDLED_EVENTS,
     ApplyResult,
     apply_checkout_session,
     event_work,
-    finish,
 )
 from kiosk.payments.errors import PaymentError
 from kiosk.payments.poller import _sessions
+from kiosk.payments.results import Outcome
 from kiosk.payments.status import LIVE
 from kiosk.payments.verify import apply_in_ledger
 
@@ -88,7 +89,7 @@ def reconcile(
     try:
         _events(ctx, gateway, report, results)
         _attempt_sessions(ctx, gateway, since, report, results)
-        results += held.retry(ctx, gateway, held.DEAD)
+        results += held_retry.retry(ctx, gateway, held.DEAD)
         from kiosk.payments.refunds import poll_refunds
 
         poll_refunds(ctx, gateway)
@@ -151,7 +152,7 @@ def _describe(ctx: Context, results: list[ApplyResult], report: ReconcileReport)
                 continue
             for change in result.changes:
                 line = f"{change.invoice_number}: {change.status.value}"
-                if change.payment_id and result.outcome == "applied":
+                if change.payment_id and result.outcome == Outcome.APPLIED:
                     p = s.get(Payment, change.payment_id)
                     if p is not None:
                         line += (

@@ -17,32 +17,32 @@ from kiosk.ledger.allocation import ComponentDue, allocate
 from kiosk.ledger.models import Payment
 from kiosk.ledger.numbering import record_receipt
 from kiosk.ledger.types import utcnow
-from kiosk.payments import followups
 from kiosk.payments import ledger_writes as db
 from kiosk.payments import methods as pay_methods
+from kiosk.payments import outbox
 from kiosk.payments.lateness import late_after_close
 from kiosk.payments.ledger_writes import AttemptRow
-from kiosk.payments.results import ApplyResult
+from kiosk.payments.results import ApplyResult, Outcome
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
 
 insert_ignore = db.insert_ignore
 
 
-def _setting(settings: Any, key: str) -> Any:
+def setting_of(settings: Any, key: str) -> Any:
     if settings is not None:
-        return settings.get(key)
+        return settings.value(key)
     from kiosk.config import option
 
     return option(key).default
 
 
-def _id(value: Any) -> str | None:
+def stripe_id_of(value: Any) -> str | None:
     """An expandable field: the id string, or the expanded object's id."""
     found = value.get("id") if isinstance(value, dict) else value
     return cast("str | None", found)  # Stripe's JSON
 
 
-def _card(charge: Any) -> tuple[str, str]:
+def card_of(charge: Any) -> tuple[str, str]:
     if not isinstance(charge, dict):
         return "", ""
     card = (charge.get("payment_method_details") or {}).get("card") or {}
@@ -93,18 +93,18 @@ class Recorder:
     ) -> ApplyResult:
         """Money received: one payment per PaymentIntent, however often it is reported."""
         if amount <= 0:
-            return ApplyResult("ignored")
+            return ApplyResult(Outcome.IGNORED)
         # Lock the invoice first: concurrent payments for it allocate one after the other.
         db.lock_invoice(self.s, invoice.id)
         currency = currency.upper()
         late = late_after_close(self.s, attempt, charge, self.event_created)
-        brand, last4 = _card(charge)
+        brand, last4 = card_of(charge)
         method, vpa = pay_methods.of_charge(charge)
         row = {
             "invoice_id": invoice.id,
             "attempt_id": attempt.id if attempt else None,
             "stripe_payment_intent": pi_id,
-            "stripe_charge_id": _id(charge),
+            "stripe_charge_id": stripe_id_of(charge),
             "stripe_session_id": session_id,
             "amount": amount,
             "currency": currency,
@@ -132,7 +132,7 @@ class Recorder:
             attempt=attempt.public_id if attempt else None,
         )
         # Its follow-ups (fee slips, card details) are owed from now: the new row, with
-        # followed_up_at NULL, is their outbox entry (kiosk.payments.followups).
+        # followed_up_at NULL, is their outbox entry (kiosk.payments.outbox).
         return self.paid(invoice, attempt, payment_id, session_id, flag)
 
     def book(
@@ -178,8 +178,8 @@ class Recorder:
     def number_receipt(self, payment_id: int) -> str:
         return record_receipt(
             self.s,
-            prefix=str(_setting(self.settings, "receipts.prefix")),
-            timezone=str(_setting(self.settings, "desk.timezone")),
+            prefix=str(setting_of(self.settings, "receipts.prefix")),
+            timezone=str(setting_of(self.settings, "desk.timezone")),
             desk=self.desk,
             payment_id=payment_id,
         )
@@ -193,7 +193,7 @@ class Recorder:
         flag: str,
     ) -> ApplyResult:
         """The status change for new money: the attempt (if any) is paid."""
-        result = ApplyResult("applied", payment_id=payment_id)
+        result = ApplyResult(Outcome.APPLIED, payment_id=payment_id)
         reason = {
             "late_after_cancel": "paid after the desk cancelled: refund or keep",
             "overpayment": "overpaid: the excess is credit",
@@ -208,7 +208,7 @@ class Recorder:
                 attempt, PaymentStatus.PAID, reason, session_id=session_id, payment_id=payment_id
             )
         )
-        result.outcome = "applied"
+        result.outcome = Outcome.APPLIED
         return result
 
     def allocate(self, invoice: InvoiceRef, payment_id: int, amount: int, currency: str) -> int:
@@ -228,7 +228,7 @@ class Recorder:
     ) -> ApplyResult:
         payment = db.payment_by_intent(self.s, pi_id)
         payment_id = payment[0] if payment else None
-        result = ApplyResult("duplicate", payment_id=payment_id)
+        result = ApplyResult(Outcome.DUPLICATE, payment_id=payment_id)
         if payment is not None:
             self.fill_card(payment, charge)
             if session_id:  # first reported by its PaymentIntent, which names no session
@@ -241,13 +241,13 @@ class Recorder:
                     attempt, PaymentStatus.PAID, "", session_id=session_id, payment_id=payment_id
                 )
             )
-            result.outcome = "status"
+            result.outcome = Outcome.STATUS
         return result
 
     def fill_card(self, payment: Any, charge: Any) -> bool:
         if pay_methods.fill_upi(self.s, payment[0], charge):
             return True
-        brand, last4 = _card(charge)
+        brand, last4 = card_of(charge)
         if not last4 or payment[1]:
             return False
         db.run(self.s, db.SET_CARD, {"pid": payment[0], "brand": brand, "last4": last4})
@@ -268,16 +268,14 @@ class Recorder:
         if current == status and attempt.last_error == reason:
             if session_id and not attempt.stripe_session_id:
                 db.set_status(self.s, attempt, status, reason, session_id, status in LIVE)
-            return ApplyResult("duplicate")
+            return ApplyResult(Outcome.DUPLICATE)
         if current == PaymentStatus.PAID or (current not in LIVE and status != PaymentStatus.PAID):
-            return ApplyResult("ignored")
+            return ApplyResult(Outcome.IGNORED)
         db.set_status(self.s, attempt, status.value, reason, session_id, status in LIVE)
-        result = ApplyResult("status")
+        result = ApplyResult(Outcome.STATUS)
         link = attempt.channel in ("payment_link", "fee_slip") and attempt.stripe_id
         if status not in LIVE and link:
-            followups.arm(
-                self.s, followups.DEACTIVATE_LINK, attempt.public_id, str(attempt.stripe_id)
-            )
+            outbox.arm(self.s, outbox.DEACTIVATE_LINK, attempt.public_id, str(attempt.stripe_id))
         change = StatusChange(attempt.public_id, attempt.invoice_number, status, reason, payment_id)
         result.changes.append(change)
         return result

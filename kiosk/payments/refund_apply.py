@@ -20,24 +20,31 @@ from kiosk.ledger import audit
 from kiosk.ledger.allocation import Held, reverse
 from kiosk.ledger.models import Allocation, Invoice, Payment, Receipt, Refund
 from kiosk.ledger.numbering import issue_receipt
+from kiosk.ledger.status import RefundStatus
 from kiosk.ledger.types import utcnow
-from kiosk.payments import followups
 from kiosk.payments import ledger_writes as db
-from kiosk.payments.recording import _id, _setting, insert_ignore
-from kiosk.payments.results import ApplyResult
+from kiosk.payments import outbox
+from kiosk.payments.recording import insert_ignore, setting_of, stripe_id_of
+from kiosk.payments.results import ApplyResult, Outcome
 from kiosk.payments.status import PaymentStatus, StatusChange
 
 if TYPE_CHECKING:
     from kiosk.payments.apply import Applier
 
 # Our refund statuses, in the only order they may move.
-RANK = {"requested": 0, "pending": 1, "succeeded": 2, "failed": 3, "canceled": 3}
+RANK = {
+    RefundStatus.REQUESTED: 0,
+    RefundStatus.PENDING: 1,
+    RefundStatus.SUCCEEDED: 2,
+    RefundStatus.FAILED: 3,
+    RefundStatus.CANCELED: 3,
+}
 FROM_STRIPE = {
-    "pending": "pending",
-    "requires_action": "pending",
-    "succeeded": "succeeded",
-    "failed": "failed",
-    "canceled": "canceled",
+    "pending": RefundStatus.PENDING,
+    "requires_action": RefundStatus.PENDING,
+    "succeeded": RefundStatus.SUCCEEDED,
+    "failed": RefundStatus.FAILED,
+    "canceled": RefundStatus.CANCELED,
 }
 
 
@@ -45,28 +52,31 @@ def apply_refund_object(ap: Applier, obj: dict[str, Any]) -> ApplyResult:
     s = ap.s
     row = _refund_row(ap, obj)
     if row is None:
-        return ApplyResult("ignored")
+        return ApplyResult(Outcome.IGNORED)
     if isinstance(row, ApplyResult):
         return row
     # A row failed by the desk (Stripe refused a request) is overruled by Stripe's own
     # word about the refund: a confirmed success is never shown as a failure.
-    refused_here = row.stripe_refund_id is None and row.status in ("failed", "canceled")
+    refused_here = row.stripe_refund_id is None and row.status in (
+        RefundStatus.FAILED,
+        RefundStatus.CANCELED,
+    )
     if not row.stripe_refund_id:
         row.stripe_refund_id = obj["id"]
-    new = FROM_STRIPE.get(str(obj.get("status")), "pending")
-    old = "requested" if refused_here else row.status
+    new = FROM_STRIPE.get(str(obj.get("status")), RefundStatus.PENDING)
+    old = RefundStatus.REQUESTED if refused_here else RefundStatus(row.status)
     if RANK[new] <= RANK[old]:
-        return ApplyResult("duplicate")
+        return ApplyResult(Outcome.DUPLICATE)
     row.status = new
     row.failure_reason = str(obj.get("failure_reason") or "")[:80]
     row.updated_at = utcnow()
     payment = s.get(Payment, row.payment_id)
     assert payment is not None
-    if new == "succeeded":
+    if new == RefundStatus.SUCCEEDED:
         return _succeeded(ap, row, payment)
-    if new in ("failed", "canceled"):
-        return _failed(ap, row, payment, after_success=old == "succeeded")
-    return ApplyResult("status")
+    if new in (RefundStatus.FAILED, RefundStatus.CANCELED):
+        return _failed(ap, row, payment, after_success=old == RefundStatus.SUCCEEDED)
+    return ApplyResult(Outcome.STATUS)
 
 
 def _change(s: Session, payment: Payment, status: PaymentStatus, reason: str) -> StatusChange:
@@ -83,8 +93,8 @@ def _succeeded(ap: Applier, row: Refund, payment: Payment) -> ApplyResult:
     if s.scalar(select(Receipt.id).where(Receipt.refund_id == row.id)) is None:
         issue_receipt(
             s,
-            prefix=str(_setting(ap.settings, "receipts.prefix")),
-            timezone=str(_setting(ap.settings, "desk.timezone")),
+            prefix=str(setting_of(ap.settings, "receipts.prefix")),
+            timezone=str(setting_of(ap.settings, "desk.timezone")),
             desk=ap.desk,
             refund_id=row.id,
         )
@@ -96,9 +106,9 @@ def _succeeded(ap: Applier, row: Refund, payment: Payment) -> ApplyResult:
         amount=row.amount,
         payment_intent=payment.stripe_payment_intent,
     )
-    followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
+    outbox.arm(s, outbox.STALE_FEE_SLIPS, payment.invoice_id)
     change = _change(s, payment, PaymentStatus.REFUNDED, row.reason)
-    return ApplyResult("applied", changes=[change])
+    return ApplyResult(Outcome.APPLIED, changes=[change])
 
 
 def _failed(ap: Applier, row: Refund, payment: Payment, *, after_success: bool) -> ApplyResult:
@@ -106,7 +116,7 @@ def _failed(ap: Applier, row: Refund, payment: Payment, *, after_success: bool) 
     s = ap.s
     if after_success:
         _restore(s, row)
-        followups.arm(s, followups.STALE_FEE_SLIPS, payment.invoice_id)
+        outbox.arm(s, outbox.STALE_FEE_SLIPS, payment.invoice_id)
     why = row.failure_reason.replace("_", " ") or row.status
     audit.record(
         s,
@@ -118,7 +128,7 @@ def _failed(ap: Applier, row: Refund, payment: Payment, *, after_success: bool) 
         after_success=after_success,
     )
     change = _change(s, payment, PaymentStatus.FAILED, f"refund failed: {why}")
-    return ApplyResult("status", changes=[change])
+    return ApplyResult(Outcome.STATUS, changes=[change])
 
 
 def _refund_row(ap: Applier, obj: dict[str, Any]) -> Refund | ApplyResult | None:
@@ -129,16 +139,16 @@ def _refund_row(ap: Applier, obj: dict[str, Any]) -> Refund | ApplyResult | None
         row = s.scalar(select(Refund).where(Refund.public_id == public))
     if row is not None:
         return row
-    pi_id = _id(obj.get("payment_intent"))
+    pi_id = stripe_id_of(obj.get("payment_intent"))
     payment = s.scalar(select(Payment).where(Payment.stripe_payment_intent == pi_id))
     if payment is None:  # perhaps it overtook its payment: wait for that
-        return ApplyResult("waiting", waits_for=str(pi_id)) if pi_id else None
+        return ApplyResult(Outcome.WAITING, waits_for=str(pi_id)) if pi_id else None
     if not ap.trusted:  # a refund made outside the desk: read it from Stripe first
         verified = ap.verified("refund", str(obj["id"]))
         if verified is None:
-            return ApplyResult("deferred")
+            return ApplyResult(Outcome.DEFERRED)
         if not verified:
-            return ApplyResult("ignored")  # Stripe has no such refund
+            return ApplyResult(Outcome.IGNORED)  # Stripe has no such refund
         obj.update(verified)
     insert_ignore(
         s,
@@ -150,7 +160,7 @@ def _refund_row(ap: Applier, obj: dict[str, Any]) -> Refund | ApplyResult | None
             "amount": int(obj.get("amount") or 0),
             "currency": payment.currency,
             "reason": "refunded in the Stripe Dashboard",
-            "status": "requested",
+            "status": RefundStatus.REQUESTED.value,
             "desk": ap.desk,
             "created_at": utcnow(),
             "updated_at": utcnow(),
@@ -186,7 +196,9 @@ def reverse_allocations(s: Session, payment: Payment, row: Refund) -> None:
     held = [Held(newest[c], c, n) for c, n in net.items() if n > 0 and c in newest]
     refunded = s.scalar(
         select(func.coalesce(func.sum(Refund.amount), 0)).where(
-            Refund.payment_id == payment.id, Refund.status == "succeeded", Refund.id != row.id
+            Refund.payment_id == payment.id,
+            Refund.status == RefundStatus.SUCCEEDED,
+            Refund.id != row.id,
         )
     )
     credit = max(payment.amount - int(refunded or 0) - sum(net.values()), 0)

@@ -26,11 +26,13 @@ from sqlalchemy.orm import Session
 from kiosk.ledger import audit
 from kiosk.ledger.counter import open_for
 from kiosk.ledger.models import Invoice, Payment, PaymentAttempt, Receipt, Refund, User
+from kiosk.ledger.status import RefundStatus
 from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import AuthError, StaffUser, require_supervisor
 from kiosk.ledger.views import RefundView
 from kiosk.money import format_money
-from kiosk.payments.apply import Applier, finish
+from kiosk.payments.after_commit import finish
+from kiosk.payments.apply import Applier
 from kiosk.payments.counter_refunds import is_counter_payment, pay_out
 from kiosk.payments.errors import (
     NotFound,
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
     from kiosk.context import Context
     from kiosk.payments.gateway import StripeGateway
 
-OUTSTANDING = ("requested", "pending", "succeeded")
+OUTSTANDING = (RefundStatus.REQUESTED, RefundStatus.PENDING, RefundStatus.SUCCEEDED)
 
 
 def find_payment(session: Session, ref: str) -> Payment:
@@ -104,7 +106,7 @@ def request_refund(
             amount=amount,
             currency=payment.currency,
             reason=reason.strip(),
-            status="requested",
+            status=RefundStatus.REQUESTED.value,
             requested_by_id=staff.id,
             desk=ctx.desk,
         )
@@ -216,8 +218,8 @@ def _existing(gateway: StripeGateway, pi_id: str, public_id: str) -> dict[str, A
 def _refused(ctx: Context, refund_id: int, message: str) -> None:
     with ctx.ledger.begin() as s:
         row = s.get(Refund, refund_id)
-        if row is not None and row.status == "requested":
-            row.status, row.failure_reason = "failed", message[:80]
+        if row is not None and row.status == RefundStatus.REQUESTED:
+            row.status, row.failure_reason = RefundStatus.FAILED.value, message[:80]
             audit.record(s, "refund.refused", desk=ctx.desk, target=row.public_id, message=message)
 
 
@@ -242,13 +244,13 @@ def poll_refunds(ctx: Context, gateway: StripeGateway, recent_days: int = 3) -> 
     with ctx.ledger.begin() as s:
         rows = s.execute(
             select(Refund.id, Refund.stripe_refund_id, Refund.status).where(
-                Refund.status.in_(("requested", "pending"))
-                | ((Refund.status == "succeeded") & (Refund.updated_at >= since))
+                Refund.status.in_((RefundStatus.REQUESTED, RefundStatus.PENDING))
+                | ((Refund.status == RefundStatus.SUCCEEDED) & (Refund.updated_at >= since))
             )
         ).all()
     answers = []
     for rid, stripe_id, status in rows:
-        if status == "requested" and stripe_id is None:
+        if status == RefundStatus.REQUESTED and stripe_id is None:
             with contextlib.suppress(NotRefundable, OutcomeUnknown):
                 send_refund(ctx, gateway, rid, resend=True)
             continue

@@ -61,7 +61,7 @@ def void_invoice(
             reason=reason,
         )
     if gateway is not None:
-        from kiosk.payments.attempts import deactivate_stale_fee_slips
+        from kiosk.payments.fee_slips import deactivate_stale_fee_slips
 
         deactivate_stale_fee_slips(ctx, gateway, row.id, every=True)
     with ctx.ledger.read() as s:

@@ -24,6 +24,7 @@ from kiosk.ledger.models import (
     Refund,
     User,
 )
+from kiosk.ledger.status import RefundStatus
 
 ONLINE_CHANNELS = frozenset({"payment_link", "fee_slip"})
 COUNTER_CHANNELS = frozenset({"cash", "cheque", "dd", "bank_transfer"})
@@ -173,7 +174,7 @@ def facts_for(session: Session, receipt: Receipt) -> ReceiptFacts:
         upi_vpa=payment.upi_vpa,
         tender=_tender(session, payment.id),
         refund_paid_by=refund.paid_by if refund else "",
-        reversal=refund is not None and refund.status == "bounced",
+        reversal=refund is not None and refund.status == RefundStatus.BOUNCED,
     )
 
 

@@ -22,6 +22,7 @@ from kiosk.ledger.counter import by_number
 from kiosk.ledger.counter_figures import SessionFigures, session_figures
 from kiosk.ledger.counter_models import CounterSession, PaymentInstrument
 from kiosk.ledger.models import Allocation, FeeComponent, Invoice, Payment, Receipt, Refund, User
+from kiosk.ledger.status import REVERSED, RefundStatus
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def _refunds(s: Session, row: CounterSession) -> list[RefundLine]:
         .join(Payment, Payment.id == Refund.payment_id)
         .outerjoin(Receipt, Receipt.refund_id == Refund.id)
         .outerjoin(original, original.payment_id == Payment.id)
-        .where(Refund.counter_session_id == row.id, Refund.status.in_(("succeeded", "bounced")))
+        .where(Refund.counter_session_id == row.id, Refund.status.in_(REVERSED))
         .order_by(Refund.id)
     ).all()
     return [
@@ -155,7 +156,7 @@ def _refunds(s: Session, row: CounterSession) -> list[RefundLine]:
             paid_by or "stripe",
             int(amount),
             reason or "",
-            status == "bounced",
+            status == RefundStatus.BOUNCED,
         )
         for note, receipt, paid_by, amount, reason, status in rows
     ]

@@ -132,7 +132,8 @@ def link_for(
 ) -> tuple[str, str, bool]:
     """A live fee-slip link for exactly the current balance: reused, else created (after
     the payments core deactivates any link for an older balance)."""
-    from kiosk.payments.attempts import create_fee_slip_link, deactivate_stale_fee_slips
+    from kiosk.payments.attempts import create_fee_slip_link
+    from kiosk.payments.fee_slips import deactivate_stale_fee_slips
 
     for public_id, amount, url in live:
         if amount == job.balance and url:

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         except RelayError as exc:
             raise CommandError(str(exc)) from None
         if n == 0:  # a page does this after applying; with none, catch up the outbox here
-            from kiosk.payments.apply import finish
+            from kiosk.payments.after_commit import finish
 
             finish(ctx, loop.gateway, [])
         print(f"applied {n} event(s); cursor {loop.cursor()}")
@@ -104,8 +104,8 @@ def _print_held(ctx: Context) -> None:
 
 
 def _retry_dead(ctx: Context) -> int:
-    from kiosk.payments import held
-    from kiosk.payments.apply import finish
+    from kiosk.payments import held, held_retry
+    from kiosk.payments.after_commit import finish
     from kiosk.payments.errors import PaymentError
     from kiosk.payments.gateway import StripeGateway
 
@@ -114,7 +114,7 @@ def _retry_dead(ctx: Context) -> int:
     except PaymentError:
         gateway = None  # events that need verifying by Stripe stay held
     before = held.counts(ctx).dead
-    finish(ctx, gateway, held.retry(ctx, gateway, held.DEAD))
+    finish(ctx, gateway, held_retry.retry(ctx, gateway, held.DEAD))
     left = held.counts(ctx).dead
     print(f"retried {before} dead letter(s): {before - left} applied, {left} still held")
     _print_held(ctx)

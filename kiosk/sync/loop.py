@@ -132,7 +132,7 @@ class SyncLoop:
         verify are read from Stripe between transactions, never inside one.
         """
         from kiosk.ledger.retry import retry_transient
-        from kiosk.payments.apply import finish
+        from kiosk.payments.after_commit import finish
         from kiosk.sync.receipt_reports import report_receipts
 
         size = 1 if self.ctx.ledger.dialect == "postgresql" else len(events)

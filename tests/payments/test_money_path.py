@@ -242,7 +242,7 @@ def test_follow_up_stripe_cannot_take_now_is_retried_with_backoff(
 
     from kiosk.ledger.models import FollowUp, Invoice
     from kiosk.ledger.types import utcnow
-    from kiosk.payments.followups import STALE_FEE_SLIPS
+    from kiosk.payments.outbox import STALE_FEE_SLIPS
 
     slip = slip_then_paid_and_crashed(ctx, gateway, client, invoice)
     proxy = FaultyProxy(sandbox.url, path_prefix=f"/v1/payment_links/{slip.stripe_id}")

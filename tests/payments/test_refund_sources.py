@@ -7,7 +7,8 @@ import stripe
 from sqlalchemy import select
 
 from kiosk.ledger.models import Payment, Refund
-from kiosk.payments.apply import event_work, finish
+from kiosk.payments.after_commit import finish
+from kiosk.payments.apply import event_work
 from kiosk.payments.attempts import start_payment
 from kiosk.payments.gateway import StripeGateway
 from kiosk.payments.poller import poll_once

@@ -192,7 +192,8 @@ def test_mask_never_shows_more_than_three_characters(handle: str, bank: str):
 def test_upi_details_learnt_after_an_event_without_the_charge(ctx, gateway, client, invoice):
     """checkout.session.completed carries the PaymentIntent as an id only: the method and
     masked VPA are read from Stripe after the commit, as card details are."""
-    from kiosk.payments.apply import event_work, finish
+    from kiosk.payments.after_commit import finish
+    from kiosk.payments.apply import event_work
     from kiosk.payments.verify import apply_in_ledger
     from tests.payments.conftest import events_for
 
