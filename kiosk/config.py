@@ -11,7 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from kiosk.atomic import write_text
 
@@ -136,6 +136,63 @@ OPTIONS: dict[str, Option] = {
 }
 
 
+# The keys by the type of their value, so `Settings.get("desk.locale")` is a `str` to the
+# type checker and a misspelt key fails it (tests/test_config.py checks these against
+# OPTIONS). Code that holds a key in a variable uses `Settings.value`.
+TextKey = Literal[
+    "institution.name",
+    "institution.address",
+    "institution.logo",
+    "desk.name",
+    "desk.locale",
+    "desk.currency",
+    "desk.timezone",
+    "stripe.api_base",
+    "stripe.success_url",
+    "stripe.cancel_url",
+    "relay.url",
+    "receipts.prefix",
+    "receipts.layout",
+    "receipts.printer",
+    "smtp.host",
+    "smtp.security",
+    "smtp.user",
+    "smtp.sender",
+    "counter.denominations",
+    "ui.theme",
+    "ui.customer_display",
+    "accounts.components",
+    "accounts.income",
+    "accounts.stripe_clearing",
+    "accounts.bank",
+    "accounts.stripe_fees",
+    "accounts.gst_input",
+    "accounts.student_credit",
+]
+NumberKey = Literal[
+    "stripe.session_minutes",
+    "relay.offline_after_seconds",
+    "fee_slips.link_days",
+    "smtp.port",
+    "ui.idle_lock_minutes",
+    "signin.max_failures",
+    "signin.window_minutes",
+    "signin.lock_minutes",
+    "counter.stale_cheque_days",
+]
+FlagKey = Literal[
+    "receipts.auto_print",
+    "receipts.auto_email",
+    "counter.blind_close",
+    "counter.allow_credit",
+    "ui.kiosk_mode",
+]
+ListKey = Literal[
+    "payments.methods",
+    "payments.tenders",
+]
+
+
 class ConfigError(ValueError):
     """A bad key or value in config.toml, the environment or `config set`."""
 
@@ -180,7 +237,19 @@ class Settings:
             return f"env {opt.env_name}"
         return "config.toml" if key in self._file else "default"
 
+    @overload
+    def get(self, key: TextKey) -> str: ...
+    @overload
+    def get(self, key: NumberKey) -> int: ...
+    @overload
+    def get(self, key: FlagKey) -> bool: ...
+    @overload
+    def get(self, key: ListKey) -> list[str]: ...
     def get(self, key: str) -> Any:
+        return self.value(key)
+
+    def value(self, key: str) -> Any:
+        """The value of `key` (any option, named at run time): environment, file, default."""
         opt = option(key)
         if opt.env_name in self._env:
             try:
@@ -190,10 +259,10 @@ class Settings:
         return self._file.get(key, opt.default)
 
     def __getitem__(self, key: str) -> Any:
-        return self.get(key)
+        return self.value(key)
 
     def as_dict(self) -> dict[str, Any]:
-        return {key: self.get(key) for key in OPTIONS}
+        return {key: self.value(key) for key in OPTIONS}
 
     def set(self, key: str, raw: Any) -> None:
         """Validate and store one value in config.toml (atomically)."""

@@ -50,7 +50,7 @@ def _settings_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
     return [
         {
             "key": key,
-            "value": settings.get(key),
+            "value": settings.value(key),
             "source": settings.source(key),
             "env": opt.env_name,
         }
