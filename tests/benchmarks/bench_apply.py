@@ -4,7 +4,9 @@ Targets (issue 4): ≥ 2,000 events/s, and a duplicate event costs ≤ 1 ms. The
 applied through the one apply path (ProcessedEvent, payment, allocations, receipt number,
 attempt status, audit entry) in transactions of 100, a page of the relay's feed; a further
 1,000 are applied one transaction each (as the sync loop does today), and 2,000
-duplicates one transaction each.
+duplicates one transaction each. A last round of 2,000 runs with kiosk.ledger.fastsql's
+prebuilt writes turned off (every statement through SQLAlchemy's executor), to show what
+that module saves: it is kept only while it does.
 The events are `checkout.session.completed` dicts built locally in the sandbox's shapes
 (no HTTP). The machine is shared, so the same run times a trivial one-row insert as a
 baseline, and also reports events per CPU-second of this process: with SQLite in WAL mode
@@ -32,6 +34,7 @@ SINGLES = 1_000  # extra events, one transaction each
 BATCH = 100
 ROUND = 2_000  # the 10,000 are timed in rounds: the best round shows the machine's noise
 DUPLICATES = 2_000
+PLAIN = 2_000  # events applied with fastsql's cursor path off
 BASELINE = 2_000
 AMOUNT = 50_000  # ₹500 each
 
@@ -144,6 +147,27 @@ def _apply_batched(
 _CPU: list[float] = []  # CPU seconds of each timed run, in order (for a shared machine)
 
 
+def _apply_plain(ledger, events: list[dict[str, Any]], settings) -> tuple[float, list[str]]:
+    """As `_apply_batched`, with fastsql.write sending every statement through the
+    executor (as if the module were a thin wrapper over Connection.execute)."""
+    from kiosk.ledger import fastsql
+
+    class Plain(fastsql._Compiled):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            self.complete = False  # write() then calls conn.execute(stmt, params)
+
+    saved, cache = fastsql._Compiled, dict(fastsql._COMPILED)
+    fastsql._Compiled = Plain
+    fastsql._COMPILED.clear()
+    try:
+        return _apply_batched(ledger, events, settings)
+    finally:
+        fastsql._Compiled = saved
+        fastsql._COMPILED.clear()
+        fastsql._COMPILED.update(cache)
+
+
 def _baseline(ledger, size: int) -> float:
     """Seconds per trivial write (one KeyValue insert), `size` to a transaction."""
     from kiosk.ledger.models import KeyValue
@@ -174,7 +198,7 @@ def run() -> list[dict[str, Any]]:
                 s.scalar(select(func.count()).select_from(Receipt)),
                 s.scalar(select(func.coalesce(func.sum(Allocation.amount), 0))),
             )
-        events = _events(_attempts(ledger, EVENTS + SINGLES))
+        events = _events(_attempts(ledger, EVENTS + SINGLES + PLAIN))
         base_one, base_batch = _baseline(ledger, 1), _baseline(ledger, BATCH)
         rounds = [
             _apply_batched(ledger, events[i : i + ROUND], settings) for i in range(0, EVENTS, ROUND)
@@ -183,7 +207,8 @@ def run() -> list[dict[str, Any]]:
         elapsed = sum(r[0] for r in rounds)
         outcomes = [o for r in rounds for o in r[1]]
         best = ROUND / min(r[0] for r in rounds)
-        single, singles = _apply_each(ledger, events[EVENTS:], settings)
+        single, singles = _apply_each(ledger, events[EVENTS : EVENTS + SINGLES], settings)
+        plain, plains = _apply_plain(ledger, events[EVENTS + SINGLES :], settings)
         dup_elapsed, dups = _apply_each(ledger, events[:DUPLICATES], settings)
         with ledger.begin() as s:
             after = (
@@ -192,10 +217,12 @@ def run() -> list[dict[str, Any]]:
                 s.scalar(select(func.coalesce(func.sum(Allocation.amount), 0))),
             )
         ledger.close()
-    total = EVENTS + SINGLES
+    total = EVENTS + SINGLES + PLAIN
+    median_round = sorted(r[0] for r in rounds)[len(rounds) // 2]
     correct = (
         outcomes.count("applied") == EVENTS
         and singles.count("applied") == SINGLES
+        and plains.count("applied") == PLAIN
         and set(dups) == {"duplicate"}
         and [a - b for a, b in zip(after, before, strict=True)] == [total, total, total * AMOUNT]
     )
@@ -224,6 +251,18 @@ def run() -> list[dict[str, Any]]:
             "value": round(dup_elapsed / DUPLICATES * 1000, 3),
             "unit": "ms",
             "target": "<= 1",
+        },
+        {
+            "name": "apply: events/s with fastsql's prebuilt writes off",
+            "value": round(PLAIN / plain),
+            "unit": "events/s",
+            "target": "~",
+        },
+        {
+            "name": "apply: fastsql's speed-up (median round / fastsql off)",
+            "value": round((ROUND / median_round) / (PLAIN / plain), 2),
+            "unit": "x",
+            "target": "> 1.1 to keep it",
         },
         {
             "name": "apply: payment events/s (one transaction each)",

@@ -19,8 +19,12 @@ class RawRoute(APIRoute):
     """A route documented in OpenAPI like any other, whose endpoint takes the bare Request.
 
     FastAPI's request handling (parameter solving, dependency resolution, exit stacks)
-    costs ~75 us of CPU per webhook, more than a whole bare endpoint; Stripe's traffic
+    costs ~30 us of server CPU per webhook, half of a whole bare endpoint; Stripe's traffic
     gets the endpoint directly (server CPU per request in tests/benchmarks/bench_relay.py).
+    Measured 2026-12-04, same machine, two runs each: with `SettingsDep`/`RelayDep`
+    parameters on a plain APIRoute the relay reached 0.47 and 0.56 of the bare endpoint's
+    throughput (127-133 us per request), under the 0.6 target; with this route 0.64
+    (100 us). `kiosk.relay.deps.resolve` keeps `app.dependency_overrides` working here.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
