@@ -73,6 +73,7 @@ LAYERS: dict[str, int] = {
 SERVICES = ("kiosk.sandbox", "kiosk.relay")  # beside the desk, imported from rank >= 4
 SERVICE_USERS = 4
 
+
 def module_files() -> dict[str, Path]:
     found = {}
     for package in PACKAGES:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from kiosk.ledger.types import utcnow
 from kiosk.payments import held, outbox
 from kiosk.payments import ledger_writes as db
 from kiosk.payments import methods as pay_methods
+from kiosk.payments import stripe_shapes as shapes
 from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.recording import InvoiceRef, Recorder, decline_reason, stripe_id_of
 
@@ -44,10 +45,9 @@ from kiosk.payments.results import ApplyResult as ApplyResult
 from kiosk.payments.results import Outcome as Outcome
 from kiosk.payments.results import publish_result as publish_result
 from kiosk.payments.status import PaymentStatus
+from kiosk.payments.verify import Verifier
 
-if TYPE_CHECKING:
-    from kiosk.payments.verify import Verifier
-
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 SESSION_EVENTS = (
@@ -71,7 +71,7 @@ HANDLED_EVENTS = (*SESSION_EVENTS, *INTENT_EVENTS, *REFUND_EVENTS, "charge.succe
 
 
 def event_work(
-    event: dict[str, Any], *, source: str, desk: str, settings: Any
+    event: shapes.Event, *, source: str, desk: str, settings: Any
 ) -> Callable[[Session, Verifier | None], ApplyResult]:
     """`apply_event` for one event, as the unit of work `verify.apply_in_ledger` runs."""
 
@@ -85,7 +85,7 @@ def event_work(
 
 def apply_event(
     session: Session,
-    event: dict[str, Any],
+    event: shapes.Event,
     *,
     source: str,
     desk: str,
@@ -128,7 +128,7 @@ def apply_event(
 
 def apply_checkout_session(
     session: Session,
-    cs: dict[str, Any],
+    cs: shapes.CheckoutSession,
     *,
     source: str,
     desk: str,
@@ -143,7 +143,7 @@ def apply_checkout_session(
 
 def apply_payment_intent(
     session: Session,
-    pi: dict[str, Any],
+    pi: shapes.PaymentIntent,
     *,
     source: str,
     desk: str,
@@ -155,7 +155,7 @@ def apply_payment_intent(
 
 
 def apply_refund(
-    session: Session, refund: dict[str, Any], *, source: str, desk: str, settings: Any = None
+    session: Session, refund: shapes.Refund, *, source: str, desk: str, settings: Any = None
 ) -> ApplyResult:
     return Applier(session, source, desk, None, settings).refund(refund)
 
@@ -181,24 +181,26 @@ class Applier(Recorder):
         self.verifier = verifier
         self.trusted = trusted
 
-    def verified(self, kind: str, obj_id: str) -> dict[str, Any] | None:
-        """The object as read from Stripe ({} if Stripe has none), or None: not read yet."""
+    def verified(self, read: Callable[[Verifier, str], T | None], obj_id: str) -> T | None:
+        """The object as `read` from Stripe (`Verifier.session`, …; {} if Stripe has none),
+        or None: not read yet."""
         if self.verifier is None:
             return None
-        found = self.verifier.get(kind, obj_id)
+        found = read(self.verifier, obj_id)
         if found is not None:
             self.trusted = True
         return found
 
     def event(self, etype: str, obj: dict[str, Any]) -> ApplyResult:
+        """Apply the object an event of type `etype` is about (its shape by the type)."""
         if etype in SESSION_EVENTS:
-            return self.session_object(obj, etype)
+            return self.session_object(cast(shapes.CheckoutSession, obj), etype)
         if etype in INTENT_EVENTS:
-            return self.intent(obj, etype)
+            return self.intent(cast(shapes.PaymentIntent, obj), etype)
         if etype in ("charge.refunded", "charge.succeeded"):
-            return self.charge(obj)
+            return self.charge(cast(shapes.Charge, obj))
         if etype in REFUND_EVENTS:
-            return self.refund(obj)
+            return self.refund(cast(shapes.Refund, obj))
         return ApplyResult(Outcome.IGNORED)
 
     # -- finding our records --------------------------------------------------------------
@@ -207,7 +209,7 @@ class Applier(Recorder):
         self,
         *,
         reference: str | None = None,
-        metadata: dict[str, Any] | None = None,
+        metadata: shapes.Metadata | None = None,
         stripe_ids: tuple[str | None, ...] = (),
     ) -> AttemptRow | None:
         meta_attempt = (metadata or {}).get("attempt")
@@ -224,7 +226,7 @@ class Applier(Recorder):
         return None
 
     def invoice_of(
-        self, attempt: AttemptRow | None, metadata: dict[str, Any] | None
+        self, attempt: AttemptRow | None, metadata: shapes.Metadata | None
     ) -> InvoiceRef | None:
         if attempt is not None:
             return InvoiceRef(attempt.invoice_id, attempt.invoice_number, attempt.currency)
@@ -233,18 +235,18 @@ class Applier(Recorder):
 
     # -- Checkout Sessions -------------------------------------------------------------------
 
-    def session_object(self, cs: dict[str, Any], etype: str | None) -> ApplyResult:
+    def session_object(self, cs: shapes.CheckoutSession, etype: str | None) -> ApplyResult:
         attempt = self.attempt_for(
             reference=cs.get("client_reference_id"),
             metadata=cs.get("metadata"),
-            stripe_ids=(cs.get("id"), cs.get("payment_link")),
+            stripe_ids=(cs.get("id"), stripe_id_of(cs.get("payment_link"))),
         )
         invoice = self.invoice_of(attempt, cs.get("metadata"))
         if invoice is None:
             return ApplyResult(Outcome.IGNORED)  # not a fee payment of ours
         if attempt is None and not self.trusted:
             # Matches no attempt: read it from Stripe before acting on a payload.
-            verified = self.verified("session", str(cs["id"]))
+            verified = self.verified(Verifier.session, str(cs["id"]))
             if verified is None:
                 return ApplyResult(Outcome.DEFERRED)
             cs = verified
@@ -288,7 +290,7 @@ class Applier(Recorder):
 
     # -- PaymentIntents ---------------------------------------------------------------------
 
-    def intent(self, pi: dict[str, Any], etype: str | None) -> ApplyResult:
+    def intent(self, pi: shapes.PaymentIntent, etype: str | None) -> ApplyResult:
         meta = pi.get("metadata") or {}
         attempt = self.attempt_for(metadata=meta, stripe_ids=(pi.get("id"),))
         invoice = self.invoice_of(attempt, meta)
@@ -302,7 +304,7 @@ class Applier(Recorder):
         if not succeeded:
             return ApplyResult(Outcome.IGNORED)
         if attempt is None and not self.trusted:
-            read = self.verified("payment_intent", str(pi["id"]))
+            read = self.verified(Verifier.payment_intent, str(pi["id"]))
             if read is None:
                 return ApplyResult(Outcome.DEFERRED)
             pi = read
@@ -319,7 +321,7 @@ class Applier(Recorder):
             charge=pi.get("latest_charge"),
         )
 
-    def charge(self, ch: dict[str, Any]) -> ApplyResult:
+    def charge(self, ch: shapes.Charge) -> ApplyResult:
         result = ApplyResult(Outcome.IGNORED)
         pi_id = stripe_id_of(ch.get("payment_intent"))
         payment = db.payment_by_intent(self.s, pi_id) if pi_id else None
@@ -338,7 +340,7 @@ class Applier(Recorder):
             result.merge(self.refund(refund))
         return result
 
-    def refund(self, refund: dict[str, Any]) -> ApplyResult:
+    def refund(self, refund: shapes.Refund) -> ApplyResult:
         from kiosk.payments.refund_apply import apply_refund_object
 
         return apply_refund_object(self, refund)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import select
 
@@ -30,6 +30,7 @@ from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import StaffUser
 from kiosk.payments import methods as pay_methods
 from kiosk.payments import stripe_params
+from kiosk.payments import stripe_shapes as shapes
 from kiosk.payments.after_commit import finish
 from kiosk.payments.apply import apply_checkout_session
 from kiosk.payments.attempt_records import record_attempt
@@ -98,6 +99,7 @@ def open_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> Attemp
         if a.status != PaymentStatus.CREATED:
             return view_of(s, a)
         charge, kind = charge_for(s, a), a.channel
+    obj: shapes.CheckoutSession | shapes.PaymentLink
     try:
         if kind == "checkout":
             obj = gateway.create_checkout_session(
@@ -131,15 +133,18 @@ def open_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> Attemp
     return view
 
 
-def _opened(ctx: Context, public_id: str, obj: dict[str, Any]) -> AttemptView:
+def _opened(
+    ctx: Context, public_id: str, obj: shapes.CheckoutSession | shapes.PaymentLink
+) -> AttemptView:
     with ctx.ledger.begin() as s:
         a = find_attempt(s, public_id)
         a.stripe_id = obj["id"]
         a.url = obj.get("url")
         if obj.get("object") == "checkout.session":
-            a.stripe_session_id = obj["id"]
-            if obj.get("expires_at"):
-                a.expires_at = datetime.fromtimestamp(int(obj["expires_at"]), a.created_at.tzinfo)
+            cs = cast(shapes.CheckoutSession, obj)
+            a.stripe_session_id = cs["id"]
+            if cs.get("expires_at"):
+                a.expires_at = datetime.fromtimestamp(int(cs["expires_at"]), a.created_at.tzinfo)
         result = local_applier(ctx, s).set_status_of(public_id, PaymentStatus.OPEN)
         view = view_of(s, a)
     publish_result(result)

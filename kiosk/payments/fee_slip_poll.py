@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.ledger.models import KeyValue, PaymentAttempt
 from kiosk.ledger.types import utcnow
+from kiosk.payments import stripe_shapes as shapes
 from kiosk.payments.after_commit import finish
 from kiosk.payments.apply import ApplyResult, event_work
 from kiosk.payments.attempt_views import AttemptView
 from kiosk.payments.errors import PaymentError, StripeUnavailable
 from kiosk.payments.fee_slips import close_fee_slip
+from kiosk.payments.recording import stripe_id_of
 from kiosk.payments.status import LIVE, PaymentStatus, StatusChange
 from kiosk.payments.verify import apply_in_ledger
 
@@ -80,7 +82,8 @@ def poll_fee_slips(ctx: Context, gateway: StripeGateway) -> list[StatusChange]:
     newest, ours = since, []
     for event in gateway.list_events(SLIP_EVENTS, max(0, since - OVERLAP) + 1):
         newest = max(newest, int(event.get("created") or 0))
-        if _link_of(event) in links:
+        link = _link_of(event)
+        if link is not None and link in links:
             ours.append(event)
     results: list[ApplyResult] = []
     for event in reversed(ours):  # the list is newest first
@@ -127,10 +130,9 @@ def _close_all(
     return out
 
 
-def _link_of(event: dict[str, Any]) -> str | None:
-    obj = (event.get("data") or {}).get("object") or {}
-    link = obj.get("payment_link")
-    return link.get("id") if isinstance(link, dict) else link
+def _link_of(event: shapes.Event) -> str | None:
+    obj = cast(shapes.CheckoutSession, (event.get("data") or {}).get("object") or {})
+    return stripe_id_of(obj.get("payment_link"))
 
 
 def _since(s: Session, desk: str) -> int:

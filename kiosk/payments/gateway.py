@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 
@@ -25,6 +25,15 @@ from kiosk.payments.errors import (
     StripeRejected,
     StripeUnavailable,
     plain_refusal,
+)
+from kiosk.payments.stripe_shapes import (
+    Charge,
+    CheckoutSession,
+    Event,
+    PaymentIntent,
+    PaymentLink,
+    Price,
+    Refund,
 )
 
 if TYPE_CHECKING:
@@ -163,19 +172,19 @@ class StripeGateway:
 
     def create_checkout_session(
         self, params: dict[str, Any], idempotency_key: str
-    ) -> dict[str, Any]:
+    ) -> CheckoutSession:
         with translated("create the checkout session"):
             cs = self.v1.checkout.sessions.create(
                 _params(params), options={"idempotency_key": idempotency_key}
             )
-        return as_dict(cs)
+        return cast(CheckoutSession, as_dict(cs))
 
-    def retrieve_session(self, session_id: str) -> dict[str, Any]:
+    def retrieve_session(self, session_id: str) -> CheckoutSession:
         with translated("read the checkout session"):
             cs = self.v1.checkout.sessions.retrieve(session_id, {"expand": SESSION_EXPAND})
-        return as_dict(cs)
+        return cast(CheckoutSession, as_dict(cs))
 
-    def expire_session(self, session_id: str, idempotency_key: str) -> dict[str, Any]:
+    def expire_session(self, session_id: str, idempotency_key: str) -> CheckoutSession:
         """Expire an open session. A session that is no longer open is returned as it is
         (Stripe answers 400 for those: gotcha 9)."""
         try:
@@ -183,44 +192,44 @@ class StripeGateway:
                 cs = self.v1.checkout.sessions.expire(
                     session_id, options={"idempotency_key": idempotency_key}
                 )
-            return as_dict(cs)
+            return cast(CheckoutSession, as_dict(cs))
         except StripeRejected:
             current = self.retrieve_session(session_id)
             if current.get("status") == "open":
                 raise
             return current
 
-    def list_sessions(self, **filters: Any) -> Iterator[dict[str, Any]]:
+    def list_sessions(self, **filters: Any) -> Iterator[CheckoutSession]:
         # The charge too: its `created` is when the payment completed (kiosk.payments.lateness).
         expand = ["data.payment_intent", "data.payment_intent.latest_charge"]
         params: dict[str, Any] = {"limit": 100, "expand": expand, **filters}
         with translated("list checkout sessions"):
             for cs in self.v1.checkout.sessions.list(_params(params)).auto_paging_iter():
-                yield as_dict(cs)
+                yield cast(CheckoutSession, as_dict(cs))
 
     # Prices and Payment Links -------------------------------------------------------------
 
-    def create_price(self, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+    def create_price(self, params: dict[str, Any], idempotency_key: str) -> Price:
         with translated("create the price for the payment link"):
             price = self.v1.prices.create(
                 _params(params), options={"idempotency_key": idempotency_key}
             )
-        return as_dict(price)
+        return cast(Price, as_dict(price))
 
-    def create_payment_link(self, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+    def create_payment_link(self, params: dict[str, Any], idempotency_key: str) -> PaymentLink:
         with translated("create the payment link"):
             link = self.v1.payment_links.create(
                 _params(params), options={"idempotency_key": idempotency_key}
             )
-        return as_dict(link)
+        return cast(PaymentLink, as_dict(link))
 
-    def retrieve_payment_link(self, link_id: str) -> dict[str, Any]:
+    def retrieve_payment_link(self, link_id: str) -> PaymentLink:
         with translated("read the payment link"):
-            return as_dict(self.v1.payment_links.retrieve(link_id))
+            return cast(PaymentLink, as_dict(self.v1.payment_links.retrieve(link_id)))
 
     def deactivate_payment_link(
         self, link_id: str, idempotency_key: str, inactive_message: str | None = None
-    ) -> dict[str, Any]:
+    ) -> PaymentLink:
         params: dict[str, Any] = {"active": False}
         if inactive_message:
             params["inactive_message"] = inactive_message
@@ -228,25 +237,25 @@ class StripeGateway:
             link = self.v1.payment_links.update(
                 link_id, _params(params), options={"idempotency_key": idempotency_key}
             )
-        return as_dict(link)
+        return cast(PaymentLink, as_dict(link))
 
     # PaymentIntents and refunds -----------------------------------------------------------
 
-    def retrieve_payment_intent(self, pi_id: str) -> dict[str, Any]:
+    def retrieve_payment_intent(self, pi_id: str) -> PaymentIntent:
         with translated("read the payment"):
             pi = self.v1.payment_intents.retrieve(pi_id, {"expand": ["latest_charge"]})
-        return as_dict(pi)
+        return cast(PaymentIntent, as_dict(pi))
 
-    def create_refund(self, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+    def create_refund(self, params: dict[str, Any], idempotency_key: str) -> Refund:
         with translated("refund the payment"):
             refund = self.v1.refunds.create(
                 _params(params), options={"idempotency_key": idempotency_key}
             )
-        return as_dict(refund)
+        return cast(Refund, as_dict(refund))
 
-    def retrieve_refund(self, refund_id: str) -> dict[str, Any]:
+    def retrieve_refund(self, refund_id: str) -> Refund:
         with translated("read the refund"):
-            return as_dict(self.v1.refunds.retrieve(refund_id))
+            return cast(Refund, as_dict(self.v1.refunds.retrieve(refund_id)))
 
     def list_refunds(
         self,
@@ -254,7 +263,7 @@ class StripeGateway:
         *,
         charge: str | None = None,
         created_gte: int | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Refund]:
         """Refunds, newest first: of one PaymentIntent or charge, or created since
         `created_gte` (a charge no longer carries its refunds since API 2022-11-15)."""
         params: dict[str, Any] = {"limit": 100}
@@ -266,20 +275,18 @@ class StripeGateway:
             params["created"] = {"gte": created_gte}
         with translated("list refunds"):
             for refund in self.v1.refunds.list(_params(params)).auto_paging_iter():
-                yield as_dict(refund)
+                yield cast(Refund, as_dict(refund))
 
     # Events ------------------------------------------------------------------------------
 
-    def list_events(
-        self, types: list[str], created_gte: int | None = None
-    ) -> Iterator[dict[str, Any]]:
+    def list_events(self, types: list[str], created_gte: int | None = None) -> Iterator[Event]:
         """Stripe's events (newest first, kept 30 days), auto-paginated."""
         params: dict[str, Any] = {"limit": 100, "types": types}
         if created_gte:
             params["created"] = {"gte": created_gte}
         with translated("list Stripe events"):
             for event in self.v1.events.list(_params(params)).auto_paging_iter():
-                yield as_dict(event)
+                yield cast(Event, as_dict(event))
 
     # Payouts and balance transactions ------------------------------------------------------
 
@@ -317,6 +324,6 @@ class StripeGateway:
             "list Stripe balance transactions",
         )
 
-    def retrieve_charge(self, charge_id: str) -> dict[str, Any]:
+    def retrieve_charge(self, charge_id: str) -> Charge:
         with translated("read the charge"):
-            return as_dict(self.v1.charges.retrieve(charge_id))
+            return cast(Charge, as_dict(self.v1.charges.retrieve(charge_id)))

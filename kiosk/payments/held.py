@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -51,7 +52,7 @@ class HeldCounts:
 
 def hold(
     session: Session,
-    event: dict[str, Any],
+    event: Mapping[str, Any],
     kind: str,
     *,
     source: str,

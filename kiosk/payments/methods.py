@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from kiosk.payments import stripe_shapes as shapes
 from kiosk.payments.errors import PaymentError
 
 METHODS = ("card", "upi")
@@ -67,7 +68,7 @@ def mask_vpa(vpa: str) -> str:
     return f"{handle[:3]}{MASK}" + (f"@{bank}" if bank else "")
 
 
-def of_charge(charge: Any) -> tuple[str, str]:
+def of_charge(charge: str | shapes.Charge | None) -> tuple[str, str]:
     """(method, masked VPA) from a Stripe charge; ("", "") when it is not expanded."""
     if not isinstance(charge, dict):
         return "", ""
@@ -79,14 +80,14 @@ def of_charge(charge: Any) -> tuple[str, str]:
     return ("card", "") if kind == "card" else ("", "")
 
 
-def awaiting_upi(pi: Any) -> bool:
+def awaiting_upi(pi: str | shapes.PaymentIntent | None) -> bool:
     """A PaymentIntent waiting for the payer to approve in their UPI app."""
     if not isinstance(pi, dict) or pi.get("status") != "requires_action":
         return False
     return str((pi.get("next_action") or {}).get("type") or "").startswith("upi_")
 
 
-def upi_decline(err: dict[str, Any]) -> str:
+def upi_decline(err: shapes.LastPaymentError) -> str:
     """The reason a UPI payment was not approved, as the desk shows it."""
     message = str(err.get("message") or "").strip().rstrip(".")
     return f"UPI payment not approved: {message}" if message else "UPI payment not approved"

@@ -14,13 +14,14 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from kiosk.ledger.models import PaymentAttempt
 from kiosk.ledger.types import utcnow
 from kiosk.payments import attempts
+from kiosk.payments import stripe_shapes as shapes
 from kiosk.payments.after_commit import finish
 from kiosk.payments.apply import ApplyResult, apply_checkout_session, apply_event
 from kiosk.payments.attempt_views import AttemptView
@@ -149,18 +150,18 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
     return [c for r in results for c in r.changes]
 
 
-def _sessions(gateway: StripeGateway, channel: str, stripe_id: str) -> list[dict[str, Any]]:
+def _sessions(gateway: StripeGateway, channel: str, stripe_id: str) -> list[shapes.CheckoutSession]:
     if channel == "checkout":
         return [gateway.retrieve_session(stripe_id)]
     # A link's payers each get a session; newest first, so apply oldest first.
     return list(reversed(list(gateway.list_sessions(payment_link=stripe_id))))
 
 
-def _done(sessions: list[dict[str, Any]]) -> bool:
+def _done(sessions: list[shapes.CheckoutSession]) -> bool:
     return any(cs.get("status") == "complete" for cs in sessions)
 
 
-def _declines(gateway: StripeGateway, public_id: str, since: int) -> list[dict[str, Any]]:
+def _declines(gateway: StripeGateway, public_id: str, since: int) -> list[shapes.Event]:
     """Declined card attempts for this attempt, oldest first. A session stays open after a
     decline (the payer may retry), so the decline is learnt from the PaymentIntent's event."""
     found = [

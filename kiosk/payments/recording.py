@@ -20,6 +20,7 @@ from kiosk.ledger.types import utcnow
 from kiosk.payments import ledger_writes as db
 from kiosk.payments import methods as pay_methods
 from kiosk.payments import outbox
+from kiosk.payments import stripe_shapes as shapes
 from kiosk.payments.lateness import late_after_close
 from kiosk.payments.ledger_writes import AttemptRow
 from kiosk.payments.results import ApplyResult, Outcome
@@ -49,7 +50,7 @@ def card_of(charge: Any) -> tuple[str, str]:
     return str(card.get("brand") or "")[:30], str(card.get("last4") or "")[:4]
 
 
-def decline_reason(pi: dict[str, Any] | None) -> str:
+def decline_reason(pi: shapes.PaymentIntent | None) -> str:
     err = (pi or {}).get("last_payment_error") or {}
     if (err.get("payment_method") or {}).get("type") == "upi":
         return pay_methods.upi_decline(err)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,9 +24,11 @@ from kiosk.ledger.status import RefundStatus
 from kiosk.ledger.types import utcnow
 from kiosk.payments import ledger_writes as db
 from kiosk.payments import outbox
+from kiosk.payments import stripe_shapes as shapes
 from kiosk.payments.recording import insert_ignore, setting_of, stripe_id_of
 from kiosk.payments.results import ApplyResult, Outcome
 from kiosk.payments.status import PaymentStatus, StatusChange
+from kiosk.payments.verify import Verifier
 
 if TYPE_CHECKING:
     from kiosk.payments.apply import Applier
@@ -48,7 +50,7 @@ FROM_STRIPE = {
 }
 
 
-def apply_refund_object(ap: Applier, obj: dict[str, Any]) -> ApplyResult:
+def apply_refund_object(ap: Applier, obj: shapes.Refund) -> ApplyResult:
     s = ap.s
     row = _refund_row(ap, obj)
     if row is None:
@@ -131,7 +133,7 @@ def _failed(ap: Applier, row: Refund, payment: Payment, *, after_success: bool) 
     return ApplyResult(Outcome.STATUS, changes=[change])
 
 
-def _refund_row(ap: Applier, obj: dict[str, Any]) -> Refund | ApplyResult | None:
+def _refund_row(ap: Applier, obj: shapes.Refund) -> Refund | ApplyResult | None:
     s = ap.s
     row = s.scalar(select(Refund).where(Refund.stripe_refund_id == obj["id"]))
     public = (obj.get("metadata") or {}).get("refund")
@@ -144,7 +146,7 @@ def _refund_row(ap: Applier, obj: dict[str, Any]) -> Refund | ApplyResult | None
     if payment is None:  # perhaps it overtook its payment: wait for that
         return ApplyResult(Outcome.WAITING, waits_for=str(pi_id)) if pi_id else None
     if not ap.trusted:  # a refund made outside the desk: read it from Stripe first
-        verified = ap.verified("refund", str(obj["id"]))
+        verified = ap.verified(Verifier.refund, str(obj["id"]))
         if verified is None:
             return ApplyResult(Outcome.DEFERRED)
         if not verified:

@@ -31,6 +31,7 @@ from kiosk.ledger.types import utcnow
 from kiosk.ledger.users import AuthError, StaffUser, require_supervisor
 from kiosk.ledger.views import RefundView
 from kiosk.money import format_money
+from kiosk.payments import stripe_shapes as shapes
 from kiosk.payments.after_commit import finish
 from kiosk.payments.apply import Applier
 from kiosk.payments.counter_refunds import is_counter_payment, pay_out
@@ -207,7 +208,7 @@ def send_refund(
     _apply_answers(ctx, gateway, [existing])
 
 
-def _existing(gateway: StripeGateway, pi_id: str, public_id: str) -> dict[str, Any] | None:
+def _existing(gateway: StripeGateway, pi_id: str, public_id: str) -> shapes.Refund | None:
     """The refund Stripe made for our request `public_id` (its metadata names it), if any."""
     for refund in gateway.list_refunds(pi_id):
         if (refund.get("metadata") or {}).get("refund") == public_id:
@@ -224,7 +225,7 @@ def _refused(ctx: Context, refund_id: int, message: str) -> None:
 
 
 def _apply_answers(
-    ctx: Context, gateway: StripeGateway | None, refunds: list[dict[str, Any]]
+    ctx: Context, gateway: StripeGateway | None, refunds: list[shapes.Refund]
 ) -> None:
     results = []
     with ctx.ledger.begin() as s:
@@ -248,7 +249,7 @@ def poll_refunds(ctx: Context, gateway: StripeGateway, recent_days: int = 3) -> 
                 | ((Refund.status == RefundStatus.SUCCEEDED) & (Refund.updated_at >= since))
             )
         ).all()
-    answers = []
+    answers: list[shapes.Refund] = []
     for rid, stripe_id, status in rows:
         if status == RefundStatus.REQUESTED and stripe_id is None:
             with contextlib.suppress(NotRefundable, OutcomeUnknown):

@@ -15,10 +15,11 @@ and `work` runs again with them. Most pages need no read and commit in the first
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
+from kiosk.payments import stripe_shapes as shapes
 from kiosk.payments.errors import NotFound
 
 if TYPE_CHECKING:
@@ -33,10 +34,19 @@ class Verifier:
     """Stripe objects read for an apply pass, by id; `{}` when Stripe has no such object."""
 
     def __init__(self) -> None:
-        self.found: dict[str, dict[str, Any]] = {}
+        self.found: dict[str, shapes.StripeObject] = {}
         self.missing: dict[str, str] = {}  # id -> kind
 
-    def get(self, kind: str, obj_id: str) -> dict[str, Any] | None:
+    def session(self, obj_id: str) -> shapes.CheckoutSession | None:
+        return cast("shapes.CheckoutSession | None", self.get("session", obj_id))
+
+    def payment_intent(self, obj_id: str) -> shapes.PaymentIntent | None:
+        return cast("shapes.PaymentIntent | None", self.get("payment_intent", obj_id))
+
+    def refund(self, obj_id: str) -> shapes.Refund | None:
+        return cast("shapes.Refund | None", self.get("refund", obj_id))
+
+    def get(self, kind: str, obj_id: str) -> shapes.StripeObject | None:
         """The object as Stripe has it now, or None when it has not been read yet (the
         round then ends in a rollback, the read, and a new round)."""
         if obj_id in self.found:
@@ -46,7 +56,7 @@ class Verifier:
 
     def fetch(self, gateway: StripeGateway) -> None:
         """Read every missing object. Call with no transaction open."""
-        readers: dict[str, Callable[[str], dict[str, Any]]] = {
+        readers: dict[str, Callable[[str], shapes.StripeObject]] = {
             "session": gateway.retrieve_session,
             "payment_intent": gateway.retrieve_payment_intent,
             "refund": gateway.retrieve_refund,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.ledger.key_value import get_value, put_value
 from kiosk.ledger.models import Payment, PayoutLine, StripePayout
+from kiosk.payments.recording import stripe_id_of
 
 if TYPE_CHECKING:
     from kiosk.context import Context
@@ -99,7 +100,9 @@ def _charge_intents(
             ).all()
         )
     return {
-        ch: known[ch] if ch in known else gateway.retrieve_charge(ch).get("payment_intent")
+        ch: known[ch]
+        if ch in known
+        else stripe_id_of(gateway.retrieve_charge(ch).get("payment_intent"))
         for ch in charges
     }
 

@@ -9,7 +9,8 @@ price and link parameters come from kiosk.payments.stripe_params.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import stripe
 
@@ -21,6 +22,8 @@ from kiosk.stripe_check import observe
 from kiosk.stripe_check.cleanup import clean_up
 from kiosk.stripe_check.outcome import CheckFailed, DeskParams, Outcome, Unreachable, describe
 from kiosk.stripe_check.permissions import missing_permissions
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from kiosk.payments.gateway import StripeGateway
@@ -70,8 +73,9 @@ class Run:
             step("clean-up", lambda: clean_up(self))
         return self.out
 
-    def keep(self, label: str, obj: dict[str, Any]) -> dict[str, Any]:
-        self.out.objects[label] = obj
+    def keep(self, label: str, obj: T) -> T:
+        """`obj` (a Stripe object), kept for the report under `label`."""
+        self.out.objects[label] = dict(cast("Mapping[str, Any]", obj))
         return obj
 
     # -- steps ------------------------------------------------------------------------------
@@ -224,7 +228,7 @@ def refund_params(c: stripe_params.Charge, pi: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def expect(obj: dict[str, Any], **wanted: Any) -> list[str]:
+def expect(obj: Mapping[str, Any], **wanted: Any) -> list[str]:
     """Problems, one per field of `obj` that differs from what the desk assumes."""
     return [
         f"{obj.get('object', 'object')}.{name} is {obj.get(name)!r}, the desk expects {value!r}"

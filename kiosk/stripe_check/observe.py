@@ -11,6 +11,7 @@ import stripe
 from kiosk.demo import WEBHOOK_EVENTS
 from kiosk.payments.apply import HANDLED_EVENTS
 from kiosk.payments.gateway import as_dict, translated
+from kiosk.payments.stripe_shapes import Event
 from kiosk.stripe_check.outcome import CheckFailed
 
 if TYPE_CHECKING:
@@ -28,13 +29,13 @@ WANTED = {
 REQUIRED = ("checkout.session.expired", "payment_intent.succeeded")
 
 
-def _ours(run: Run, event: dict[str, Any]) -> bool:
+def _ours(run: Run, event: Event) -> bool:
     kind, field = WANTED.get(event.get("type", ""), ("", ""))
     obj = (event.get("data") or {}).get("object") or {}
     return bool(kind) and run.ids.get(kind) is not None and obj.get(field) == run.ids[kind]
 
 
-def _listed(run: Run) -> list[dict[str, Any]]:
+def _listed(run: Run) -> list[Event]:
     listing = run.gw.list_events(list(HANDLED_EVENTS), run.started or None)
     return list(itertools.islice(listing, MAX_EVENTS))
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import requests
+
+from kiosk.payments.stripe_shapes import Event
 
 
 class RelayError(RuntimeError):
@@ -26,7 +28,7 @@ class RelayEvent:
     id: str
     type: str
     received_at: str
-    payload: dict[str, Any]
+    payload: Event  # a Stripe event, as the relay stored it
 
 
 class RelayClient:
@@ -69,7 +71,7 @@ class RelayClient:
                     str(e["id"]),
                     str(e["type"]),
                     str(e.get("received_at", "")),
-                    dict(e["payload"]),
+                    cast(Event, dict(e["payload"])),
                 )
                 for e in body["events"]
             ]

@@ -190,3 +190,17 @@ def test_event_deferred_by_a_desk_without_stripe_is_applied_by_reconcile(
     assert any(f"{invoice}: paid ₹800.00" in line for line in report.fixed)
     with ctx.ledger.begin() as s:
         assert invoice_detail(s, invoice).row.paid == 80_000
+
+
+def test_a_link_session_with_its_payment_link_expanded_finds_the_attempt(ctx, gateway, invoice):
+    """A session names its link by id, or as the whole link when a caller expanded it
+    (`expand[]=data.payment_link`); either way the payment lands on the link's attempt."""
+    view = start_payment(ctx, gateway, invoice, 100_000, channel="payment-link")
+    event = session_event(view, 1, "checkout.session.completed", "complete", "paid", "pi_x1")
+    cs = event["data"]["object"]
+    cs.update(id="cs_from_link_1", client_reference_id=None, metadata={})
+    cs["payment_link"] = {"id": view.stripe_id, "object": "payment_link", "active": True}
+    result = apply(ctx, event)
+    assert result.outcome == "applied" and result.payment_id is not None
+    with ctx.ledger.begin() as s:
+        assert invoice_detail(s, invoice).row.paid == 100_000
