@@ -33,18 +33,7 @@ COLUMNS = (
     "amount",
     "priority",
 )
-REQUIRED = frozenset(
-    {
-        "student_number",
-        "student_name",
-        "invoice_number",
-        "currency",
-        "issue_date",
-        "due_date",
-        "component",
-        "amount",
-    }
-)
+REQUIRED = frozenset(COLUMNS) - {"email", "phone", "programme", "priority"}
 MAX_LENGTH = {
     "student_number": 32,
     "student_name": 200,

@@ -141,25 +141,6 @@ def apply_checkout_session(
     return Applier(session, source, desk, verifier, settings, trusted).session_object(cs, None)
 
 
-def apply_payment_intent(
-    session: Session,
-    pi: shapes.PaymentIntent,
-    *,
-    source: str,
-    desk: str,
-    verifier: Verifier | None = None,
-    settings: Any = None,
-    trusted: bool = True,
-) -> ApplyResult:
-    return Applier(session, source, desk, verifier, settings, trusted).intent(pi, None)
-
-
-def apply_refund(
-    session: Session, refund: shapes.Refund, *, source: str, desk: str, settings: Any = None
-) -> ApplyResult:
-    return Applier(session, source, desk, None, settings).refund(refund)
-
-
 # -- reading Stripe's objects --------------------------------------------------------------
 
 

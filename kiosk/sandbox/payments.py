@@ -13,6 +13,11 @@ from kiosk.sandbox.store import Obj
 ADDRESS = {k: None for k in ("city", "country", "line1", "line2", "postal_code", "state")}
 
 
+def billing_details(email: str | None) -> Obj:
+    """A charge's or payment method's billing details: only the email is known."""
+    return {"address": dict(ADDRESS), "email": email, "name": None, "phone": None, "tax_id": None}
+
+
 def new_intent(sb: Sandbox, call: Call | None, **values: Any) -> Obj:
     pi_id = ids.new_id("pi", 24)
     pi = shapes.new(
@@ -64,13 +69,7 @@ def _new_charge(sb: Sandbox, pi: Obj, card: Card, pm_id: str, email: str | None)
         captured=ok and not manual,
         amount_captured=pi["amount"] if ok and not manual else 0,
         balance_transaction=None,  # set below once the charge is captured
-        billing_details={
-            "address": dict(ADDRESS),
-            "email": email,
-            "name": None,
-            "phone": None,
-            "tax_id": None,
-        },
+        billing_details=billing_details(email),
         calculated_statement_descriptor="FEE KIOSK SANDBOX",
         failure_code=card.decline[0] if card.decline else None,
         failure_message=card.decline[2] if card.decline else None,
@@ -117,13 +116,7 @@ def _new_payment_method(sb: Sandbox, card: Card, customer: str | None, email: st
         id=ids.new_id("pm", 24),
         created=sb.now(),
         customer=customer,
-        billing_details={
-            "address": dict(ADDRESS),
-            "email": email,
-            "name": None,
-            "phone": None,
-            "tax_id": None,
-        },
+        billing_details=billing_details(email),
         card=_pm_card(card),
     )
     return sb.store.add(pm)

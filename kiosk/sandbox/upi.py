@@ -163,8 +163,7 @@ def _details(vpa: str) -> dict[str, Any]:
 
 
 def _new_payment_method(sb: Sandbox, vpa: str, customer: str | None, email: str | None) -> Obj:
-    billing = {"address": dict(payments.ADDRESS), "email": email}
-    billing |= {"name": None, "phone": None, "tax_id": None}
+    billing = payments.billing_details(email)
     pm = shapes.new(
         "payment_method",
         id=ids.new_id("pm", 24),
@@ -180,8 +179,7 @@ def _new_payment_method(sb: Sandbox, vpa: str, customer: str | None, email: str 
 
 def _new_charge(sb: Sandbox, pi: Obj, ok: bool, email: str | None) -> Obj:
     ch_id = ids.new_id("ch", 24)
-    billing = {"address": dict(payments.ADDRESS), "email": email}
-    billing |= {"name": None, "phone": None, "tax_id": None}
+    billing = payments.billing_details(email)
     vpa = sb.store.objects[pi["payment_method"]]["upi"]["vpa"]
     return shapes.new(
         "charge",

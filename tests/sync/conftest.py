@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+import stripe
 
 from kiosk.context import Context
 from kiosk.demo import create_webhook_endpoint, free_port
@@ -92,3 +95,24 @@ class Running:
         self.stop.set()
         self.thread.join(10)
         assert not self.thread.is_alive(), "the sync loop did not stop"
+
+
+def post_poison(wiring, event_id: str = "evt_poison_dead") -> None:
+    """A signed webhook the relay stores but no desk can apply (its object is a string)."""
+    poison = json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "created": 1,
+            "type": "checkout.session.completed",
+            "data": {"object": "not an object"},
+        }
+    )
+    header = stripe.WebhookSignature.generate_signature_header(poison, wiring.whsec)
+    resp = requests.post(
+        f"{wiring.relay.url}/stripe/webhook",
+        data=poison.encode(),
+        headers={"Stripe-Signature": header},
+        timeout=10,
+    )
+    assert resp.status_code == 200

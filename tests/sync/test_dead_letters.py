@@ -4,13 +4,10 @@ the page; an event that cannot be applied becomes a dead letter that `sync --sta
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import requests
-import stripe
 from sqlalchemy import event, func, select
 
 from kiosk.cli.main import main
@@ -21,7 +18,7 @@ from kiosk.payments.attempts import start_payment
 from kiosk.payments.gateway import StripeGateway
 from kiosk.sync.client import RelayClient
 from kiosk.sync.loop import build_sync_loop
-from tests.sync.conftest import wait_for
+from tests.sync.conftest import post_poison, wait_for
 from tests.sync.test_sync import all_delivered, pay
 
 RECORDING = ("checkout.session.completed", "payment_intent.succeeded")
@@ -90,26 +87,6 @@ def test_database_is_locked_while_applying_reruns_the_page_instead_of_skipping(w
     assert len(raised) == recording >= 2
     assert payment_count(ctx) == 1 and paid(ctx, invoice) == 700_000
     assert held.counts(ctx) == held.HeldCounts()
-
-
-def post_poison(wiring) -> None:
-    poison = json.dumps(
-        {
-            "id": "evt_poison_dead",
-            "object": "event",
-            "created": 1,
-            "type": "checkout.session.completed",
-            "data": {"object": "not an object"},
-        }
-    )
-    header = stripe.WebhookSignature.generate_signature_header(poison, wiring.whsec)
-    resp = requests.post(
-        f"{wiring.relay.url}/stripe/webhook",
-        data=poison.encode(),
-        headers={"Stripe-Signature": header},
-        timeout=10,
-    )
-    assert resp.status_code == 200
 
 
 def test_unusable_events_are_dead_letters_shown_and_retried(wiring, invoice, capsys):

@@ -18,7 +18,7 @@ from kiosk.relay.tokens import revoke_token
 from kiosk.sync.client import RelayAuthError, RelayClient
 from kiosk.sync.loop import SyncLoop, build_sync_loop
 from kiosk.sync.state import SyncStatus, load_state
-from tests.sync.conftest import KEY, Running, wait_for
+from tests.sync.conftest import KEY, Running, post_poison, wait_for
 
 
 def pay(sandbox_url: str, session_id: str, card: str = "4242424242424242") -> None:
@@ -219,30 +219,11 @@ def test_sync_loop_needs_a_url_and_a_token(ctx):
 
 
 def test_an_unusable_event_is_rolled_back_alone_and_does_not_block_the_next(wiring, invoice):
-    import json
-
-    import requests
 
     from kiosk.ledger.models import ProcessedEvent
 
     ctx = wiring.ctx
-    poison = json.dumps(
-        {
-            "id": "evt_poison_1",
-            "object": "event",
-            "created": 1,
-            "type": "checkout.session.completed",
-            "data": {"object": "not an object"},
-        }
-    )
-    header = stripe.WebhookSignature.generate_signature_header(poison, wiring.whsec)
-    resp = requests.post(
-        f"{wiring.relay.url}/stripe/webhook",
-        data=poison.encode(),
-        headers={"Stripe-Signature": header},
-        timeout=10,
-    )
-    assert resp.status_code == 200
+    post_poison(wiring, "evt_poison_1")
     attempt = start_payment(ctx, StripeGateway.from_context(ctx), invoice, 700_000)
     pay(wiring.sandbox.url, attempt.stripe_id)
     relay = RelayClient(wiring.relay.url, wiring.token)
