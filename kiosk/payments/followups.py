@@ -30,6 +30,7 @@ from kiosk.payments.outbox import (
     FILL_CARD,
     READ_REFUNDS,
     STALE_FEE_SLIPS,
+    FollowUpKind,
     adopt_payments,
 )
 from kiosk.payments.recording import card_of
@@ -46,7 +47,9 @@ GIVE_UP_AFTER = 12  # tries (about a day of backoff) before a refused follow-up 
 _busy = threading.local()
 
 
-def work_through(ctx: Context, gateway: StripeGateway | None, kind: str | None = None) -> int:
+def work_through(
+    ctx: Context, gateway: StripeGateway | None, kind: FollowUpKind | None = None
+) -> int:
     """Do the follow-ups that are due (of `kind`, or all), each outside any ledger
     transaction. Returns how many were done. Stops early while Stripe is unreachable
     (the next call resumes)."""
@@ -59,7 +62,7 @@ def work_through(ctx: Context, gateway: StripeGateway | None, kind: str | None =
         _busy.on = False
 
 
-def _work(ctx: Context, gateway: StripeGateway, kind: str | None) -> int:
+def _work(ctx: Context, gateway: StripeGateway, kind: FollowUpKind | None) -> int:
     adopt_payments(ctx)
     f = FollowUp
     query = (
@@ -69,7 +72,7 @@ def _work(ctx: Context, gateway: StripeGateway, kind: str | None) -> int:
         .limit(BATCH)
     )
     with ctx.ledger.begin() as s:
-        due = s.execute(query if kind is None else query.where(f.kind == kind)).all()
+        due = s.execute(query if kind is None else query.where(f.kind == kind.value)).all()
     done = 0
     for row in due:
         try:
@@ -87,7 +90,9 @@ def _work(ctx: Context, gateway: StripeGateway, kind: str | None) -> int:
 
 
 def _do(ctx: Context, gateway: StripeGateway, kind: str, target: str, detail: str) -> None:
-    if kind == DEACTIVATE_LINK:
+    if kind not in set(FollowUpKind):
+        log.warning("unknown follow-up %r for %s: dropped", kind, target)
+    elif kind == DEACTIVATE_LINK:
         deactivate_link(gateway, target, detail)
     elif kind == STALE_FEE_SLIPS:
         deactivate_stale_fee_slips(ctx, gateway, int(target))
@@ -95,8 +100,6 @@ def _do(ctx: Context, gateway: StripeGateway, kind: str, target: str, detail: st
         fill_card_from_stripe(ctx, gateway, int(target), detail)
     elif kind == READ_REFUNDS:
         read_charge_refunds(ctx, gateway, target)
-    else:
-        log.warning("unknown follow-up %r for %s: dropped", kind, target)
 
 
 def _failed(ctx: Context, row: Any, exc: PaymentError) -> None:

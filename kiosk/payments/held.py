@@ -18,6 +18,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -32,7 +33,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WAITING, DEAD = "waiting", "dead"
+
+class HeldKind(StrEnum):
+    """Why an event is held (`held_events.kind`); see the module's docstring."""
+
+    WAITING = "waiting"  # for a payment the ledger does not have yet
+    DEAD = "dead"  # applying it failed for a reason that is not transient
+
+
+WAITING, DEAD = HeldKind.WAITING, HeldKind.DEAD
 KEEP_WAITING = timedelta(days=30)  # Stripe keeps events 30 days; older waits are not ours
 
 
@@ -53,7 +62,7 @@ class HeldCounts:
 def hold(
     session: Session,
     event: Mapping[str, Any],
-    kind: str,
+    kind: HeldKind,
     *,
     source: str,
     reason: str,
@@ -65,7 +74,7 @@ def hold(
     row = {
         "event_id": str(event.get("id")),
         "type": str(event.get("type", ""))[:80],
-        "kind": kind,
+        "kind": kind.value,
         "waits_for": waits_for,
         "reason": reason[:2000],
         "payload": json.dumps(event, default=str),

@@ -18,7 +18,7 @@ from kiosk.ledger.retry import is_transient
 from kiosk.ledger.types import utcnow
 from kiosk.payments.apply import apply_event
 from kiosk.payments.errors import StripeUnavailable
-from kiosk.payments.held import DEAD, KEEP_WAITING, WAITING, describe_error, hold
+from kiosk.payments.held import DEAD, KEEP_WAITING, WAITING, HeldKind, describe_error, hold
 from kiosk.payments.results import ApplyResult, Outcome
 from kiosk.payments.verify import apply_in_ledger
 
@@ -48,7 +48,7 @@ def apply_ready(ctx: Context, gateway: StripeGateway | None) -> list[ApplyResult
     return _retry(ctx, gateway, ready)
 
 
-def retry(ctx: Context, gateway: StripeGateway | None, kind: str = DEAD) -> list[ApplyResult]:
+def retry(ctx: Context, gateway: StripeGateway | None, kind: HeldKind = DEAD) -> list[ApplyResult]:
     """Apply the held events of `kind` again; those that still fail stay held."""
     with ctx.ledger.read() as s:
         ids = list(

@@ -10,6 +10,7 @@ arms its follow-ups later). kiosk.payments.followups does the work after commit.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
@@ -22,13 +23,23 @@ from kiosk.ledger.types import utcnow
 if TYPE_CHECKING:
     from kiosk.context import Context
 
-DEACTIVATE_LINK, STALE_FEE_SLIPS, FILL_CARD = "deactivate_link", "stale_fee_slips", "fill_card"
-READ_REFUNDS = "read_refunds"  # a charge.refunded event without its refunds: list them
+
+class FollowUpKind(StrEnum):
+    """The Stripe work a commit can owe (`payment_followups.kind`)."""
+
+    DEACTIVATE_LINK = "deactivate_link"  # a paid or cancelled link: no second payment
+    STALE_FEE_SLIPS = "stale_fee_slips"  # the invoice's slips that no longer ask its balance
+    FILL_CARD = "fill_card"  # card or UPI details an event did not carry
+    READ_REFUNDS = "read_refunds"  # a charge.refunded event without its refunds: list them
+
+
+DEACTIVATE_LINK, STALE_FEE_SLIPS = FollowUpKind.DEACTIVATE_LINK, FollowUpKind.STALE_FEE_SLIPS
+FILL_CARD, READ_REFUNDS = FollowUpKind.FILL_CARD, FollowUpKind.READ_REFUNDS
 BATCH = 100
 _ARM: dict[str, Any] = {}
 
 
-def arm(session: Session, kind: str, target: object, detail: str = "") -> None:
+def arm(session: Session, kind: FollowUpKind, target: object, detail: str = "") -> None:
     """Owe `kind` for `target`, in the caller's transaction. Arming one that is pending
     or done re-arms it (a second balance change needs a second fee-slip check)."""
     dialect = session.get_bind().dialect.name
@@ -41,7 +52,7 @@ def arm(session: Session, kind: str, target: object, detail: str = "") -> None:
         )
     now = utcnow()
     row = {
-        "kind": kind,
+        "kind": kind.value,
         "target": str(target),
         "detail": detail,
         "tries": 0,
