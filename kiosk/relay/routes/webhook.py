@@ -23,8 +23,9 @@ class RawRoute(APIRoute):
     gets the endpoint directly (server CPU per request in tests/benchmarks/bench_relay.py).
     Measured 2026-12-04, same machine, two runs each: with `SettingsDep`/`RelayDep`
     parameters on a plain APIRoute the relay reached 0.47 and 0.56 of the bare endpoint's
-    throughput (127-133 us per request), under the 0.6 target; with this route 0.64
-    (100 us). `kiosk.relay.deps.resolve` keeps `app.dependency_overrides` working here.
+    throughput (127-133 us per request), under the 0.6 target; on a plain APIRoute taking
+    only the Request, 0.59 twice (120 us); with this route 0.64-0.67 (100-107 us).
+    `kiosk.relay.deps.resolve` keeps `app.dependency_overrides` working here.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
