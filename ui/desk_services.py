@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
@@ -192,8 +193,12 @@ class DeskServices(QObject):
 
         QueryOp(self.parent(), read_mode, kind="net").success(self.mode_changed.emit).run()
 
-    def warm_up(self) -> None:
-        QueryOp(None, lambda _t: warm_up(), kind="net").run()
+    def warm_up(self, then: Callable[[], object] | None = None) -> None:
+        """Import the payment screens on a worker; `then` runs on the GUI thread after."""
+        op = QueryOp(self, lambda _t: warm_up(), kind="net")
+        if then is not None:
+            op.success(lambda _r: then())
+        op.run()
 
     # -- payment events -----------------------------------------------------------------------
     @Slot(object)
