@@ -220,16 +220,24 @@ class DeskServices(QObject):
     def on_refresh_timer_timeout(self) -> None:
         numbers, self._changed = self._changed, set()
         wanted = sorted(numbers & {r.number for r in self.model.rows})
-        ctx = self.ctx
+        ctx, locale = self.ctx, self.model.locale
+
+        def reload(_t):  # on the database worker, the rows' texts made there too
+            from ui.invoice_model import row_texts
+
+            rows = load_rows(ctx, wanted)
+            return rows, [row_texts(r, locale) for r in rows]
+
         if wanted:
-            QueryOp(self.parent(), lambda _t: load_rows(ctx, wanted)).success(
-                self._on_rows_reloaded
-            ).failure(lambda exc: log.info("refresh failed: %s", exc)).run()
+            QueryOp(self.parent(), reload).success(self._on_rows_reloaded).failure(
+                lambda exc: log.info("refresh failed: %s", exc)
+            ).run()
         if self._detail_number() in numbers:
             self.detail_touched.emit()
 
-    def _on_rows_reloaded(self, rows) -> None:
-        self.model.refresh_rows(rows)
+    def _on_rows_reloaded(self, got) -> None:
+        rows, texts = got
+        self.model.refresh_rows(rows, texts)
         self.rows_refreshed.emit(len(rows))
 
     def close(self) -> None:
