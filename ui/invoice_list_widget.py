@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.ledger.views import InvoiceRow
 from ui.column_fit import TableColumns
+from ui.invoice_delegate import InvoiceDelegate
 from ui.invoice_model import STATUS_COLUMN, InvoiceTableModel, Query
 from ui.statuses import FILTERS
 
@@ -45,6 +46,8 @@ class InvoiceListWidget(QWidget):
         self.table.setObjectName("invoiceTable")
         self.table.setAccessibleName("Invoices")
         self.table.setModel(self.model)
+        self.delegate = InvoiceDelegate(self.table, self.model)  # paints from the row texts
+        self.table.setItemDelegate(self.delegate)
         self._setup_table()
         self._viewport = self.table.viewport()
         self._viewport.installEventFilter(self)
@@ -115,6 +118,7 @@ class InvoiceListWidget(QWidget):
 
     def refit_columns(self) -> None:
         """After a font or style change: the cells' padding is measured again."""
+        self.delegate.restyled()
         self.columns.restyled()
         self.fit_columns()
 
