@@ -6,7 +6,9 @@ thread to repaint the list (about 150 cells), at every search, page and selectio
 one reads the row's texts (made on the worker, `InvoiceTableModel.texts`), and draws each
 with one `drawText`, where Qt's delegate would put it: the padding and the icon's place
 are measured from the style once per column (again when the font or style changes).
-The selection is drawn by the style itself, so the theme's colours apply as before.
+A selected cell is filled with the palette's highlight (the theme's selection colour),
+as the style fills it, without asking the style sheet per cell (that was 1.3 ms for one
+selected row).
 Sizes, tooltips and accessibility still come from the model, as with Qt's delegate.
 """
 
@@ -22,7 +24,6 @@ Index = QModelIndex | QPersistentModelIndex
 _SELECTED = QStyle.StateFlag.State_Selected
 _ENABLED = QStyle.StateFlag.State_Enabled
 _ACTIVE = QStyle.StateFlag.State_Active
-_ITEM = QStyle.PrimitiveElement.PE_PanelItemViewItem
 Place = tuple[int, int, int, int, QRect | None]  # text insets (l, t, r, b), icon rect
 # As the style draws it: a descender may reach into the padding (kiosk mode's large type).
 _FLAGS = tuple(a | int(Qt.TextFlag.TextDontClip) for a in _ALIGNMENTS)
@@ -81,8 +82,6 @@ class InvoiceDelegate(QStyledItemDelegate):
             place = self._places[key] = self._place(option, index)
         state = option.state
         selected = bool(state & _SELECTED)
-        if selected:
-            self.view.style().drawPrimitive(_ITEM, option, painter, self.view)
         group = (
             QPalette.ColorGroup.Disabled
             if not state & _ENABLED
@@ -90,6 +89,8 @@ class InvoiceDelegate(QStyledItemDelegate):
             if state & _ACTIVE
             else QPalette.ColorGroup.Inactive
         )
+        if selected:
+            painter.fillRect(r, option.palette.brush(group, QPalette.ColorRole.Highlight))
         plain, plain_fm, bold, bold_fm = self._font_pair()
         left, top, right, bottom, icon = place
         if col == STATUS_COLUMN:
