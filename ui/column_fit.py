@@ -40,6 +40,7 @@ class TableColumns:
         self.text = text or (lambda r, c: str(model.data(model.index(r, c)) or ""))
         self.drop_order, self.bold = drop_order, bold
         self.widest = [0] * len(samples)  # widest text loaded so far, per column
+        self._overheads: dict[int, int] = {}  # per column, measured on a loaded row
         model.modelReset.connect(self.forget)
         model.rowsInserted.connect(lambda _p, first, last: self.measure(first, last))
         model.dataChanged.connect(lambda a, b, *_r: self.measure(a.row(), b.row()))
@@ -48,6 +49,11 @@ class TableColumns:
 
     def forget(self) -> None:
         self.widest = [0] * len(self.samples)
+
+    def restyled(self) -> None:
+        """The font or style changed: padding and icons are measured again."""
+        self._overheads.clear()
+        self.fit()
 
     def measure(self, first: int, last: int) -> None:
         """Note the width of rows first..last (a page as it arrives). Only the longest
@@ -69,13 +75,21 @@ class TableColumns:
             self.fit()
 
     def _overhead(self, col: int) -> int:
-        """Padding, margins and icon around a cell's text, as the view's delegate counts."""
+        """Padding, margins and icon around a cell's text, as the view's delegate counts.
+        Measured once on a loaded row and kept (it is the same for every row): an empty
+        result no longer measured it another way, which moved every column by a few pixels
+        and back, and repainted the whole table twice, at each search."""
+        known = self._overheads.get(col)
+        if known is not None:
+            return known
         model, t = self.table.model(), self.table
         fm = _metrics(t, col in self.bold)
         if model.rowCount():
             index = model.index(0, col)
             text = str(model.data(index) or "")
-            return max(t.sizeHintForIndex(index).width() - fm.horizontalAdvance(text), 0) + 2
+            width = max(t.sizeHintForIndex(index).width() - fm.horizontalAdvance(text), 0) + 2
+            self._overheads[col] = width
+            return width
         margin = t.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, t)
         icon = 22 if col in self.bold else 0
         return 2 * margin + 20 + icon

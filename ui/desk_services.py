@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
@@ -192,8 +193,12 @@ class DeskServices(QObject):
 
         QueryOp(self.parent(), read_mode, kind="net").success(self.mode_changed.emit).run()
 
-    def warm_up(self) -> None:
-        QueryOp(None, lambda _t: warm_up(), kind="net").run()
+    def warm_up(self, then: Callable[[], object] | None = None) -> None:
+        """Import the payment screens on a worker; `then` runs on the GUI thread after."""
+        op = QueryOp(self, lambda _t: warm_up(), kind="net")
+        if then is not None:
+            op.success(lambda _r: then())
+        op.run()
 
     # -- payment events -----------------------------------------------------------------------
     @Slot(object)
@@ -215,16 +220,24 @@ class DeskServices(QObject):
     def on_refresh_timer_timeout(self) -> None:
         numbers, self._changed = self._changed, set()
         wanted = sorted(numbers & {r.number for r in self.model.rows})
-        ctx = self.ctx
+        ctx, locale = self.ctx, self.model.locale
+
+        def reload(_t):  # on the database worker, the rows' texts made there too
+            from ui.invoice_model import row_texts
+
+            rows = load_rows(ctx, wanted)
+            return rows, [row_texts(r, locale) for r in rows]
+
         if wanted:
-            QueryOp(self.parent(), lambda _t: load_rows(ctx, wanted)).success(
-                self._on_rows_reloaded
-            ).failure(lambda exc: log.info("refresh failed: %s", exc)).run()
+            QueryOp(self.parent(), reload).success(self._on_rows_reloaded).failure(
+                lambda exc: log.info("refresh failed: %s", exc)
+            ).run()
         if self._detail_number() in numbers:
             self.detail_touched.emit()
 
-    def _on_rows_reloaded(self, rows) -> None:
-        self.model.refresh_rows(rows)
+    def _on_rows_reloaded(self, got) -> None:
+        rows, texts = got
+        self.model.refresh_rows(rows, texts)
         self.rows_refreshed.emit(len(rows))
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.ledger.views import InvoiceRow
 from ui.column_fit import TableColumns
+from ui.invoice_delegate import InvoiceDelegate
 from ui.invoice_model import STATUS_COLUMN, InvoiceTableModel, Query
 from ui.statuses import FILTERS
 
@@ -45,6 +46,8 @@ class InvoiceListWidget(QWidget):
         self.table.setObjectName("invoiceTable")
         self.table.setAccessibleName("Invoices")
         self.table.setModel(self.model)
+        self.delegate = InvoiceDelegate(self.table, self.model)  # paints from the row texts
+        self.table.setItemDelegate(self.delegate)
         self._setup_table()
         self._viewport = self.table.viewport()
         self._viewport.installEventFilter(self)
@@ -73,6 +76,10 @@ class InvoiceListWidget(QWidget):
         t.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         t.setSortingEnabled(True)
         t.setWordWrap(False)
+        # Always there, so that the viewport keeps its width when a search empties the
+        # list and fills it again: the columns are not fitted and the table not painted
+        # twice more at each search, and nothing jumps sideways under the cashier's eyes.
+        t.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         t.verticalHeader().hide()
         t.verticalHeader().setDefaultSectionSize(34)
         t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -109,11 +116,17 @@ class InvoiceListWidget(QWidget):
         fm = self.table.fontMetrics()
         self.table.verticalHeader().setDefaultSectionSize(max(fm.height() + 16, 32))
 
+    def refit_columns(self) -> None:
+        """After a font or style change: the cells' padding is measured again."""
+        self.delegate.restyled()
+        self.columns.restyled()
+        self.fit_columns()
+
     def changeEvent(self, event) -> None:
         from PySide6.QtCore import QEvent
 
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            QTimer.singleShot(0, self, self.fit_columns)
+            QTimer.singleShot(0, self, self.refit_columns)
         super().changeEvent(event)
 
     def eventFilter(self, watched, event) -> bool:

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 PAGE = 200
 Index = QModelIndex | QPersistentModelIndex
+Page = tuple[list[InvoiceRow], list[tuple[str, ...]]]  # rows and their row_texts
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,24 @@ def fetch_page(ctx, query: Query, offset: int, limit: int) -> list[InvoiceRow]:
                 order_by=order,
                 today=today,
             )
-    locale = str(ctx.settings.get("desk.locale"))
-    for r in rows:  # format the money here, so painting the page costs the GUI nothing
-        for minor in (r.total, r.paid, r.balance):
-            _formatted(minor, r.currency, locale)
     return rows
+
+
+def row_texts(inv: InvoiceRow, locale: str) -> tuple[str, ...]:
+    """What each column shows for `inv`: made once per row, on the worker that fetched it,
+    so that painting, measuring and reading the table are tuple look-ups on the GUI
+    thread (a repaint asks about ten roles of each visible cell)."""
+    money, currency = _formatted, inv.currency
+    return (
+        inv.number,
+        inv.student_name,
+        inv.student_number,
+        inv.due_date.strftime("%d %b %Y"),
+        money(inv.total, currency, locale),
+        money(inv.paid, currency, locale),
+        money(inv.balance, currency, locale),
+        invoice_look(inv.status).label,
+    )
 
 
 def count_rows(ctx, query: Query) -> int:
@@ -115,6 +129,7 @@ class InvoiceTableModel(QAbstractTableModel):
         self._fetch = fetcher
         self.query = Query()
         self.rows: list[InvoiceRow] = []
+        self.texts: list[tuple[str, ...]] = []  # row_texts of each row, in step with rows
         self._generation = 0
         self._loading = False
         self._exhausted = False
@@ -130,7 +145,7 @@ class InvoiceTableModel(QAbstractTableModel):
     def reload(self) -> None:
         self._generation += 1
         self.beginResetModel()
-        self.rows = []
+        self.rows, self.texts = [], []
         self._exhausted = False
         self._loading = False
         self.total_count = None
@@ -142,13 +157,18 @@ class InvoiceTableModel(QAbstractTableModel):
         """Replace one invoice's row in place (after a payment), if it is shown."""
         self.refresh_rows([row])
 
-    def refresh_rows(self, rows: list[InvoiceRow]) -> None:
+    def refresh_rows(
+        self, rows: list[InvoiceRow], texts: list[tuple[str, ...]] | None = None
+    ) -> None:
+        """`texts`: the rows' row_texts, when a worker made them."""
         where = {r.number: i for i, r in enumerate(self.rows)}
+        if texts is None:
+            texts = [row_texts(r, self.locale) for r in rows]
         changed = []
-        for row in rows:
+        for row, text in zip(rows, texts, strict=True):
             i = where.get(row.number)
             if i is not None:
-                self.rows[i] = row
+                self.rows[i], self.texts[i] = row, text
                 changed.append(i)
         if changed:  # one signal for the lot: each one re-measures the columns and repaints
             first, last = min(changed), max(changed)
@@ -168,26 +188,34 @@ class InvoiceTableModel(QAbstractTableModel):
 
     def _load_page(self) -> None:
         self._loading = True
-        gen, query, offset, ctx, fetch = (
+        gen, query, offset, ctx, fetch, locale = (
             self._generation,
             self.query,
             len(self.rows),
             self.ctx,
             self._fetch,
+            self.locale,
         )
-        QueryOp(self, lambda _t: fetch(ctx, query, offset, PAGE)).success(
-            lambda rows: self._on_page(gen, rows)
-        ).failure(lambda exc: self._on_failed(gen, exc)).run()
 
-    def _on_page(self, generation: int, rows: list[InvoiceRow]) -> None:
+        def page(_t) -> Page:  # on the database worker
+            rows = fetch(ctx, query, offset, PAGE)
+            return rows, [row_texts(r, locale) for r in rows]
+
+        QueryOp(self, page).success(lambda got: self._on_page(gen, got)).failure(
+            lambda exc: self._on_failed(gen, exc)
+        ).run()
+
+    def _on_page(self, generation: int, page: Page) -> None:
         if generation != self._generation:
             return
+        rows, texts = page
         self._loading = False
         self._exhausted = len(rows) < PAGE
         if rows:
             start = len(self.rows)
             self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
             self.rows.extend(rows)
+            self.texts.extend(texts)
             self.endInsertRows()
         self.page_loaded.emit(len(self.rows))
 
@@ -253,12 +281,12 @@ class InvoiceTableModel(QAbstractTableModel):
         row = index.row()
         if not 0 <= row < len(self.rows):
             return None
-        inv = self.rows[row]
         col = index.column()
         if role in _TEXT_ROLES:
-            return self._text(inv, col)
+            return self.texts[row][col]
         if role == _ALIGN_ROLE:
             return _ALIGNMENTS[col]
+        inv = self.rows[row]
         if col == STATUS_COLUMN:
             look = invoice_look(inv.status)
             if role == Qt.ItemDataRole.DecorationRole:
@@ -275,27 +303,7 @@ class InvoiceTableModel(QAbstractTableModel):
 
     def text_at(self, row: int, col: int) -> str:
         """What cell (row, col) shows (row loaded), without building a QModelIndex."""
-        return self._text(self.rows[row], col)
-
-    def _text(self, inv: InvoiceRow, col: int) -> str:
-        if col == 0:
-            return inv.number
-        if col == 1:
-            return inv.student_name
-        if col == 2:
-            return inv.student_number
-        if col == 3:
-            return inv.due_date.strftime("%d %b %Y")
-        if col == 4:
-            return self._money(inv.total, inv.currency)
-        if col == 5:
-            return self._money(inv.paid, inv.currency)
-        if col == 6:
-            return self._money(inv.balance, inv.currency)
-        return invoice_look(inv.status).label
-
-    def _money(self, minor: int, currency: str) -> str:
-        return _formatted(minor, currency, self.locale)
+        return self.texts[row][col]
 
 
 @lru_cache(maxsize=65536)

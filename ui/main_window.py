@@ -34,6 +34,7 @@ from ui.events import PaymentEvents
 from ui.idle import IdleWatcher
 from ui.invoice_list_widget import InvoiceListWidget
 from ui.operations import QueryOp
+from ui.payment_spare import REBUILD_MS, PaymentSpare
 from ui.signin_widget import SignInWidget
 from ui.status_bar_widget import DeskStatusBar
 from ui.sync_controller import SyncController
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.sync = SyncController(ctx, self)
         self.idle = IdleWatcher(self)
         self.idle.set_minutes(float(ctx.settings.get("ui.idle_lock_minutes")))
+        self.spare = PaymentSpare(self)  # the next payment's dialog, built ahead
         from ui.desk_actions import DeskActions
 
         self.actions_ = DeskActions(self)
@@ -194,7 +196,7 @@ class MainWindow(QMainWindow):
         if self._services_started:
             return
         self._services_started = True
-        self.services.warm_up()
+        self.services.warm_up(then=self.spare.prepare)
         self.refresh_mode()
         self._start_sync()
         self.services.start_poller()
@@ -222,6 +224,7 @@ class MainWindow(QMainWindow):
         elif not s.get("ui.kiosk_mode") and self.isFullScreen():
             self.showNormal()
         self.idle.set_minutes(float(s.get("ui.idle_lock_minutes")))
+        self.spare.renew()  # built with the old locale, tenders or theme
         stripe = any(k.startswith(STRIPE_SETTINGS) for k in keys)
         relay = any(k.startswith(RELAY_SETTINGS) for k in keys)
         if stripe:
@@ -359,17 +362,17 @@ class MainWindow(QMainWindow):
                 "Select an invoice with a balance to take a payment.", 4000
             )
             return
-        from ui.payment_dialog import PaymentDialog
-
         if self.payment_dialog is not None:
             self.payment_dialog.deleteLater()
-        self.payment_dialog = PaymentDialog(self, self.ctx, d, self.user, self.events)
+        self.payment_dialog = self.spare.take()
+        self.payment_dialog.bind(d, self.user)
         self.payment_dialog.finished.connect(self.on_payment_dialog_finished)
         self.payment_opened.emit(self.payment_dialog)
         self.payment_dialog.open()
 
     @Slot(int)
     def on_payment_dialog_finished(self, _code: int) -> None:
+        self.spare.prepare(REBUILD_MS)
         self.detail.reload()
         self.invoices.table.setFocus()
 

@@ -37,25 +37,28 @@ COUNTER = (
 
 
 class PaymentAmountWidget(QWidget):
+    detail: InvoiceDetail  # set by `bind`
     submitted = Signal(int, str, bool)  # amount minor, channel, show QR
     tender_submitted = Signal(object)  # a checked counter Tender (kiosk.payments.tender_types)
     cancelled = Signal()
 
-    def __init__(self, ctx, detail: InvoiceDetail, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx, detail: InvoiceDetail | None = None, parent: QWidget | None = None
+    ) -> None:
+        """Built without `detail`, the page waits for `bind` (ui.payment_spare builds the
+        next payment's dialog ahead, before anyone picks the invoice)."""
         super().__init__(parent)
         self.ctx = ctx
-        self.detail = detail
         self.money_locale = str(ctx.settings.get("desk.locale"))
         self.amount_minor: int | None = None
-        r = detail.row
-        who = QLabel(r.student_name)
-        who.setObjectName("heading")
-        sub = QLabel(
-            f"{r.number} · {r.student_number} · balance "
-            f"{format_money(r.balance, r.currency, self.money_locale)}"
-        )
-        sub.setObjectName("muted")
-        self.amount = QLineEdit(self.plain(r.balance))
+        self.bound = False  # the checks read the invoice's balance: none before `bind`
+        self.who = QLabel()
+        self.who.setObjectName("heading")
+        self.sub = QLabel()
+        self.sub.setObjectName("muted")
+        self.covers = QLabel()
+        self.covers.setAccessibleName("Outstanding components")
+        self.amount = QLineEdit()
         self.amount.setObjectName("amountInput")
         self.amount.setAccessibleName("Amount to pay")
         self.amount.setStyleSheet("font-size: 20pt; font-weight: 600;")
@@ -66,6 +69,23 @@ class PaymentAmountWidget(QWidget):
         self.error = QLabel()
         self.error.setObjectName("errorText")
         self.error.setWordWrap(True)
+        self._build_channels(ctx)
+        self.start = QPushButton(icons.icon("payment"), "Start payment")
+        self.start.setProperty("primary", True)
+        self.start.setDefault(True)
+        self.start.setAccessibleName("Start payment")
+        self.cancel = QPushButton("Cancel")
+        self._layout()
+        self.full.clicked.connect(self.on_full_clicked)
+        self.start.clicked.connect(self.on_start_clicked)
+        self.cancel.clicked.connect(self.cancelled)
+        self.amount.textChanged.connect(self.on_amount_text_changed)
+        self.channels.idToggled.connect(self.on_channels_id_toggled)
+        self.fields.changed.connect(self.on_fields_changed)
+        if detail is not None:
+            self.bind(detail)
+
+    def _build_channels(self, ctx) -> None:
         self.browser = QRadioButton("Open checkout on this screen")
         self.browser.setIcon(icons.icon("browser"))
         self.qr = QRadioButton("Show QR for the student's phone")
@@ -77,27 +97,34 @@ class PaymentAmountWidget(QWidget):
         self.qr_kind.setAccessibleName("What the QR code opens")
         self.counter: dict[str, QRadioButton] = {}
         self._offer(list(ctx.settings.get("payments.tenders")))
-        self.fields = TenderFieldsWidget(ctx, r.currency)
+        self.fields = TenderFieldsWidget(ctx, str(ctx.settings.get("desk.currency")))
         self.fields.hide()
-        self.start = QPushButton(icons.icon("payment"), "Start payment")
-        self.start.setProperty("primary", True)
-        self.start.setDefault(True)
-        self.start.setAccessibleName("Start payment")
-        self.cancel = QPushButton("Cancel")
-        self._layout(who, sub)
-        self.amount.textChanged.connect(self.on_amount_text_changed)
-        self.full.clicked.connect(self.on_full_clicked)
-        self.start.clicked.connect(self.on_start_clicked)
-        self.cancel.clicked.connect(self.cancelled)
-        self.channels.idToggled.connect(self.on_channels_id_toggled)
-        self.fields.changed.connect(self.on_fields_changed)
+
+    def bind(self, detail: InvoiceDetail) -> None:
+        """Show `detail`'s student, balance and components, the full balance to pay."""
+        self.detail = detail
+        r = detail.row
+        self.who.setText(r.student_name)
+        self.sub.setText(
+            f"{r.number} · {r.student_number} · balance "
+            f"{format_money(r.balance, r.currency, self.money_locale)}"
+        )
+        owed = [c for c in detail.components if c.balance > 0]
+        lines = "<br>".join(f"{c.name}: {self._fmt(c.balance)}" for c in owed)
+        self.covers.setText(
+            f"<span style='color:gray'>Outstanding, paid in this order:</span><br>{lines}"
+        )
+        self._form.setRowVisible(self.covers, bool(lines))
+        self.fields.start(r.currency)
+        self.bound = True
+        self.amount.setText(self.plain(r.balance))
         self.on_channels_id_toggled()
 
-    def _layout(self, who: QLabel, sub: QLabel) -> None:
+    def _layout(self) -> None:
         amount_row = QHBoxLayout()
         amount_row.addWidget(self.amount, 1)
         amount_row.addWidget(self.full)
-        form = QFormLayout()
+        form = self._form = QFormLayout()
         form.setVerticalSpacing(12)
         form.addRow("Amount", amount_row)
         form.addRow("", self.error)
@@ -116,17 +143,7 @@ class PaymentAmountWidget(QWidget):
         channel.addLayout(counter_row)
         form.addRow("Channel", channel)
         form.addRow("", self.fields)
-        owed = [c for c in self.detail.components if c.balance > 0]
-        lines = "<br>".join(
-            f"{c.name}: {format_money(c.balance, self.detail.row.currency, self.money_locale)}"
-            for c in owed
-        )
-        if lines:
-            what = QLabel(
-                f"<span style='color:gray'>Outstanding, paid in this order:</span><br>{lines}"
-            )
-            what.setAccessibleName("Outstanding components")
-            form.addRow("Covers", what)
+        form.addRow("Covers", self.covers)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel)
@@ -134,8 +151,8 @@ class PaymentAmountWidget(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(28, 24, 28, 24)
         lay.setSpacing(10)
-        lay.addWidget(who)
-        lay.addWidget(sub)
+        lay.addWidget(self.who)
+        lay.addWidget(self.sub)
         lay.addSpacing(10)
         lay.addLayout(form)
         lay.addStretch(1)
@@ -147,9 +164,15 @@ class PaymentAmountWidget(QWidget):
             if kind.replace("-", "_") in tenders:
                 self.qr_kind.addItem(label, kind)
         has_qr, has_browser = self.qr_kind.count() > 0, "checkout" in tenders
-        for widget, shown in ((self.qr, has_qr), (self.qr_kind, has_qr)):
-            widget.setVisible(shown)
-        self.browser.setVisible(has_browser)
+        # Only ever hidden here: not laid out yet, these have no parent, and showing one
+        # made it a window of its own for a moment (taking the focus from the desk).
+        for widget, shown in (
+            (self.qr, has_qr),
+            (self.qr_kind, has_qr),
+            (self.browser, has_browser),
+        ):
+            if not shown:
+                widget.hide()
         for label, kind in COUNTER:
             if kind in tenders:
                 button = QRadioButton(label)
@@ -205,6 +228,8 @@ class PaymentAmountWidget(QWidget):
     def on_amount_text_changed(self, text: str) -> None:
         from kiosk.payments.errors import PaymentError
 
+        if not self.bound:
+            return
         r = self.detail.row
         try:
             self.amount_minor = self._check(text)

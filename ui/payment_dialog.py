@@ -24,6 +24,13 @@ from ui.receipt_widget import ReceiptPreviewWidget
 log = logging.getLogger(__name__)
 
 AMOUNT, WAIT, RECEIPT = 0, 1, 2
+Pages = tuple[PaymentAmountWidget, PaymentWaitWidget, ReceiptPreviewWidget]
+
+
+def build_pages(ctx) -> Pages:
+    """The dialog's three pages, not yet bound to an invoice."""
+    locale = str(ctx.settings.get("desk.locale"))
+    return PaymentAmountWidget(ctx), PaymentWaitWidget(locale), ReceiptPreviewWidget(ctx)
 
 
 class Browser:
@@ -65,22 +72,27 @@ class PaymentDialog(QDialog):
     receipt_shown = Signal(str)  # receipt number
     tender_taken = Signal(object)  # TenderView: a counter payment recorded
 
-    def __init__(self, parent: QWidget | None, ctx, detail: InvoiceDetail, user, events) -> None:
+    detail: InvoiceDetail  # set by `bind`
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        ctx,
+        detail: InvoiceDetail | None,
+        user,
+        events,
+        pages: Pages | None = None,
+    ) -> None:
+        """Without `detail`, the dialog waits for `bind` (ui.payment_spare builds the next
+        payment's dialog ahead); `pages`, when given, were built ahead (`build_pages`)."""
         super().__init__(parent)
-        self.ctx, self.detail, self.user = ctx, detail, user
+        self.ctx, self.user = ctx, user
         self.attempt = None
         self.show_qr = True
         self.receipt_number: str | None = None
-        self.setWindowTitle(f"Take payment · {detail.row.number}")
         self.setAccessibleName("Take payment")
         self.resize(980, 640)
-        locale = str(ctx.settings.get("desk.locale"))
-        self.amount_page = PaymentAmountWidget(ctx, detail)
-        self.wait_page = PaymentWaitWidget(locale)
-        status = getattr(parent, "status", None)
-        mode = getattr(getattr(status, "mode", None), "text", lambda: "")()
-        self.wait_page.test_hint.setVisible("LIVE" not in mode)
-        self.receipt_page = ReceiptPreviewWidget(ctx)
+        self.amount_page, self.wait_page, self.receipt_page = pages or build_pages(ctx)
         self.pages = QStackedWidget()
         for page in (self.amount_page, self.wait_page, self.receipt_page):
             self.pages.addWidget(page)
@@ -90,6 +102,11 @@ class PaymentDialog(QDialog):
         # Registered now that the button is inside the dialog: Qt would otherwise make the
         # first button in the focus chain ("Full balance") the dialog's default.
         self.amount_page.start.setDefault(True)
+        self._connect(events)
+        if detail is not None:
+            self.bind(detail, user)
+
+    def _connect(self, events) -> None:
         self.amount_page.submitted.connect(self.on_amount_page_submitted)
         self.amount_page.tender_submitted.connect(self.on_amount_page_tender_submitted)
         self.amount_page.cancelled.connect(self.reject)
@@ -102,6 +119,15 @@ class PaymentDialog(QDialog):
         self.wait_page.state_changed.connect(self._hold_idle_lock)
         self.pages.currentChanged.connect(self._hold_idle_lock)
         events.changed.connect(self.on_events_changed)
+
+    def bind(self, detail: InvoiceDetail, user) -> None:
+        """For `detail`, taken by `user`: the amount page shows its balance, focused."""
+        self.detail, self.user = detail, user
+        self.setWindowTitle(f"Take payment · {detail.row.number}")
+        self.amount_page.bind(detail)
+        status = getattr(self.parent(), "status", None)
+        mode = getattr(getattr(status, "mode", None), "text", lambda: "")()
+        self.wait_page.test_hint.setVisible("LIVE" not in mode)
         self.amount_page.focus()
 
     @property

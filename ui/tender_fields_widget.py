@@ -98,6 +98,15 @@ class TenderFieldsWidget(QWidget):
             form.addRow(label, widget)
         return page
 
+    def start(self, currency: str) -> None:
+        """Ready for a payment in `currency` today (the page may have been built ahead,
+        before midnight or for another invoice's currency)."""
+        self.currency = currency
+        today = desk_today(self.ctx.settings)
+        for edit in (self.dated, self.paid_on):
+            edit.setDate(QDate(today.year, today.month, today.day))
+        self._show_change()
+
     def set_kind(self, kind: str) -> None:
         self.kind = kind
         self.pages.setCurrentIndex(PAGES[kind])
