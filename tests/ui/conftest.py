@@ -35,18 +35,25 @@ def cashier(desk_ctx):
         return authenticate(s, "cashier@example.com", "cashierpass123")
 
 
-@pytest.fixture
-def window(qtbot, desk_ctx):
-    """The main window, started but not signed in."""
+def started_window(qtbot, ctx, show: bool = True):
+    """A main window for `ctx`, shown (unless not `show`) and started: its list is ready."""
     from ui.app import create_app
     from ui.main_window import MainWindow
 
-    create_app(desk_ctx)
-    win = MainWindow(desk_ctx)
+    create_app(ctx)
+    win = MainWindow(ctx)
     qtbot.addWidget(win)
-    win.show()
+    if show:
+        win.show()
     with qtbot.waitSignal(win.list_ready, timeout=10_000):
         win.start()
+    return win
+
+
+@pytest.fixture
+def window(qtbot, desk_ctx):
+    """The main window, started but not signed in."""
+    win = started_window(qtbot, desk_ctx)
     yield win
     win.close()
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate
 
+from tests.ui.conftest import started_window
+
 
 def _settle(qtbot, win) -> None:
     """The desk's services started (the test-mode banner shown) and the table's size
@@ -50,16 +52,8 @@ def test_cells_look_as_with_qts_delegate(qtbot, window, cashier, name):
 
 def test_kiosk_mode_cells_look_as_with_qts_delegate(qtbot, desk_ctx, cashier):
     """Kiosk mode's large type and padding (a descender reaches into the padding)."""
-    from ui.app import create_app
-    from ui.main_window import MainWindow
-
     desk_ctx.settings.set("ui.kiosk_mode", True)
-    create_app(desk_ctx)
-    win = MainWindow(desk_ctx)
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.list_ready, timeout=10_000):
-        win.start()
+    win = started_window(qtbot, desk_ctx)
     win.sign_in_as(cashier)
     inv = win.invoices
     qtbot.waitUntil(lambda: inv.model.rowCount() > 3 and win.detail.detail is not None)

@@ -19,6 +19,7 @@ from kiosk.ledger.views import (
     ReceiptView,
     RefundView,
 )
+from tests.ui.conftest import started_window
 
 SHOTS = Path(os.environ.get("LAYOUT_SHOTS", "/tmp"))
 SIZES = [(1024, 700), (1366, 768), (1920, 1080)]
@@ -138,18 +139,11 @@ def big_desk(request, qtbot, desk_ctx, cashier, tmp_path):
     mode when the test's parameter says so."""
     desk_ctx.settings.set("ui.kiosk_mode", bool(getattr(request, "param", False)))
     from kiosk.ledger.importer import import_csv
-    from ui.app import create_app
-    from ui.main_window import MainWindow
 
     path = tmp_path / "big.csv"
     path.write_text(CSV, encoding="utf-8")
     import_csv(desk_ctx.ledger, path)
-    create_app(desk_ctx)
-    win = MainWindow(desk_ctx)
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.list_ready, timeout=10_000):
-        win.start()
+    win = started_window(qtbot, desk_ctx)
     win.sign_in_as(cashier)
     yield win
     win.close()

@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from tests.ui.conftest import started_window
+
 
 @pytest.fixture
 def machine_in_utc(monkeypatch):
@@ -74,14 +76,7 @@ def test_list_and_detail_say_overdue_by_the_desks_date(qtbot, monkeypatch, desk_
     with desk_ctx.ledger.begin() as s:
         number = search_invoices(s, "", status="open", limit=1)[0].number
         s.query(Invoice).filter(Invoice.number == number).one().due_date = machine_day
-    from ui.app import create_app
-    from ui.main_window import MainWindow
-
-    create_app(desk_ctx)
-    win = MainWindow(desk_ctx)
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.list_ready, timeout=10_000):
-        win.start()
+    win = started_window(qtbot, desk_ctx, show=False)
     win.sign_in_as(cashier)
     win.invoices.search.setText(number)
     model = win.invoices.model
