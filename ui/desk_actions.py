@@ -347,6 +347,7 @@ class DeskActions(QObject):
         ctx = self.ctx
         QueryOp(self.win, lambda _t: ctx.settings.set("ui.theme", name)).run()
         self.win.invoices.model.layoutChanged.emit()
+        self.win.spare.renew()  # the next payment's dialog, built ahead in the new theme
 
 
 def _refund_note(ctx, view) -> tuple[str, Path] | None:

@@ -42,6 +42,10 @@ class DeskServices(QObject):
         self._receipts_timer = QTimer(self)
         self._receipts_timer.setInterval(RECEIPTS_EVERY_MS)
         self._receipts_timer.timeout.connect(self.catch_up_receipts)
+        self._catch_up_timer = QTimer(self)  # one catch-up a second after a run of payments
+        self._catch_up_timer.setSingleShot(True)
+        self._catch_up_timer.setInterval(1000)
+        self._catch_up_timer.timeout.connect(self.catch_up_receipts)
         self._catch_up: QProcess | None = None
 
     # -- poller -----------------------------------------------------------------------------
@@ -114,14 +118,8 @@ class DeskServices(QObject):
     def catch_up_soon(self, _change: object = None) -> None:
         """Receipts for what was paid or refunded: one catch-up a second after a run of
         them, not a timer each (a burst of 1,000 synced events made 1,000 timers)."""
-        timer = getattr(self, "_catch_up_timer", None)
-        if timer is None:
-            timer = self._catch_up_timer = QTimer(self)
-            timer.setSingleShot(True)
-            timer.setInterval(1000)
-            timer.timeout.connect(self.catch_up_receipts)
-        if not timer.isActive():
-            timer.start()
+        if not self._catch_up_timer.isActive():
+            self._catch_up_timer.start()
 
     @Slot()
     def catch_up_receipts(self) -> None:

@@ -7,6 +7,8 @@ the poller and relay events keep running while the student pays.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from typing import cast
 
 from PySide6.QtCore import QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
@@ -27,10 +29,17 @@ AMOUNT, WAIT, RECEIPT = 0, 1, 2
 Pages = tuple[PaymentAmountWidget, PaymentWaitWidget, ReceiptPreviewWidget]
 
 
+def page_parts(ctx) -> Iterator[QWidget]:
+    """The dialog's three pages, not yet bound to an invoice, made one at a time (so that
+    ui.payment_spare can build them between turns of the event loop)."""
+    yield PaymentAmountWidget(ctx)
+    yield PaymentWaitWidget(str(ctx.settings.get("desk.locale")))
+    yield ReceiptPreviewWidget(ctx)
+
+
 def build_pages(ctx) -> Pages:
     """The dialog's three pages, not yet bound to an invoice."""
-    locale = str(ctx.settings.get("desk.locale"))
-    return PaymentAmountWidget(ctx), PaymentWaitWidget(locale), ReceiptPreviewWidget(ctx)
+    return cast(Pages, tuple(page_parts(ctx)))
 
 
 class Browser:

@@ -15,7 +15,7 @@ used: Take payment builds the dialog on the spot then, as it always did.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
@@ -98,20 +98,16 @@ class PaymentSpare(QObject):
         self._timer.start(0)
 
     def _build(self) -> Iterator[None]:
-        from ui.payment_amount_widget import PaymentAmountWidget
-        from ui.payment_dialog import PaymentDialog
-        from ui.payment_wait_widget import PaymentWaitWidget
-        from ui.receipt_widget import ReceiptPreviewWidget
+        from ui.payment_dialog import Pages, PaymentDialog, page_parts
 
         ctx, win = self.win.ctx, self.win
         self._built_for = self._settings()
-        amount = PaymentAmountWidget(ctx)
-        yield
-        wait = PaymentWaitWidget(str(ctx.settings.get("desk.locale")))
-        yield
-        receipt = ReceiptPreviewWidget(ctx)
-        yield
-        dialog = PaymentDialog(win, ctx, None, win.user, win.events, (amount, wait, receipt))
+        parts = []
+        for part in page_parts(ctx):
+            parts.append(part)
+            yield
+        pages = cast("Pages", tuple(parts))
+        dialog = PaymentDialog(win, ctx, None, win.user, win.events, pages)
         yield
         dialog.ensurePolished()
         layout = dialog.layout()
@@ -121,7 +117,7 @@ class PaymentSpare(QObject):
         # Each page laid out at the dialog's size and painted once, off screen: glyphs,
         # icons and frames are cached. (Not the dialog itself: grabbing a top-level that
         # was never shown took the keyboard focus from the desk's window.)
-        for page in (amount, wait, receipt):
+        for page in pages:
             page.resize(dialog.pages.size())
             page.grab()
             yield

@@ -25,7 +25,7 @@ from kiosk.payments import stripe_shapes as shapes
 from kiosk.payments.after_commit import finish
 from kiosk.payments.apply import ApplyResult, apply_checkout_session, apply_event
 from kiosk.payments.attempt_views import AttemptView
-from kiosk.payments.closing import deactivate_link
+from kiosk.payments.closing import deactivate_link, local_applier
 from kiosk.payments.errors import NotFound, PaymentError, StripeUnavailable
 from kiosk.payments.fee_slip_poll import poll_fee_slips
 from kiosk.payments.fee_slips import deactivate_stale_fee_slips
@@ -140,11 +140,10 @@ def poll_attempt(ctx: Context, gateway: StripeGateway, public_id: str) -> list[S
                 apply_checkout_session(s, cs, source="poll", desk=ctx.desk, settings=ctx.settings)
             )
         if timed_out:
-            from kiosk.payments.apply import Applier
-
-            applier = Applier(s, "poll", ctx.desk, None, ctx.settings)
             results.append(
-                applier.set_status_of(public_id, PaymentStatus.EXPIRED, "timed out at the desk")
+                local_applier(ctx, s).set_status_of(
+                    public_id, PaymentStatus.EXPIRED, "timed out at the desk"
+                )
             )
     finish(ctx, gateway, results)
     return [c for r in results for c in r.changes]

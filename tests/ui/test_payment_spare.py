@@ -87,6 +87,22 @@ def test_a_settings_change_builds_the_next_dialog_again(qtbot, window, cashier):
     assert window.spare._dialog is not old
 
 
+def test_switching_the_theme_from_the_menu_builds_the_next_dialog_in_it(
+    qtbot, window, cashier
+):
+    from ui import theme
+
+    window.sign_in_as(cashier)
+    old = _ready_spare(qtbot, window)
+    before = theme.current()
+    window.actions_.theme_action.trigger()  # Desk → Dark theme, as a click does
+    assert theme.current() != before and not window.spare.ready
+    qtbot.waitUntil(lambda: window.spare.ready, timeout=5_000)
+    assert window.spare._dialog is not old
+    assert window.spare._built_for[0] == theme.current()
+    window.actions_.theme_action.trigger()
+
+
 def test_without_a_spare_the_dialog_is_built_on_the_spot(qtbot, window, cashier):
     window.sign_in_as(cashier)
     (row,) = _open_invoices(window.ctx, 1)
