@@ -47,3 +47,11 @@ def row(
         priority,
     ]
     return ",".join(f'"{f}"' if "," in f else f for f in fields)
+
+
+# Three good lines: two components of one invoice, and a second student's invoice.
+GOOD = [
+    row(component="Tuition", amount="50,000.00", priority="1"),
+    row(component="Hostel", amount="11000", priority="2"),
+    row("S1002", "José García", "INV-2", "Tuition", "₹1,61,000", "1", email="jose@example.edu"),
+]
