@@ -87,9 +87,7 @@ def test_a_settings_change_builds_the_next_dialog_again(qtbot, window, cashier):
     assert window.spare._dialog is not old
 
 
-def test_switching_the_theme_from_the_menu_builds_the_next_dialog_in_it(
-    qtbot, window, cashier
-):
+def test_switching_the_theme_from_the_menu_builds_the_next_dialog_in_it(qtbot, window, cashier):
     from ui import theme
 
     window.sign_in_as(cashier)
@@ -126,3 +124,29 @@ def test_building_the_next_dialog_leaves_the_desk_focused(qtbot, window, cashier
     qtbot.wait(50)
     assert QApplication.activeWindow() is window  # no part of it flashed up as a window
     assert window.invoices.table.hasFocus()
+
+
+def test_a_cashier_drives_the_dialog_built_ahead_by_keys(qtbot, window, cashier):
+    """Ctrl+P opens it with the balance selected, so typing replaces it (never appends to
+    it); Tab leaves the amount; Esc closes it and nothing is started."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window.sign_in_as(cashier)
+    (row,) = _open_invoices(window.ctx, 1)
+    spare = _ready_spare(qtbot, window)
+    select_invoice(qtbot, window, row.number)
+    QTest.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    dlg = window.payment_dialog
+    assert dlg is spare
+    qtbot.waitUntil(dlg.isVisible)
+    page = dlg.amount_page
+    qtbot.waitUntil(lambda: dlg.focusWidget() is page.amount)
+    assert page.amount.selectedText() == page.amount.text()
+    QTest.keyClicks(page.amount, "500")
+    assert page.amount_minor == 50_000 and "part payment" in page.error.text()
+    QTest.keyClick(page.amount, Qt.Key.Key_Tab)
+    assert dlg.focusWidget() is not page.amount
+    QTest.keyClick(dlg.focusWidget() or dlg, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dlg.isVisible())
+    assert dlg.attempt is None
